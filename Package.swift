@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings applied to every Swift target (one loop, as swift-nio does).
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+var package = Package(
+    name: "cabinet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cabinet", targets: ["cabinet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: modulemap + shim header only.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+
+        // The C page-encryption shim (docs/SEALED-STORE.md).
+        .target(
+            name: "CSealedVFS",
+            path: "Sources/CSealedVFS",
+            cSettings: [.unsafeFlags(["-Wall", "-Wextra", "-O2"])],
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("sodium")]
+        ),
+
+        // User-facing text: the French and English catalogues.
+        .target(
+            name: "CabinetResources",
+            path: "Resources",
+            resources: [.copy("strings")]
+        ),
+
+        // Domain: entities, rules, services, errors. No C, no UI.
+        .target(name: "CabinetCore", dependencies: ["CabinetResources"]),
+
+        // The vault: envelope, key slots, unlock, database access.
+        .target(
+            name: "CabinetStore",
+            dependencies: [
+                "CabinetCore", "CSealedVFS", "CSodium", "CSQLite",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
+        // Terminal-independent screen model, and its ncurses backend.
+        .target(name: "TerminalUI"),
+        .target(name: "TerminalUINcurses", dependencies: ["TerminalUI", "CNcursesw"]),
+
+        // App state, actions, reducer, views.
+        .target(name: "CabinetApp", dependencies: ["CabinetCore", "TerminalUI"]),
+
+        .executableTarget(
+            name: "cabinet",
+            dependencies: [
+                "CabinetApp", "CabinetCore", "CabinetStore", "TerminalUINcurses",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // A helper process the store tests drive (crash loops, two writers).
+        .executableTarget(
+            name: "cabinet-store-probe",
+            dependencies: ["CabinetStore", "CabinetCore"],
+            path: "Tests/StoreProbe"
+        ),
+
+        .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore"]),
+        .testTarget(
+            name: "CabinetStoreTests",
+            dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "cabinet-store-probe"]
+        ),
+        .testTarget(name: "CabinetCLITests", dependencies: ["cabinet"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    guard target.name != "CSealedVFS" else { continue }
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// Exit codes of the command line (docs: CLI.md, man page EXIT STATUS).
+public enum ExitCode: Int32, Sendable {
+    case success = 0
+    case usage = 1
+    case authentication = 2
+    case integrity = 3
+    case permission = 4
+    case notFound = 5
+    case conflict = 6
+    case io = 7
+}
+
+/// Where an authentication failure was found inside the sealed files.
+public enum DamagedRegion: Equatable, Sendable {
+    case page(Int64)
+    case journalPage(Int64)
+    case walFrame(Int64)
+    case envelope
+}
+
+/// Every failure a user can meet, with a message they can act on.
+///
+/// Messages never carry health data nor raw SQLite codes; they name a file, a
+/// page, a login at most.
+public enum CabinetError: Error, Equatable, Sendable {
+    case wrongPassphrase
+    case wrongRecoveryKey
+    case unknownAccount(login: String)
+    case vaultNotFound(path: String)
+    case vaultExists(path: String)
+    case notAVault(path: String)
+    case emptyFile(path: String)
+    case isDirectory(path: String)
+    case missingParent(path: String)
+    case readOnlyLocation(path: String)
+    case futureFormat(found: Int, supported: Int)
+    case envelopeDamaged
+    case envelopeAltered
+    case damaged(DamagedRegion)
+    case integrityCheckFailed(count: Int)
+    case passphraseTooWeak(problems: [PassphraseProblem])
+    case passphraseMismatch
+    case emptyPassphrase
+    case invalidRecoveryKey
+    case accountExists(login: String)
+    case invalidLogin(login: String)
+    case tooManySlots
+    case vaultRetired
+    case vaultInUse
+    case diskFull
+    case io(path: String, errno: Int32)
+    case databaseError(code: Int32)
+    case usage(key: String)
+    case cancelled
+    case terminalRequired
+
+    public var exitCode: ExitCode {
+        switch self {
+        case .wrongPassphrase, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey:
+            return .authentication
+        case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
+             .notAVault, .emptyFile:
+            return .integrity
+        case .vaultNotFound:
+            return .notFound
+        case .vaultExists, .accountExists, .vaultRetired, .vaultInUse:
+            return .conflict
+        case .missingParent, .readOnlyLocation, .diskFull, .io, .databaseError:
+            return .io
+        case .isDirectory, .futureFormat, .passphraseTooWeak, .passphraseMismatch,
+             .emptyPassphrase, .invalidLogin, .tooManySlots, .usage, .cancelled,
+             .terminalRequired:
+            return .usage
+        }
+    }
+
+    /// The message in the catalogue's language.
+    public func message(_ c: Catalog = .current) -> String {
+        switch self {
+        case .wrongPassphrase: return c.text("error.wrong_passphrase")
+        case .wrongRecoveryKey: return c.text("error.wrong_recovery_key")
+        case .unknownAccount(let login): return c.text("error.unknown_account", ["login": login])
+        case .vaultNotFound(let path): return c.text("error.vault_not_found", ["path": path])
+        case .vaultExists(let path): return c.text("error.vault_exists", ["path": path])
+        case .notAVault(let path): return c.text("error.not_a_vault", ["path": path])
+        case .emptyFile(let path): return c.text("error.empty_file", ["path": path])
+        case .isDirectory(let path): return c.text("error.is_directory", ["path": path])
+        case .missingParent(let path): return c.text("error.missing_parent", ["path": path])
+        case .readOnlyLocation(let path): return c.text("error.read_only", ["path": path])
+        case .futureFormat(let found, let supported):
+            return c.text("error.future_format", ["found": String(found), "supported": String(supported)])
+        case .envelopeDamaged: return c.text("error.envelope_damaged")
+        case .envelopeAltered: return c.text("error.envelope_altered")
+        case .damaged(let region):
+            switch region {
+            case .page(let n): return c.text("error.page_altered", ["page": String(n)])
+            case .journalPage(let n): return c.text("error.journal_altered", ["page": String(n)])
+            case .walFrame(let n): return c.text("error.wal_altered", ["frame": String(n)])
+            case .envelope: return c.text("error.envelope_altered")
+            }
+        case .integrityCheckFailed(let count):
+            return c.text("error.integrity_check", ["count": String(count)])
+        case .passphraseTooWeak(let problems):
+            let list = problems.map { "  - " + c.text($0.messageKey) }.joined(separator: "\n")
+            return c.text("error.passphrase_weak") + "\n" + list
+        case .passphraseMismatch: return c.text("error.passphrase_mismatch")
+        case .emptyPassphrase: return c.text("error.passphrase_empty")
+        case .invalidRecoveryKey: return c.text("error.recovery_key_format")
+        case .accountExists(let login): return c.text("error.account_exists", ["login": login])
+        case .invalidLogin(let login): return c.text("error.invalid_login", ["login": login])
+        case .tooManySlots: return c.text("error.too_many_slots")
+        case .vaultRetired: return c.text("error.vault_retired")
+        case .vaultInUse: return c.text("error.vault_in_use")
+        case .diskFull: return c.text("error.disk_full")
+        case .io(let path, let errno):
+            return c.text("error.io", ["path": path, "reason": String(cString: strerror(errno))])
+        case .databaseError(let code): return c.text("error.database", ["code": String(code)])
+        case .usage(let key): return c.text(key)
+        case .cancelled: return c.text("error.cancelled")
+        case .terminalRequired: return c.text("error.terminal_required")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import CabinetResources
+import Foundation
+
+/// The user's language: French by default, English under an English locale.
+public enum Language: String, Sendable, CaseIterable {
+    case french = "fr"
+    case english = "en"
+
+    /// Reads `LC_ALL`, then `LC_MESSAGES`, then `LANG` (POSIX order).
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Language {
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let value = env[key], !value.isEmpty {
+                return value.lowercased().hasPrefix("en") ? .english : .french
+            }
+        }
+        return .french
+    }
+}
+
+/// One catalogue of user-facing strings, loaded from `Resources/strings`.
+///
+/// Entries use named placeholders: `"Page {page} illisible"`. A missing key
+/// falls back to French, then to the key itself, so a gap never crashes.
+public struct Catalog: Sendable {
+    public let language: Language
+    let entries: [String: String]
+    let fallback: [String: String]
+
+    public init(language: Language, entries: [String: String], fallback: [String: String] = [:]) {
+        self.language = language
+        self.entries = entries
+        self.fallback = fallback
+    }
+
+    /// Loads the catalogue for `language` from the shipped resources.
+    public static func load(_ language: Language) -> Catalog {
+        let french = loadEntries(.french)
+        if language == .french { return Catalog(language: .french, entries: french) }
+        return Catalog(language: language, entries: loadEntries(language), fallback: french)
+    }
+
+    /// The catalogue for the current environment, loaded once.
+    public static let current: Catalog = load(Language.fromEnvironment())
+
+    public static func loadEntries(_ language: Language) -> [String: String] {
+        guard let dir = CabinetResources.stringsDirectory(),
+              let data = try? Data(contentsOf: dir.appendingPathComponent("\(language.rawValue).json")),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
+        else { return [:] }
+        return object
+    }
+
+    public var keys: Set<String> { Set(entries.keys) }
+
+    /// The text for `key` with `{name}` placeholders replaced from `args`.
+    public func text(_ key: String, _ args: [String: String] = [:]) -> String {
+        var s = entries[key] ?? fallback[key] ?? key
+        for (name, value) in args {
+            s = s.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        return s
+    }
+}

@@ -1,0 +1,450 @@
+import CSQLite
+import CSealedVFS
+import CSodium
+import CabinetCore
+import Foundation
+import GRDB
+
+/// A sealed vault: one SQLite file whose every page is encrypted and
+/// authenticated (docs/SEALED-STORE.md), opened with a key slot.
+///
+/// Life cycle: `create` or `unlock` (keys in `sodium_malloc`ed memory, a VFS
+/// registered under a unique name), `openDatabase` (a GRDB pool in WAL mode
+/// through that VFS), `lock` (pool closed, VFS unregistered, keys wiped).
+public final class Vault: @unchecked Sendable {
+    // Mutable state is only touched by the owning thread (the CLI, or the
+    // app's effect runner); GRDB's pool is itself thread-safe.
+    public let path: String
+    public let login: String
+    public let role: SlotRole
+    public private(set) var mustChangePassphrase: Bool
+    private(set) var envelope: Envelope
+    private var dataKey: SecureBytes?
+    private var clinicalKey: SecureBytes?
+    private var vfs: OpaquePointer?
+    public internal(set) var database: DatabasePool?
+
+    public static let busyTimeout: TimeInterval = 5
+    /// WAL size (frames) after which the writer checkpoints (RESTART mode).
+    public static let checkpointFrames: Int32 = 1000
+
+    private init(path: String, login: String, role: SlotRole, mustChange: Bool, envelope: Envelope,
+                 dataKey: SecureBytes, clinicalKey: SecureBytes?) throws {
+        self.path = path
+        self.login = login
+        self.role = role
+        self.mustChangePassphrase = mustChange
+        self.envelope = envelope
+        self.dataKey = dataKey
+        self.clinicalKey = clinicalKey
+        self.vfs = try Self.registerVFS(dataKey: dataKey, fileID: envelope.fileID)
+    }
+
+    deinit { lock() }
+
+    /// True when this session holds the clinical key (doctors, recovery).
+    public var hasClinicalKey: Bool { clinicalKey != nil }
+    public var isLocked: Bool { dataKey == nil }
+    /// The name of this vault's VFS registration (for tests and tools).
+    public var vfsName: String? { vfs.map { String(cString: csealed_name($0)) } }
+    public var vaultID: [UInt8] { envelope.vaultID }
+    public var accounts: [(login: String, role: SlotRole)] {
+        envelope.slots.filter { !$0.isRecovery }.map { ($0.login, $0.role) }
+    }
+
+    // MARK: - Paths
+
+    /// `$CABINET_VAULT`, else `$XDG_DATA_HOME/cabinet/cabinet.vault`, else
+    /// `~/.local/share/cabinet/cabinet.vault`.
+    public static func defaultPath(environment env: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let v = env["CABINET_VAULT"], !v.isEmpty { return v }
+        let base: String
+        if let x = env["XDG_DATA_HOME"], x.hasPrefix("/") { base = x }
+        else { base = (env["HOME"] ?? NSHomeDirectory()) + "/.local/share" }
+        return base + "/cabinet/cabinet.vault"
+    }
+
+    static func uri(path: String, vfs: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        let abs = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return "file:\(abs.addingPercentEncoding(withAllowedCharacters: allowed) ?? abs)?vfs=\(vfs)"
+    }
+
+    // MARK: - Create
+
+    /// Creates a vault at `path` with a doctor's slot and a recovery slot.
+    /// Returns the open vault and the recovery key, to be shown once.
+    /// Nothing is left behind when creation fails.
+    public static func create(at path: String, doctorLogin: String, passphrase: String,
+                              metadata: [String: String] = [:]) throws -> (Vault, recoveryKey: String) {
+        try create(at: path, doctorLogin: doctorLogin, passphrase: passphrase, metadata: metadata, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public static func create(at path: String, doctorLogin: String, passphrase: String,
+                              metadata: [String: String] = [:], kdf: KDFParameters) throws -> (Vault, recoveryKey: String) {
+        try validateLogin(doctorLogin)
+        let problems = PassphrasePolicy().problems(passphrase)
+        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
+        try checkCreatable(path)
+
+        let dataKey = SecureBytes.random(32), clinicalKey = SecureBytes.random(32)
+        var recovery = RecoveryKey.generate()
+        defer { recovery.wipe() }
+        var secret = Array(passphrase.utf8)
+        defer { secret.wipe() }
+        let vaultID = randomBytes(16)
+        let doctor = try KeySlot.make(role: .doctor, login: doctorLogin, mustChange: false, secret: secret, kdf: kdf,
+                                      vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey)
+        let rescue = try KeySlot.make(role: .recovery, login: "recovery", mustChange: false, secret: recovery,
+                                      kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey)
+        let envelope = Envelope(vaultID: vaultID, fileID: randomBytes(16), generation: 1, slots: [doctor, rescue])
+        try writeNewFile(path: path, envelope: envelope, dataKey: dataKey, mode: 0o600)
+        do {
+            let vault = try Vault(path: path, login: doctorLogin, role: .doctor, mustChange: false,
+                                  envelope: envelope, dataKey: dataKey, clinicalKey: clinicalKey)
+            try vault.openDatabase()
+            try vault.database?.write { db in
+                for (k, v) in metadata { try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
+            }
+            return (vault, RecoveryKey.format(recovery))
+        } catch {
+            removeVaultFiles(path)
+            throw error
+        }
+    }
+
+    static func validateLogin(_ login: String) throws {
+        let ok = !login.isEmpty && login.utf8.count <= KeySlot.maxLogin && login != "recovery"
+            && login.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
+        if !ok { throw CabinetError.invalidLogin(login: login) }
+    }
+
+    /// Refuses an existing file, a directory, a missing parent or a read-only place.
+    static func checkCreatable(_ path: String) throws {
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
+            throw CabinetError.vaultExists(path: path)
+        }
+        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        var pst = stat()
+        guard stat(parent, &pst) == 0, (pst.st_mode & S_IFMT) == S_IFDIR else {
+            throw CabinetError.missingParent(path: parent)
+        }
+        if access(parent, W_OK) != 0 { throw CabinetError.readOnlyLocation(path: parent) }
+    }
+
+    /// Writes the envelope (both copies) into a new file, O_EXCL, then syncs
+    /// the file and its directory.
+    static func writeNewFile(path: String, envelope: Envelope, dataKey: SecureBytes, mode: mode_t) throws {
+        let headerKey = SubKey.headerMAC.derive(from: dataKey)
+        var second = envelope
+        second.generation = envelope.generation - 1
+        let bytes = envelope.encode(headerKey: headerKey) + second.encode(headerKey: headerKey)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else {
+            switch errno {
+            case EEXIST: throw CabinetError.vaultExists(path: path)
+            case EACCES, EROFS, EPERM: throw CabinetError.readOnlyLocation(path: path)
+            case ENOENT, ENOTDIR: throw CabinetError.missingParent(path: path)
+            case ENOSPC: throw CabinetError.diskFull
+            default: throw CabinetError.io(path: path, errno: errno)
+            }
+        }
+        _ = fchmod(fd, mode) // umask must not widen nor narrow what we chose
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let err = errno
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written == bytes.count, synced else {
+            unlink(path)
+            throw err == ENOSPC ? CabinetError.diskFull : CabinetError.io(path: path, errno: err)
+        }
+        syncDirectory(of: path)
+    }
+
+    static func syncDirectory(of path: String) {
+        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+
+    static func removeVaultFiles(_ path: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+    }
+
+    // MARK: - Unlock
+
+    /// Unlocks with an account's passphrase. Fails at the slot, before SQLite
+    /// reads anything, when the passphrase is wrong.
+    public static func unlock(at path: String, login: String, passphrase: String, openDatabase: Bool = true) throws -> Vault {
+        try checkOpenable(path)
+        let (env, _, macValid) = try Envelope.read(path: path)
+        // Same answer for an unknown login and a wrong passphrase: no account
+        // enumeration from the sign-in prompt.
+        guard let slot = env.slot(login: login) else { throw CabinetError.wrongPassphrase }
+        var secret = Array(passphrase.utf8)
+        defer { secret.wipe() }
+        guard let sk = try slot.openSecret(secret: secret, vaultID: env.vaultID) else { throw CabinetError.wrongPassphrase }
+        return try finishUnlock(path: path, env: env, slot: slot, sk: sk, macValid: macValid, openDatabase: openDatabase)
+    }
+
+    /// Unlocks with the recovery key (the doctor's way back to everything).
+    public static func unlock(at path: String, recoveryKey: String, openDatabase: Bool = true) throws -> Vault {
+        try checkOpenable(path)
+        guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.invalidRecoveryKey }
+        defer { secret.wipe() }
+        let (env, _, macValid) = try Envelope.read(path: path)
+        guard let slot = env.recoverySlot,
+              let sk = try slot.openSecret(secret: secret, vaultID: env.vaultID)
+        else { throw CabinetError.wrongRecoveryKey }
+        return try finishUnlock(path: path, env: env, slot: slot, sk: sk, macValid: macValid, openDatabase: openDatabase)
+    }
+
+    private static func finishUnlock(path: String, env: Envelope, slot: KeySlot, sk: SecureBytes,
+                                     macValid: (SecureBytes) -> Bool, openDatabase: Bool) throws -> Vault {
+        guard let dataKey = slot.openDataKey(sk: sk) else { throw CabinetError.envelopeAltered }
+        guard macValid(SubKey.headerMAC.derive(from: dataKey)) else { throw CabinetError.envelopeAltered }
+        var clinical: SecureBytes?
+        if slot.role.holdsClinicalKey {
+            guard let ck = try slot.openClinical(sk: sk, vaultID: env.vaultID) else { throw CabinetError.envelopeAltered }
+            clinical = ck
+        }
+        // A re-key interrupted before its swap leaves a stale copy: remove it.
+        removeVaultFiles(path + ".rekey")
+        let vault = try Vault(path: path, login: slot.login, role: slot.role, mustChange: slot.mustChange,
+                              envelope: env, dataKey: dataKey, clinicalKey: clinical)
+        if openDatabase { try vault.openDatabase() }
+        return vault
+    }
+
+    static func checkOpenable(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            if errno == ENOENT {
+                let parent = (path as NSString).deletingLastPathComponent
+                var pst = stat()
+                if !parent.isEmpty && stat(parent, &pst) != 0 { throw CabinetError.missingParent(path: parent) }
+                throw CabinetError.vaultNotFound(path: path)
+            }
+            throw CabinetError.io(path: path, errno: errno)
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
+        if st.st_size == 0 { throw CabinetError.emptyFile(path: path) }
+        if st.st_size < off_t(Envelope.totalSize) { throw CabinetError.notAVault(path: path) }
+        if access(path, R_OK) != 0 { throw CabinetError.io(path: path, errno: errno) }
+    }
+
+    // MARK: - VFS and database
+
+    private static let counter = Counter()
+
+    static func registerVFS(dataKey: SecureBytes, fileID: [UInt8]) throws -> OpaquePointer {
+        let pageKey = SubKey.page.derive(from: dataKey), maskKey = SubKey.mask.derive(from: dataKey)
+        let name = "cabinet-\(getpid())-\(counter.next())"
+        let vfs = pageKey.withBytes { pk in maskKey.withBytes { mk in csealed_register(name, pk, mk, fileID) } }
+        guard let vfs else { throw CabinetError.io(path: name, errno: ENOMEM) }
+        return vfs
+    }
+
+    /// Opens the GRDB pool through the vault's VFS and runs the migrations.
+    public func openDatabase() throws {
+        guard database == nil else { return }
+        guard let vfs else { throw CabinetError.wrongPassphrase }
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.prepareDatabase { db in try Self.prepare(db) }
+        do {
+            csealed_clear_failure(vfs)
+            let pool = try DatabasePool(path: Self.uri(path: path, vfs: String(cString: csealed_name(vfs))),
+                                        configuration: config)
+            try Schema.migrator.migrate(pool)
+            if try pool.read({ db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") }) != nil {
+                try pool.close()
+                throw CabinetError.vaultRetired
+            }
+            database = pool
+        } catch let error as DatabaseError {
+            throw map(error)
+        }
+    }
+
+    /// Per-connection setup, in the order SEALED-STORE.md asks for: reserve
+    /// bytes, page size, temp_store, (journal mode: WAL, set by GRDB's pool),
+    /// busy timeout (set by GRDB from `busyMode`), then the checkpoint policy.
+    static func prepare(_ db: Database) throws {
+        guard let conn = db.sqliteConnection else { return }
+        var reserve = Int32(CSEALED_RESERVE)
+        _ = sqlite3_file_control(conn, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve)
+        try db.execute(sql: "PRAGMA page_size = \(CSEALED_PAGE_SIZE)")
+        try db.execute(sql: "PRAGMA temp_store = MEMORY")
+        try db.execute(sql: "PRAGMA mmap_size = 0")
+        try db.execute(sql: "PRAGMA cache_size = -16000")
+        // One checkpointer at a time (SQLite 3.40.1's WAL-reset race): no
+        // automatic PASSIVE checkpoints; the committing writer runs a RESTART
+        // checkpoint, which holds the WAL write lock for its whole duration,
+        // so no other writer can reset the WAL under it.
+        try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        sqlite3_wal_hook(conn, { _, db, name, frames in
+            if frames >= Vault.checkpointFrames {
+                _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nil, nil)
+            }
+            return SQLITE_OK
+        }, nil)
+    }
+
+    /// Translates a GRDB error into one a doctor can act on.
+    public func map(_ error: DatabaseError) -> CabinetError {
+        StoreErrors.map(code: error.extendedResultCode.rawValue, vfs: vfs)
+    }
+
+    // MARK: - Slots
+
+    /// Adds an account's slot. The doctor's session gives the clinical key to
+    /// doctors and replacements; a secretary's slot never carries it.
+    public func addSlot(login: String, role: SlotRole, passphrase: String, mustChange: Bool = false) throws {
+        try addSlot(login: login, role: role, passphrase: passphrase, mustChange: mustChange, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public func addSlot(login: String, role: SlotRole, passphrase: String, mustChange: Bool, kdf: KDFParameters) throws {
+        guard role != .recovery else { throw CabinetError.invalidLogin(login: login) }
+        try Self.validateLogin(login)
+        guard let dataKey else { throw CabinetError.wrongPassphrase }
+        var secret = Array(passphrase.utf8)
+        defer { secret.wipe() }
+        let clinical: SecureBytes? = role.holdsClinicalKey ? clinicalKey : nil
+        if role.holdsClinicalKey && clinical == nil { throw CabinetError.wrongPassphrase }
+        try updateEnvelope { env in
+            if env.slot(login: login) != nil { throw CabinetError.accountExists(login: login) }
+            if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+            env.slots.append(try KeySlot.make(role: role, login: login, mustChange: mustChange, secret: secret,
+                                              kdf: kdf, vaultID: env.vaultID, dataKey: dataKey, clinicalKey: clinical))
+        }
+    }
+
+    /// Changes this session's passphrase: rewraps its own slot only.
+    public func changePassphrase(current: String, new: String) throws {
+        try changePassphrase(current: current, new: new, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public func changePassphrase(current: String, new: String, kdf: KDFParameters) throws {
+        let problems = PassphrasePolicy().problems(new)
+        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
+        var old = Array(current.utf8), fresh = Array(new.utf8)
+        defer { old.wipe(); fresh.wipe() }
+        let me = login
+        try updateEnvelope { env in
+            guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == me }) else {
+                throw CabinetError.unknownAccount(login: me)
+            }
+            var slot = env.slots[i]
+            guard let sk = try slot.openSecret(secret: old, vaultID: env.vaultID) else { throw CabinetError.wrongPassphrase }
+            slot.kdf = kdf
+            slot.salt = randomBytes(16)
+            slot.mustChange = false
+            try slot.wrapSecret(sk, secret: fresh, vaultID: env.vaultID)
+            env.slots[i] = slot
+        }
+        mustChangePassphrase = false
+    }
+
+    /// Removes an account's slot (the recovery slot cannot be removed).
+    public func removeSlot(login: String) throws {
+        try updateEnvelope { env in
+            guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == login }) else {
+                throw CabinetError.unknownAccount(login: login)
+            }
+            env.slots.remove(at: i)
+        }
+    }
+
+    /// Reads, changes and writes the envelope inside an IMMEDIATE transaction,
+    /// so that two processes changing slots are serialized by SQLite's write
+    /// lock. The older copy is overwritten; the newer one stays intact until
+    /// the new one is synced.
+    func updateEnvelope(_ change: (inout Envelope) throws -> Void) throws {
+        guard let dataKey else { throw CabinetError.wrongPassphrase }
+        let path = self.path
+        func body() throws {
+            let (current, index, _) = try Envelope.read(path: path)
+            var env = current
+            try change(&env)
+            env.generation = current.generation + 1
+            let bytes = env.encode(headerKey: SubKey.headerMAC.derive(from: dataKey))
+            let target = 1 - index
+            let rc = bytes.withUnsafeBufferPointer {
+                csealed_envelope_write(path, $0.baseAddress, Int32(bytes.count), Int64(target * Envelope.copySize))
+            }
+            guard rc == SQLITE_OK else { throw StoreErrors.map(code: rc, vfs: nil) }
+            self.envelope = env
+        }
+        if let database {
+            do {
+                try database.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) { try body(); return .commit }
+                }
+            } catch let e as DatabaseError { throw map(e) }
+        } else {
+            try body()
+        }
+    }
+
+    // MARK: - Lock
+
+    /// Closes the database, unregisters the VFS and wipes the keys.
+    public func lock() {
+        if let database {
+            try? database.close()
+            // GRDB closes its read-only readers last, and a read-only
+            // connection cannot checkpoint: one short read-write connection
+            // folds the WAL back into the vault and removes it when no other
+            // process has the vault open (one file to copy, nothing left over).
+            if let vfs {
+                let uri = Self.uri(path: path, vfs: String(cString: csealed_name(vfs)))
+                if let raw = try? RawConnection(uri: uri) {
+                    _ = try? raw.exec("PRAGMA temp_store = MEMORY; SELECT count(*) FROM sqlite_master")
+                }
+            }
+        }
+        database = nil
+        if let vfs { csealed_unregister(vfs) }
+        vfs = nil
+        dataKey = nil
+        clinicalKey = nil
+    }
+
+    // MARK: - Internal access for the store
+
+    var vfsPointer: OpaquePointer? { vfs }
+    var dataKeyForMaintenance: SecureBytes? { dataKey }
+    var clinicalKeyForSealing: SecureBytes? { clinicalKey }
+
+    func replaceAfterRekey(envelope: Envelope, dataKey: SecureBytes) throws {
+        if let vfs { csealed_unregister(vfs) }
+        vfs = nil
+        self.envelope = envelope
+        self.dataKey = dataKey
+        vfs = try Self.registerVFS(dataKey: dataKey, fileID: envelope.fileID)
+    }
+}
+
+/// A process-wide counter for unique VFS names.
+final class Counter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+}
+
+extension Vault {
+    /// The checks `unlock` makes before touching the file: not found, a
+    /// directory, empty, too short to be a vault, unreadable.
+    public static func preflight(_ path: String) throws { try checkOpenable(path) }
+
+    /// The checks `create` makes: existing file, directory, missing parent,
+    /// read-only place.
+    public static func preflightCreate(_ path: String) throws { try checkCreatable(path) }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import CabinetCore
+import CabinetStore
+import Foundation
+
+/// `cabinet`: with no subcommand, the line-based first run / sign-in (the full
+/// terminal interface arrives with the interface issue).
+struct CabinetCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "cabinet",
+            abstract: L.text("help.abstract"),
+            discussion: L.text("help.discussion"),
+            version: "0.1.0",
+            subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self])
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        try FirstRun(global: global).run()
+    }
+}
+
+struct InitCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "init", abstract: L.text("help.init"))
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("doctor-name"), help: ArgumentHelp(L.text("help.opt.doctor_name"), valueName: "name"))
+    var doctorName: String
+
+    @Option(name: .customLong("login"), help: ArgumentHelp(L.text("help.opt.login"), valueName: "login"))
+    var login: String
+
+    @Option(name: .customLong("recovery-key-out"), help: ArgumentHelp(L.text("help.opt.recovery_key_out"), valueName: "file"))
+    var recoveryKeyOut: String?
+
+    func run() throws {
+        try Creation(global: global).create(doctorName: doctorName, login: login, recoveryKeyOut: recoveryKeyOut,
+                                            confirmOnTerminal: false)
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "verify", abstract: L.text("help.verify"))
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let vault = try global.unlock(openDatabase: false)
+        defer { vault.lock() }
+        let report = try vault.verify()
+        if global.json {
+            var obj: [String: Any] = [
+                "ok": report.isOK, "pages": report.pagesChecked, "walFrames": report.walFrames,
+                "tornWalTail": report.tornWALTail, "integrityErrors": report.integrityErrors,
+            ]
+            obj["damaged"] = report.damaged.map { region -> [String: Any] in
+                switch region {
+                case .page(let n): return ["region": "page", "index": n]
+                case .journalPage(let n): return ["region": "journal", "index": n]
+                case .walFrame(let n): return ["region": "wal", "index": n]
+                case .envelope: return ["region": "envelope"]
+                }
+            }
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            Term.out(String(decoding: data, as: UTF8.self))
+        } else {
+            Term.out(L.text("verify.pages", ["pages": String(report.pagesChecked), "frames": String(report.walFrames)]))
+            if report.tornWALTail { Term.out(L.text("verify.torn_tail")) }
+            for region in report.damaged { Term.err(CabinetError.damaged(region).message(L)) }
+            if !report.integrityErrors.isEmpty {
+                Term.err(CabinetError.integrityCheckFailed(count: report.integrityErrors.count).message(L))
+            }
+            if report.isOK { Term.out(L.text("verify.ok")) }
+        }
+        if !report.isOK { throw ArgumentParser.ExitCode(CabinetCore.ExitCode.integrity.rawValue) }
+    }
+}
+
+struct PasswdCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "passwd", abstract: L.text("help.passwd"))
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("new-password-file"), help: ArgumentHelp(L.text("help.opt.new_password_file"), valueName: "path"))
+    var newPasswordFile: String?
+
+    func run() throws {
+        guard global.recoveryKeyFile == nil else { throw CabinetError.usage(key: "error.passwd_recovery") }
+        try Vault.checkOpenableForCLI(global.vaultPath)
+        let login = try global.user ?? Term.ask(L.text("prompt.login"))
+        let current = try global.passphrase(prompt: L.text("prompt.current_passphrase", ["login": login]))
+        let vault = try Vault.unlock(at: global.vaultPath, login: login, passphrase: current)
+        defer { vault.lock() }
+        let fresh: String
+        if let newPasswordFile {
+            fresh = try Term.firstLine(ofFile: newPasswordFile)
+        } else {
+            fresh = try Creation.askNewPassphrase()
+        }
+        try vault.changePassphrase(current: current, new: fresh)
+        Term.out(L.text("passwd.done", ["login": login]))
+    }
+}

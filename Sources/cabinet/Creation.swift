@@ -1,0 +1,126 @@
+import CabinetCore
+import CabinetStore
+import Foundation
+
+/// Creating a cabinet, from `init` or from the first run.
+struct Creation {
+    let global: GlobalOptions
+
+    static func askNewPassphrase() throws -> String {
+        Term.err(L.text("policy.intro"))
+        while true {
+            let p = try Term.ask(L.text("prompt.new_passphrase"), secret: true)
+            if p.isEmpty { throw CabinetError.emptyPassphrase }
+            let problems = PassphrasePolicy().problems(p)
+            if !problems.isEmpty {
+                Term.err(CabinetError.passphraseTooWeak(problems: problems).message(L))
+                continue
+            }
+            let again = try Term.ask(L.text("prompt.confirm_passphrase"), secret: true)
+            if again == p { return p }
+            Term.err(CabinetError.passphraseMismatch.message(L))
+        }
+    }
+
+    func create(doctorName: String, login: String, recoveryKeyOut: String?, confirmOnTerminal: Bool) throws {
+        let path = global.vaultPath
+        if global.usesDefaultPath {
+            // The default location is ours to create, private to the user.
+            let dir = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: dir) {
+                try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                         attributes: [.posixPermissions: 0o700])
+            }
+        }
+        // Refuse early (existing file, bad place) before asking for anything.
+        try Vault.preflightCreate(path)
+        let name = doctorName.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { throw CabinetError.usage(key: "error.doctor_name_empty") }
+        let passphrase: String
+        if let file = global.passwordFile {
+            passphrase = try Term.firstLine(ofFile: file)
+            if passphrase.isEmpty { throw CabinetError.emptyPassphrase }
+        } else {
+            passphrase = try Self.askNewPassphrase()
+        }
+        // Write the recovery-key file's place first: failing after creating
+        // the vault would lose the only copy of the key.
+        var outFD: Int32 = -1
+        if let out = recoveryKeyOut {
+            outFD = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if outFD < 0 {
+                if errno == EEXIST { throw CabinetError.usage(key: "error.recovery_out_exists") }
+                throw CabinetError.io(path: out, errno: errno)
+            }
+        }
+        let (vault, key): (Vault, String)
+        do {
+            (vault, key) = try Vault.create(at: path, doctorLogin: login, passphrase: passphrase,
+                                            metadata: ["doctor_name": name])
+        } catch {
+            if outFD >= 0, let out = recoveryKeyOut { close(outFD); unlink(out) }
+            throw error
+        }
+        defer { vault.lock() }
+        Term.out(L.text("init.created", ["path": path, "login": login]))
+        if outFD >= 0, let out = recoveryKeyOut {
+            let line = key + "\n"
+            let ok = line.withCString { write(outFD, $0, strlen($0)) } == line.utf8.count && fsync(outFD) == 0
+            close(outFD)
+            if !ok { Term.err(L.text("init.recovery_write_failed", ["path": out])); Term.out(key) }
+            else { Term.out(L.text("init.recovery_written", ["path": out])) }
+        } else {
+            Term.out(L.text("init.recovery_intro"))
+            Term.out("")
+            Term.out("    " + key)
+            Term.out("")
+        }
+        Term.out(L.text("init.recovery_advice"))
+        if confirmOnTerminal && recoveryKeyOut == nil {
+            try confirmWrittenDown(key)
+        }
+    }
+
+    /// Asks for two groups of the key back, so that nobody leaves the first
+    /// run without having written it down.
+    func confirmWrittenDown(_ key: String) throws {
+        let groups = key.split(separator: "-").map(String.init)
+        let picks = [1, 5]
+        for i in picks where i < groups.count {
+            while true {
+                let typed = try Term.ask(L.text("init.confirm_group", ["n": String(i + 1)]))
+                if typed.uppercased().trimmingCharacters(in: .whitespaces) == groups[i] { break }
+                Term.err(L.text("init.confirm_group_wrong"))
+            }
+        }
+        // Leave nothing of the key on the screen.
+        Term.out("\u{1B}[2J\u{1B}[3J\u{1B}[H")
+        Term.out(L.text("init.confirmed"))
+    }
+}
+
+/// The line-based first run: create a cabinet when none exists, else sign in.
+struct FirstRun {
+    let global: GlobalOptions
+
+    func run() throws {
+        let path = global.vaultPath
+        if !FileManager.default.fileExists(atPath: path) {
+            Term.out(L.text("firstrun.none", ["path": path]))
+            let answer = try Term.ask(L.text("firstrun.create_prompt"))
+            guard ["o", "oui", "y", "yes"].contains(answer.lowercased().trimmingCharacters(in: .whitespaces)) else {
+                Term.out(L.text("firstrun.later"))
+                return
+            }
+            let name = try Term.ask(L.text("prompt.doctor_name"))
+            let login = try Term.ask(L.text("prompt.new_login"))
+            try Creation(global: global).create(doctorName: name, login: login, recoveryKeyOut: nil, confirmOnTerminal: true)
+            return
+        }
+        let vault = try global.unlock()
+        defer { vault.lock() }
+        Term.out(L.text("firstrun.open", ["path": path, "login": vault.login,
+                                          "role": L.text("role.\(vault.role)")]))
+        Term.out(L.text("firstrun.soon"))
+    }
+}

@@ -1,0 +1,60 @@
+import CabinetCore
+import Foundation
+
+/// Line-based terminal I/O for the command line: prompts on /dev/tty with
+/// echo off for secrets, messages on stderr.
+enum Term {
+    static func err(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+
+    static func out(_ s: String) {
+        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+    }
+
+    /// Reads the first line of `path` (`-` = standard input), without its newline.
+    static func firstLine(ofFile path: String) throws -> String {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                throw CabinetError.io(path: path, errno: FileManager.default.fileExists(atPath: path) ? EACCES : ENOENT)
+            }
+            data = d
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+    }
+
+    /// Asks on the terminal; `secret` turns echo off.
+    static func ask(_ prompt: String, secret: Bool = false) throws -> String {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw CabinetError.terminalRequired }
+        defer { close(fd) }
+        _ = prompt.withCString { write(fd, $0, strlen($0)) }
+        var saved = termios()
+        let hasAttr = tcgetattr(fd, &saved) == 0
+        if secret && hasAttr {
+            var quiet = saved
+            quiet.c_lflag &= ~tcflag_t(ECHO)
+            _ = tcsetattr(fd, TCSAFLUSH, &quiet)
+        }
+        defer {
+            if secret && hasAttr {
+                _ = tcsetattr(fd, TCSAFLUSH, &saved)
+                _ = "\n".withCString { write(fd, $0, 1) }
+            }
+        }
+        var bytes: [UInt8] = []
+        var c: UInt8 = 0
+        while read(fd, &c, 1) == 1 {
+            if c == 10 { break }
+            bytes.append(c)
+        }
+        let s = String(decoding: bytes, as: UTF8.self)
+        for i in bytes.indices { bytes[i] = 0 }
+        return s
+    }
+}

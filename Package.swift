@@ -75,7 +75,7 @@ var package = Package(
         .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore"]),
         .testTarget(
             name: "CabinetStoreTests",
-            dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "cabinet-store-probe"]
+            dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
         ),
         .testTarget(name: "CabinetCLITests", dependencies: ["cabinet"]),
     ]

@@ -78,6 +78,16 @@ extension Vault {
 
     @_spi(Testing)
     public func rekey(interruptAfter: RekeyStep?) throws {
+        do {
+            try performRekey(interruptAfter: interruptAfter)
+        } catch {
+            // Whatever happened, carry on with whichever file is in place.
+            if database == nil && !isLocked { try? openDatabase() }
+            throw error
+        }
+    }
+
+    private func performRekey(interruptAfter: RekeyStep?) throws {
         guard let oldVFS = vfsPointer else { throw CabinetError.wrongPassphrase }
         func step(_ s: RekeyStep) throws { if interruptAfter == s { throw CabinetError.cancelled } }
         let oldName = String(cString: csealed_name(oldVFS))

@@ -1,0 +1,76 @@
+import CSQLite
+import CSealedVFS
+import CabinetCore
+import Foundation
+
+/// A bare SQL connection through a vault's VFS, for the store's tests, the
+/// crash probe and the benchmarks (any journal mode, no GRDB pool).
+@_spi(Testing)
+public final class SealedSQL {
+    let raw: RawConnection
+    let vfs: OpaquePointer?
+
+    init(raw: RawConnection, vfs: OpaquePointer?) {
+        self.raw = raw
+        self.vfs = vfs
+    }
+
+    /// A plain (unsealed) SQLite database, for side-by-side measurements.
+    public static func plain(path: String) throws -> SealedSQL {
+        let conn = try RawConnection(uri: "file:\(path)")
+        return SealedSQL(raw: conn, vfs: nil)
+    }
+
+    /// Runs `sql` (several statements allowed); returns the first column of
+    /// every row as text. Errors are mapped as for users (CabinetError).
+    @discardableResult
+    public func exec(_ sql: String) throws -> [String] { try raw.exec(sql, vfs: vfs) }
+
+    /// Runs one statement with bound text/int/blob parameters.
+    public func run(_ sql: String, _ params: [SQLParam]) throws {
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(raw.handle, sql, -1, &stmt, nil) == SQLITE_OK else {
+            throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs)
+        }
+        defer { sqlite3_finalize(stmt) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (i, p) in params.enumerated() {
+            let idx = Int32(i + 1)
+            switch p {
+            case .int(let v): sqlite3_bind_int64(stmt, idx, v)
+            case .text(let s): sqlite3_bind_text(stmt, idx, s, -1, transient)
+            case .blob(let b): _ = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32(b.count), transient) }
+            }
+        }
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { return }
+            if rc != SQLITE_ROW { throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs) }
+        }
+    }
+}
+
+@_spi(Testing)
+public enum SQLParam {
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+}
+
+@_spi(Testing)
+extension Vault {
+    /// A new bare connection to this vault (temp_store=MEMORY, no mmap).
+    public func openSQL() throws -> SealedSQL {
+        guard let vfs = vfsPointer else { throw CabinetError.wrongPassphrase }
+        let raw = try RawConnection(uri: Self.uri(path: path, vfs: String(cString: csealed_name(vfs))))
+        var reserve = Int32(CSEALED_RESERVE)
+        _ = sqlite3_file_control(raw.handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve)
+        try raw.exec("PRAGMA page_size = 4096; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: vfs)
+        return SealedSQL(raw: raw, vfs: vfs)
+    }
+
+    /// Main-database opens seen by this vault's VFS.
+    public var mainOpens: Int64 { vfsPointer.map { csealed_main_opens($0) } ?? 0 }
+    /// Temporary files SQLite tried to open through this vault (all refused).
+    public var refusedTempFiles: Int64 { vfsPointer.map { csealed_refused_temp_files($0) } ?? 0 }
+}

@@ -6,7 +6,14 @@ import Foundation
 /// A bare SQLite connection for the store's own maintenance work (re-key,
 /// integrity check, benchmarks), where GRDB's pool would get in the way.
 final class RawConnection {
+    private var open = true
     let handle: OpaquePointer
+
+    /// Closes now (idempotent): the vault closes its connections before it
+    /// unregisters its VFS and wipes the keys.
+    func close() {
+        if open { sqlite3_close_v2(handle); open = false }
+    }
 
     init(uri: String, readOnly: Bool = false) throws {
         var db: OpaquePointer?
@@ -21,11 +28,12 @@ final class RawConnection {
         sqlite3_busy_timeout(db, 5000)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit { close() }
 
     /// Runs `sql`; returns the first column of every row as text.
     @discardableResult
     func exec(_ sql: String, vfs: OpaquePointer? = nil) throws -> [String] {
+        guard open else { throw CabinetError.wrongPassphrase }
         var stmt: OpaquePointer?
         var rows: [String] = []
         var tail: UnsafePointer<CChar>?

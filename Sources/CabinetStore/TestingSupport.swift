@@ -28,6 +28,7 @@ public final class SealedSQL {
 
     /// Runs one statement with bound text/int/blob parameters.
     public func run(_ sql: String, _ params: [SQLParam]) throws {
+        _ = try raw.exec("SELECT 1")  // refuses once the vault is locked
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(raw.handle, sql, -1, &stmt, nil) == SQLITE_OK else {
             throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs)
@@ -66,6 +67,7 @@ extension Vault {
         var reserve = Int32(CSEALED_RESERVE)
         _ = sqlite3_file_control(raw.handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve)
         try raw.exec("PRAGMA page_size = 4096; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: vfs)
+        track(raw)
         return SealedSQL(raw: raw, vfs: vfs)
     }
 
@@ -74,3 +76,6 @@ extension Vault {
     /// Temporary files SQLite tried to open through this vault (all refused).
     public var refusedTempFiles: Int64 { vfsPointer.map { csealed_refused_temp_files($0) } ?? 0 }
 }
+
+@_spi(Testing) public func csealedUnregister(_ vfs: OpaquePointer) { csealed_unregister(vfs) }
+@_spi(Testing) public func csealedName(_ vfs: OpaquePointer) -> UnsafePointer<CChar> { csealed_name(vfs) }

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import CSealedVFS
 import CSodium
 import CabinetCore
@@ -23,6 +24,7 @@ public final class Vault: @unchecked Sendable {
     private var clinicalKey: SecureBytes?
     private var vfs: OpaquePointer?
     public internal(set) var database: DatabasePool?
+    private var rawConnections: [WeakRaw] = []
 
     public static let busyTimeout: TimeInterval = 5
     /// WAL size (frames) after which the writer checkpoints (RESTART mode).
@@ -154,7 +156,7 @@ public final class Vault: @unchecked Sendable {
             }
         }
         _ = fchmod(fd, mode) // umask must not widen nor narrow what we chose
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         let err = errno
         let synced = fsync(fd) == 0
         close(fd)
@@ -397,6 +399,8 @@ public final class Vault: @unchecked Sendable {
 
     /// Closes the database, unregisters the VFS and wipes the keys.
     public func lock() {
+        for w in rawConnections { w.value?.close() }
+        rawConnections = []
         if let database {
             try? database.close()
             // GRDB closes its read-only readers last, and a read-only
@@ -432,6 +436,19 @@ public final class Vault: @unchecked Sendable {
     }
 }
 
+extension Vault {
+    /// Remembers a bare connection so that `lock` closes it before the VFS goes.
+    func track(_ raw: RawConnection) {
+        rawConnections.removeAll { $0.value == nil }
+        rawConnections.append(WeakRaw(raw))
+    }
+}
+
+final class WeakRaw {
+    weak var value: RawConnection?
+    init(_ v: RawConnection) { value = v }
+}
+
 /// A process-wide counter for unique VFS names.
 final class Counter: @unchecked Sendable {
     private var value = 0
@@ -447,4 +464,27 @@ extension Vault {
     /// The checks `create` makes: existing file, directory, missing parent,
     /// read-only place.
     public static func preflightCreate(_ path: String) throws { try checkCreatable(path) }
+}
+
+extension Vault {
+    /// Reads through the pool; SQLite errors come back as `CabinetError`
+    /// (a page that fails authentication is named).
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        guard let database else { throw CabinetError.wrongPassphrase }
+        do { return try database.read(body) } catch let e as DatabaseError { throw map(e) }
+    }
+
+    /// Writes in one transaction; refuses on a vault retired by a re-key made
+    /// from another desk.
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        guard let database else { throw CabinetError.wrongPassphrase }
+        do {
+            return try database.write { db in
+                if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
+                    throw CabinetError.vaultRetired
+                }
+                return try body(db)
+            }
+        } catch let e as DatabaseError { throw map(e) }
+    }
 }

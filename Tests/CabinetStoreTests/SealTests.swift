@@ -1,0 +1,289 @@
+@testable @_spi(Testing) import CabinetStore
+import CSodium
+import CabinetCore
+import Foundation
+import GRDB
+import Testing
+
+/// Fictitious canaries: if any of them is found in a file, the seal leaks.
+let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive", "CanaryIndexKeyZq",
+                "CanaryBlobZq", "CanaryFtsZq", "SQLite format 3"]
+
+@Suite struct SealTests {
+    /// Writes canaries everywhere SQLite keeps text, snapshots every file of
+    /// the vault in the middle of the transaction and after it, and greps.
+    @Test(arguments: ["DELETE", "TRUNCATE", "PERSIST", "WAL"])
+    func noClearTextInAnyFileInEveryJournalMode(mode: String) throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        let got = try sql.exec("PRAGMA journal_mode = \(mode)")
+        #expect(got.first?.uppercased() == mode)
+        try sql.exec("PRAGMA cache_size = 10; PRAGMA wal_autocheckpoint = 0")
+        try sql.exec("""
+            CREATE TABLE IF NOT EXISTS CanaryTableZq(id INTEGER PRIMARY KEY, CanaryColumnZq TEXT, note TEXT, doc BLOB);
+            CREATE INDEX IF NOT EXISTS CanaryIndex ON CanaryTableZq(note);
+            CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(body);
+            """)
+        var snapshots: [[String: [UInt8]]] = []
+        let blob = String(repeating: "CanaryBlobZq-", count: 2000) // ~26 KB: spans pages (overflow chain)
+        try sql.exec("BEGIN")
+        for i in 0..<300 {
+            try sql.run("INSERT INTO CanaryTableZq(CanaryColumnZq, note, doc) VALUES (?, ?, ?)",
+                        [.text("Canary-Patient-Zoé-Fictive \(i)"), .text("CanaryIndexKeyZq-\(i)"),
+                         .blob(Array(blob.utf8))])
+            try sql.run("INSERT INTO fts(body) VALUES (?)", [.text("consultation CanaryFtsZq \(i)")])
+        }
+        snapshots.append(snapshot(dir)) // mid-transaction: pages spilled, journal or WAL written
+        try sql.exec("COMMIT")
+        snapshots.append(snapshot(dir))
+        try sql.exec("UPDATE CanaryTableZq SET note = note || '-x' WHERE id % 3 = 0")
+        snapshots.append(snapshot(dir))
+        if mode == "WAL" { try sql.exec("PRAGMA wal_checkpoint(TRUNCATE)"); snapshots.append(snapshot(dir)) }
+        // The data is there for whoever holds the key.
+        #expect(try sql.exec("SELECT count(*) FROM fts WHERE fts MATCH 'CanaryFtsZq'") == ["300"])
+        #expect(try sql.exec("SELECT CanaryColumnZq FROM CanaryTableZq WHERE id = 1") == ["Canary-Patient-Zoé-Fictive 0"])
+
+        var sawJournal = false
+        for snap in snapshots {
+            #expect(snap.keys.contains("v.vault"))
+            if snap.keys.contains(where: { $0.hasSuffix("-journal") || $0.hasSuffix("-wal") }) { sawJournal = true }
+            for (name, content) in snap {
+                for c in canaries {
+                    #expect(!contains(content, c), "\(c) found in clear in \(name) (\(mode))")
+                }
+            }
+        }
+        #expect(sawJournal, "the test must catch a journal or WAL on disk")
+        v.lock()
+    }
+
+    @Test func rewritingTheSamePageGivesDifferentBytes() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("PRAGMA journal_mode = DELETE")
+        try sql.exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('meme valeur')")
+        let root = Int(try sql.exec("SELECT rootpage FROM sqlite_master WHERE name = 't'").first ?? "") ?? 0
+        #expect(root > 1)
+        let at = pageOffset(root)
+        let before = Array(bytes(path)[at..<(at + pageSize)])
+        // Change the row, then put it back: the page's plaintext is the same
+        // as before, its bytes on disk must not be.
+        try sql.exec("UPDATE t SET v = 'autre valeur'")
+        try sql.exec("UPDATE t SET v = 'meme valeur'")
+        let after = Array(bytes(path)[at..<(at + pageSize)])
+        #expect(before != after, "same plaintext page rewritten with the same bytes")
+        let sameBytes = zip(before, after).filter { $0 == $1 }.count
+        #expect(sameBytes < 100, "\(sameBytes) identical bytes: the ciphertext must change entirely")
+        #expect(Array(before[4056..<4080]) != Array(after[4056..<4080]), "nonce reused")
+        #expect(try sql.exec("SELECT v FROM t") == ["meme valeur"])
+        v.lock()
+    }
+
+    /// A vault with rows on several pages, all in the main file.
+    func rowsOnPages(_ dir: TempDir) throws -> String { try rowsAndRoot(dir).path }
+
+    /// Same, with the root page of table t (its leaves follow it).
+    func rowsAndRoot(_ dir: TempDir) throws -> (path: String, root: Int) {
+        let (vault, _, path) = try makeVault(dir)
+        try vault.database?.write { db in
+            try db.execute(sql: """
+                CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);
+                WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 400)
+                INSERT INTO t(id, v) SELECT i, printf('ligne-%04d-%s', i, hex(zeroblob(40))) FROM c;
+                """)
+        }
+        let root = try vault.database?.read { try Int.fetchOne($0, sql: "SELECT rootpage FROM sqlite_master WHERE name = 't'") } ?? 0
+        vault.lock() // folds the WAL into the file
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        return (path, root)
+    }
+
+    func expectDamage(_ path: String, page: Int64) throws {
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        defer { v.lock() }
+        let report = try v.verify()
+        #expect(report.damaged.contains(.page(page)), "verify must name page \(page): \(report.damaged)")
+        #expect(!report.isOK)
+        // Reading through SQL fails with the same page named; never a wrong row.
+        if page != 1 {
+            do {
+                try v.openDatabase()
+                let rows: [String]? = try v.read { try String.fetchAll($0, sql: "SELECT v FROM t ORDER BY id") }
+                Issue.record("read \(rows?.count ?? 0) rows from a damaged file")
+            } catch let e as CabinetError {
+                #expect(e == .damaged(.page(page)))
+                #expect(e.exitCode == .integrity)
+            }
+        } else {
+            #expect(throws: CabinetError.damaged(.page(1))) { try v.openDatabase() }
+        }
+    }
+
+    /// Page 1, then bytes of table t's pages: payload, nonce, tag.
+    @Test(arguments: [(-1, 200), (0, 10), (1, 4056 + 5), (2, 4080 + 7), (3, 2000)])
+    func tamperingAnyByteOfAPageIsDetected(pageAfterRoot: Int, offset: Int) throws {
+        let dir = TempDir()
+        let (path, root) = try rowsAndRoot(dir)
+        let page = pageAfterRoot < 0 ? 1 : root + pageAfterRoot
+        #expect((bytes(path).count - header) / pageSize >= page)
+        try flipBit(path, at: pageOffset(page) + offset)
+        try expectDamage(path, page: Int64(page))
+    }
+
+    @Test func swappedPagesAreDetected() throws {
+        let dir = TempDir()
+        let path = try rowsOnPages(dir)
+        let all = bytes(path)
+        try writeBytes(path, at: pageOffset(2), Array(all[pageOffset(3)..<pageOffset(4)]))
+        try writeBytes(path, at: pageOffset(3), Array(all[pageOffset(2)..<pageOffset(3)]))
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let report = try v.verify()
+        #expect(report.damaged.contains(.page(2)) && report.damaged.contains(.page(3)))
+        v.lock()
+    }
+
+    @Test func aPageFromAnotherFileUnderTheSameKeyIsDetected() throws {
+        let dir = TempDir()
+        let path = try rowsOnPages(dir)
+        // A sealed copy under the same data key but its own file id (as a
+        // backup would be), made with VACUUM INTO through a second VFS.
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        guard let dataKey = v.dataKeyForMaintenance else { Issue.record("no key"); return }
+        var env = v.envelope
+        env.fileID = randomBytes(16)
+        let copy = dir.file("copy.vault")
+        try Vault.writeNewFile(path: copy, envelope: env, dataKey: dataKey, mode: 0o600)
+        let copyVFS = try Vault.registerVFS(dataKey: dataKey, fileID: env.fileID)
+        defer { csealedUnregister(copyVFS) }
+        let sql = try v.openSQL()
+        try sql.exec("VACUUM INTO '\(Vault.uri(path: copy, vfs: vfsName(copyVFS)))'")
+        // The copy is a working sealed vault...
+        let copyDB = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        #expect(try copyDB.database?.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 400)
+        #expect(try copyDB.verify().isOK)
+        copyDB.lock()
+        // ...but its page 2 moved into the original is refused.
+        let other = bytes(copy)
+        try writeBytes(path, at: pageOffset(2), Array(other[pageOffset(2)..<pageOffset(3)]))
+        v.lock()
+        try expectDamage(path, page: 2)
+    }
+
+    @Test func aTamperedWALFrameIsNamedAndEndsTheLogOnRecovery() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0")
+        try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+        for i in 1...20 { try sql.exec("INSERT INTO t(v) VALUES ('ligne \(i)')") }
+        // Copy the vault and its WAL as a crash would leave them.
+        let copyDir = TempDir()
+        let copy = copyDir.file("v.vault")
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        v.lock()
+        // Frame 2's page bytes (WAL header 32, frames of 24 + 4096).
+        try flipBit(copy + "-wal", at: 32 + 1 * (24 + 4096) + 24 + 100)
+        let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let report = try c.verify()
+        #expect(report.damaged.contains(.walFrame(2)), "\(report.damaged)")
+        c.lock()
+        // An interrupted last frame is not tampering: it is ignored.
+        let tornDir = TempDir()
+        let torn = tornDir.file("v.vault")
+        try FileManager.default.copyItem(atPath: path, toPath: torn)
+        let wal = bytes(path + "-wal")
+        if wal.count > 32 + 24 + 4096 {
+            let frames = (wal.count - 32) / (24 + 4096)
+            var cut = Array(wal[0..<(32 + frames * (24 + 4096))])
+            cut[cut.count - 100] ^= 0x55
+            FileManager.default.createFile(atPath: torn + "-wal", contents: Data(cut))
+            let t = try Vault.unlock(at: torn, login: "doc", passphrase: doctorPass, openDatabase: false)
+            let r = try t.verify()
+            #expect(r.damaged.isEmpty && r.tornWALTail, "\(r)")
+            t.lock()
+        }
+    }
+
+    @Test func envelopeDamageAndAlterationAreToldApart() throws {
+        let dir = TempDir()
+        let path = try rowsOnPages(dir)
+        let pristine = bytes(path)
+        // One damaged copy: the other one opens the vault.
+        try flipBit(path, at: 3000)
+        try Vault.unlock(at: path, login: "doc", passphrase: doctorPass).lock()
+        // Both copies damaged: a clear "header damaged".
+        try flipBit(path, at: 8192 + 3000)
+        #expect(throws: CabinetError.envelopeDamaged) { try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) }
+        // Altered with a recomputed checksum (an attacker): the MAC catches it.
+        try writeBytes(path, at: 0, pristine)
+        for copy in 0..<2 {
+            let base = copy * 8192
+            var c = Array(bytes(path)[base..<(base + 8192)])
+            c[7800] ^= 1 // padding inside the MAC'd region
+            var sum = [UInt8](repeating: 0, count: 32)
+            _ = crypto_generichash(&sum, 32, Array(c[0..<8160]), 8160, nil, 0)
+            c.replaceSubrange(8160..<8192, with: sum)
+            try writeBytes(path, at: base, c)
+        }
+        #expect(throws: CabinetError.envelopeAltered) { try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) }
+        // A future format version is named as such.
+        try writeBytes(path, at: 0, pristine)
+        for copy in 0..<2 {
+            let base = copy * 8192
+            var c = Array(bytes(path)[base..<(base + 8192)])
+            c[8] = 9
+            var sum = [UInt8](repeating: 0, count: 32)
+            _ = crypto_generichash(&sum, 32, Array(c[0..<8160]), 8160, nil, 0)
+            c.replaceSubrange(8160..<8192, with: sum)
+            try writeBytes(path, at: base, c)
+        }
+        #expect(throws: CabinetError.futureFormat(found: 9, supported: 1)) {
+            try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        }
+    }
+
+    @Test func temporaryFilesAreRefusedNotWritten() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("CREATE TABLE t(v); INSERT INTO t VALUES (1)")
+        // Someone forcing temp files to disk gets an error, not a clear file.
+        try sql.exec("PRAGMA temp_store = FILE; PRAGMA cache_size = 5")
+        do {
+            try sql.exec("""
+                WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 30000)
+                SELECT count(*) FROM (SELECT hex(randomblob(64)) AS k FROM c ORDER BY k)
+                """)
+        } catch {}
+        try? sql.exec("CREATE TEMP TABLE scratch(x)")
+        #expect(v.refusedTempFiles > 0)
+        v.lock()
+    }
+
+    @Test func noTempFileReachesTMPDIRDuringSortsIndexBuildsAndVacuum() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let tmp = TempDir()
+        FileManager.default.createFile(atPath: dir.file("pass"), contents: Data(doctorPass.utf8))
+        let probe = try Probe(["tempwork", path, "doc", dir.file("pass")],
+                              env: ["TMPDIR": tmp.path, "SQLITE_TMPDIR": tmp.path])
+        probe.finish()
+        #expect(probe.process.terminationStatus == 0)
+        #expect(probe.output.last == "sorted 20000 distinct 20000 refused 0", "\(probe.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+    }
+}
+
+func vfsName(_ vfs: OpaquePointer) -> String { String(cString: csealedName(vfs)) }

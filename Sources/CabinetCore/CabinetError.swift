@@ -115,7 +115,9 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .vaultInUse: return c.text("error.vault_in_use")
         case .diskFull: return c.text("error.disk_full")
         case .io(let path, let errno):
-            return c.text("error.io", ["path": path, "reason": String(cString: strerror(errno))])
+            let key = "errno.\(errno)"
+            let reason = c.text(key)
+            return c.text("error.io", ["path": path, "reason": reason == key ? "errno \(errno)" : reason])
         case .databaseError(let code): return c.text("error.database", ["code": String(code)])
         case .usage(let key): return c.text(key)
         case .cancelled: return c.text("error.cancelled")

@@ -103,6 +103,12 @@ struct Envelope: Equatable {
     /// Reads both copies of the file at `path` and returns the newest intact
     /// one with its index, or the error that describes the file.
     static func read(path: String) throws -> (Envelope, index: Int, macValid: (SecureBytes) -> Bool) {
+        let r = try readBoth(path: path)
+        return (r.envelope, r.index, r.macValid)
+    }
+
+    /// The newest intact copy, and how many copies are intact (2 normally).
+    static func readBoth(path: String) throws -> (envelope: Envelope, index: Int, macValid: (SecureBytes) -> Bool, intactCopies: Int) {
         var buf = [UInt8](repeating: 0, count: totalSize)
         let rc = csealed_envelope_read(path, &buf, Int32(totalSize), 0)
         guard rc == 0 else {
@@ -112,9 +118,11 @@ struct Envelope: Equatable {
         }
         var best: (Envelope, Int, (SecureBytes) -> Bool)?
         var sawDamage = false, future: Int?
+        var intact = 0
         for i in 0..<2 {
             switch decode(copy: Array(buf[(i * copySize)..<((i + 1) * copySize)])) {
             case .ok(let env, let macValid):
+                intact += 1
                 if best == nil || env.generation > best!.0.generation { best = (env, i, macValid) }
             case .damaged: sawDamage = true
             case .futureVersion(let v): future = v
@@ -125,7 +133,7 @@ struct Envelope: Equatable {
         guard let best else {
             throw sawDamage ? CabinetError.envelopeDamaged : CabinetError.notAVault(path: path)
         }
-        return best
+        return (best.0, best.1, best.2, intact)
     }
 }
 

@@ -11,7 +11,10 @@ public struct VerifyReport: Sendable, Equatable {
     public var damaged: [DamagedRegion] = []
     public var tornWALTail = false
     public var integrityErrors: [String] = []
-    public var isOK: Bool { damaged.isEmpty && integrityErrors.isEmpty }
+    /// One of the two envelope copies fails its checksum (the other one
+    /// opened the vault). Not fatal, but a sign of damage worth a backup.
+    public var envelopeCopyDamaged = false
+    public var isOK: Bool { damaged.isEmpty && integrityErrors.isEmpty && !envelopeCopyDamaged }
 }
 
 /// Steps of a re-key, for tests that interrupt it at each one.
@@ -52,15 +55,17 @@ extension Vault {
         report.walFrames = frames
         report.tornWALTail = torn != 0
         report.damaged = list.items
+        report.envelopeCopyDamaged = (try? Envelope.readBoth(path: path).intactCopies) != 2
         guard report.damaged.isEmpty else { return report }
-        if database == nil { try openDatabase() }
-        guard let database else { return report }
+        // A read-only connection: verifying never writes to the vault.
         do {
-            let rows = try database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+            let check = try RawConnection(uri: Vault.uri(path: path, vfs: String(cString: csealed_name(vfs))), readOnly: true)
+            defer { check.close() }
+            try check.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: vfs)
+            let rows = try check.exec("PRAGMA integrity_check", vfs: vfs)
             report.integrityErrors = rows == ["ok"] ? [] : rows
-        } catch let e as DatabaseError {
-            let mapped = map(e)
-            if case .damaged(let region) = mapped { report.damaged.append(region) } else { throw mapped }
+        } catch CabinetError.damaged(let region) {
+            report.damaged.append(region)
         }
         return report
     }

@@ -150,7 +150,15 @@ public final class Vault: @unchecked Sendable {
             switch errno {
             case EEXIST: throw CabinetError.vaultExists(path: path)
             case EACCES, EROFS, EPERM: throw CabinetError.readOnlyLocation(path: path)
-            case ENOENT, ENOTDIR: throw CabinetError.missingParent(path: path)
+            case ENOENT, ENOTDIR:
+                // The parent was checked to be a directory: a place like /proc
+                // that refuses new files.
+                let parent = (path as NSString).deletingLastPathComponent
+                var pst = stat()
+                if stat(parent.isEmpty ? "." : parent, &pst) == 0 && (pst.st_mode & S_IFMT) == S_IFDIR {
+                    throw CabinetError.readOnlyLocation(path: parent)
+                }
+                throw CabinetError.missingParent(path: parent)
             case ENOSPC: throw CabinetError.diskFull
             default: throw CabinetError.io(path: path, errno: errno)
             }
@@ -225,12 +233,8 @@ public final class Vault: @unchecked Sendable {
     static func checkOpenable(_ path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            if errno == ENOENT {
-                let parent = (path as NSString).deletingLastPathComponent
-                var pst = stat()
-                if !parent.isEmpty && stat(parent, &pst) != 0 { throw CabinetError.missingParent(path: parent) }
-                throw CabinetError.vaultNotFound(path: path)
-            }
+            // Nothing is written when opening: a missing folder is simply "no vault here".
+            if errno == ENOENT || errno == ENOTDIR { throw CabinetError.vaultNotFound(path: path) }
             throw CabinetError.io(path: path, errno: errno)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
@@ -377,11 +381,16 @@ public final class Vault: @unchecked Sendable {
             try change(&env)
             env.generation = current.generation + 1
             let bytes = env.encode(headerKey: SubKey.headerMAC.derive(from: dataKey))
-            let target = 1 - index
-            let rc = bytes.withUnsafeBufferPointer {
-                csealed_envelope_write(path, $0.baseAddress, Int32(bytes.count), Int64(target * Envelope.copySize))
+            // The older copy first (synced), then the other one: both end up
+            // current, so damaging one byte of the newer copy can never bring
+            // back a previous slot (an old passphrase, a removed account). A
+            // crash between the two writes leaves one new and one old copy.
+            for target in [1 - index, index] {
+                let rc = bytes.withUnsafeBufferPointer {
+                    csealed_envelope_write(path, $0.baseAddress, Int32(bytes.count), Int64(target * Envelope.copySize))
+                }
+                guard rc == SQLITE_OK else { throw StoreErrors.map(code: rc, vfs: nil) }
             }
-            guard rc == SQLITE_OK else { throw StoreErrors.map(code: rc, vfs: nil) }
             self.envelope = env
         }
         if let database {

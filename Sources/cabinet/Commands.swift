@@ -59,6 +59,7 @@ struct VerifyCommand: ParsableCommand {
             var obj: [String: Any] = [
                 "ok": report.isOK, "pages": report.pagesChecked, "walFrames": report.walFrames,
                 "tornWalTail": report.tornWALTail, "integrityErrors": report.integrityErrors,
+                "envelopeCopyDamaged": report.envelopeCopyDamaged,
             ]
             obj["damaged"] = report.damaged.map { region -> [String: Any] in
                 switch region {
@@ -73,6 +74,7 @@ struct VerifyCommand: ParsableCommand {
         } else {
             Term.out(L.text("verify.pages", ["pages": String(report.pagesChecked), "frames": String(report.walFrames)]))
             if report.tornWALTail { Term.out(L.text("verify.torn_tail")) }
+            if report.envelopeCopyDamaged { Term.err(L.text("verify.envelope_copy")) }
             for region in report.damaged { Term.err(CabinetError.damaged(region).message(L)) }
             if !report.integrityErrors.isEmpty {
                 Term.err(CabinetError.integrityCheckFailed(count: report.integrityErrors.count).message(L))

@@ -23,7 +23,7 @@ struct GlobalOptions: ParsableArguments {
     var json = false
 
     /// Option names that take a value, for moving them after the subcommand.
-    static let valued: Set<String> = ["--vault", "--user", "--password-file", "--recovery-key-file", "--totp"]
+    static let valued: Set<String> = ["--vault", "--user", "--password-file", "--recovery-key-file"]
     static let flags: Set<String> = ["--json"]
 
     var vaultPath: String { vault ?? Vault.defaultPath() }

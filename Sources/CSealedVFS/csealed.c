@@ -54,6 +54,8 @@ typedef struct SealedFile {
     sqlite3_file *real;         /* the unix file, allocated right after us */
     int kind;
     int reserve_ok;             /* page 1 seen with the right geometry */
+    int in_ckpt;                /* main db: between CKPT_START and CKPT_DONE */
+    struct SealedFile *db;      /* WAL: its database file (for in_ckpt) */
     uint8_t *buf;               /* PS bytes of scratch */
     /* journal: the checksum that follows the last page image */
     sqlite3_int64 ck_off;
@@ -188,6 +190,14 @@ static int main_write(SealedFile *p, const void *zBuf, int iAmt,
     sqlite3_file *r = p->real;
     uint32_t pgno;
     if (iAmt != PS || iOfst % PS != 0) return SQLITE_IOERR_WRITE;
+    if (p->in_ckpt) {
+        /* A checkpoint copies WAL frames into the database verbatim, and our
+           WAL reads handed it the sealed bytes (see wal_read): a WAL frame is
+           sealed with the same associated data (file id, page number) as the
+           database page it becomes, so it is stored as is. A frame altered
+           in the WAL is still refused when the page is read. */
+        return r->pMethods->xWrite(r, zBuf, PS, iOfst + HDR);
+    }
     pgno = (uint32_t)(iOfst / PS + 1);
     if (pgno == 1) {
         if (!page1_geometry_ok(zBuf)) return SQLITE_IOERR_WRITE;
@@ -319,6 +329,11 @@ static int wal_read(SealedFile *p, void *zBuf, int iAmt, sqlite3_int64 iOfst) {
     sqlite3_int64 first, last;
     int rc = p->real->pMethods->xRead(p->real, zBuf, iAmt, iOfst);
     if (rc != SQLITE_OK) return rc;
+    if (p->db && p->db->in_ckpt && iAmt == PS && iOfst >= WAL_HDR &&
+        (iOfst - WAL_HDR) % WAL_FRAME == WAL_FHDR) {
+        /* Checkpoint copy: leave the page sealed (main_write stores it). */
+        return SQLITE_OK;
+    }
     if (end <= WAL_HDR) return SQLITE_OK;
     /* Unmask checksums first (salts read from the ciphertext-side header,
        which is in clear). */
@@ -444,6 +459,12 @@ static int sf_check_reserved(sqlite3_file *f, int *pRes) {
 static int sf_file_control(sqlite3_file *f, int op, void *pArg) {
     SealedFile *p = (SealedFile *)f;
     switch (op) {
+    case SQLITE_FCNTL_CKPT_START:
+        if (p->kind == KIND_MAIN) p->in_ckpt = 1;
+        break;
+    case SQLITE_FCNTL_CKPT_DONE:
+        if (p->kind == KIND_MAIN) p->in_ckpt = 0;
+        break;
     case SQLITE_FCNTL_MMAP_SIZE:
         /* A mapping would hand SQLite ciphertext: always none. */
         *(sqlite3_int64 *)pArg = 0;
@@ -554,6 +575,11 @@ static int sv_open(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
             p->buf = NULL;
             return SQLITE_NOTADB;
         }
+    }
+    if (kind == KIND_WAL) {
+        /* Link the WAL to its database file, for checkpoint copies. */
+        sqlite3_file *db = sqlite3_database_file_object(zName);
+        if (db && db->pMethods == &sealed_io) p->db = (SealedFile *)db;
     }
     pFile->pMethods = &sealed_io;
     return SQLITE_OK;

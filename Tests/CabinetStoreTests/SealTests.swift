@@ -213,6 +213,39 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         }
     }
 
+    /// A checkpoint stores each WAL frame's sealed bytes as the database
+    /// page (same associated data), so the copy costs no crypto; the result
+    /// authenticates and reads back.
+    @Test func checkpointCopiesSealedFramesVerbatim() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0")
+        try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+        for i in 1...50 { try sql.exec("INSERT INTO t(v) VALUES ('ligne fictive \(i)')") }
+        let wal = bytes(path + "-wal")
+        let root = Int(try sql.exec("SELECT rootpage FROM sqlite_master WHERE name = 't'").first ?? "") ?? 0
+        // The last frame of page `root` in the WAL.
+        var frame: [UInt8] = []
+        var off = 32
+        while off + 24 + pageSize <= wal.count {
+            let pgno = Int(wal[off]) << 24 | Int(wal[off + 1]) << 16 | Int(wal[off + 2]) << 8 | Int(wal[off + 3])
+            if pgno == root { frame = Array(wal[(off + 24)..<(off + 24 + pageSize)]) }
+            off += 24 + pageSize
+        }
+        #expect(!frame.isEmpty)
+        #expect(try sql.exec("PRAGMA wal_checkpoint(TRUNCATE)").first == "0")
+        let page = Array(bytes(path)[pageOffset(root)..<(pageOffset(root) + pageSize)])
+        #expect(page == frame, "the checkpoint re-sealed the page instead of copying the sealed frame")
+        #expect(try sql.exec("SELECT count(*) FROM t") == ["50"])
+        v.lock()
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        #expect(try again.verify().isOK)
+        again.lock()
+    }
+
     @Test func envelopeDamageAndAlterationAreToldApart() throws {
         let dir = TempDir()
         let path = try rowsOnPages(dir)

@@ -57,6 +57,11 @@ typedef struct SealedFile {
     int in_ckpt;                /* main db: between CKPT_START and CKPT_DONE */
     struct SealedFile *db;      /* WAL: its database file (for in_ckpt) */
     uint8_t *buf;               /* PS bytes of scratch */
+    /* the page number written just before a page image or frame page (a
+       journal record's pgno, a WAL frame header): saves a read per page */
+    sqlite3_int64 pg_off;
+    uint32_t pg_no;
+    int pg_valid;
     /* journal: the checksum that follows the last page image */
     sqlite3_int64 ck_off;
     int ck_valid;
@@ -209,6 +214,28 @@ static int main_write(SealedFile *p, const void *zBuf, int iAmt,
     return r->pMethods->xWrite(r, p->buf, PS, iOfst + HDR);
 }
 
+/* The page number stored at `off` (4 bytes, big-endian): from the last
+   small write at that offset when it is known, else from the file. */
+static int page_number_at(SealedFile *p, sqlite3_int64 off, uint32_t *pgno) {
+    uint8_t pg[4];
+    int rc;
+    if (p->pg_valid && p->pg_off == off) {
+        *pgno = p->pg_no;
+        return SQLITE_OK;
+    }
+    rc = p->real->pMethods->xRead(p->real, pg, 4, off);
+    if (rc != SQLITE_OK) return rc;
+    *pgno = get_be32(pg);
+    return SQLITE_OK;
+}
+
+static void remember_page_number(SealedFile *p, sqlite3_int64 off,
+                                 const void *buf) {
+    p->pg_off = off;
+    p->pg_no = get_be32(buf);
+    p->pg_valid = 1;
+}
+
 /* ---------------------------------------------------------------- journal */
 
 /* A rollback-journal record is [pgno 4][page][checksum 4] after a header
@@ -260,10 +287,10 @@ static int journal_write(SealedFile *p, const void *zBuf, int iAmt,
                          sqlite3_int64 iOfst) {
     sqlite3_file *r = p->real;
     if (is_journal_image(iAmt, iOfst)) {
-        uint8_t pg[4];
-        int rc = r->pMethods->xRead(r, pg, 4, iOfst - 4);
+        uint32_t pgno;
+        int rc = page_number_at(p, iOfst - 4, &pgno);
         if (rc != SQLITE_OK) return SQLITE_IOERR_WRITE;
-        seal_page(p->vfs->keys, get_be32(pg), zBuf, p->buf);
+        seal_page(p->vfs->keys, pgno, zBuf, p->buf);
         rc = r->pMethods->xWrite(r, p->buf, PS, iOfst);
         memcpy(p->ck_nonce, p->buf + PAYLOAD, 24);
         p->ck_off = iOfst + PS;
@@ -278,6 +305,7 @@ static int journal_write(SealedFile *p, const void *zBuf, int iAmt,
         return r->pMethods->xWrite(r, out, 4, iOfst);
     }
     p->ck_valid = 0;
+    if (iAmt == 4) remember_page_number(p, iOfst, zBuf); /* a record's pgno */
     return r->pMethods->xWrite(r, zBuf, iAmt, iOfst);
 }
 
@@ -376,13 +404,14 @@ static int wal_write(SealedFile *p, const void *zBuf, int iAmt,
         memcpy(out, zBuf, WAL_FHDR);
         rc = wal_mask_range(p, out, WAL_FHDR, iOfst, out);
         if (rc != SQLITE_OK) return SQLITE_IOERR_WRITE;
+        remember_page_number(p, iOfst, zBuf);
         return r->pMethods->xWrite(r, out, WAL_FHDR, iOfst);
     }
     if (iAmt == PS && rel % WAL_FRAME == WAL_FHDR) {
-        uint8_t pg[4];
-        int rc = r->pMethods->xRead(r, pg, 4, iOfst - WAL_FHDR);
+        uint32_t pgno;
+        int rc = page_number_at(p, iOfst - WAL_FHDR, &pgno);
         if (rc != SQLITE_OK) return SQLITE_IOERR_WRITE;
-        seal_page(p->vfs->keys, get_be32(pg), zBuf, p->buf);
+        seal_page(p->vfs->keys, pgno, zBuf, p->buf);
         return r->pMethods->xWrite(r, p->buf, PS, iOfst);
     }
     /* Any other shape would carry page bytes we cannot seal: refuse. */
@@ -426,6 +455,7 @@ static int sf_truncate(sqlite3_file *f, sqlite3_int64 size) {
     SealedFile *p = (SealedFile *)f;
     if (p->kind == KIND_MAIN) size += HDR;
     p->ck_valid = 0;
+    p->pg_valid = 0;
     return p->real->pMethods->xTruncate(p->real, size);
 }
 

@@ -8,6 +8,7 @@ import Foundation
 final class RawConnection {
     private var open = true
     let handle: OpaquePointer
+    var isOpen: Bool { open }
 
     /// Closes now (idempotent): the vault closes its connections before it
     /// unregisters its VFS and wipes the keys.

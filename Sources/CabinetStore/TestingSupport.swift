@@ -28,7 +28,7 @@ public final class SealedSQL {
 
     /// Runs one statement with bound text/int/blob parameters.
     public func run(_ sql: String, _ params: [SQLParam]) throws {
-        _ = try raw.exec("SELECT 1")  // refuses once the vault is locked
+        guard raw.isOpen else { throw CabinetError.wrongPassphrase } // the vault was locked
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(raw.handle, sql, -1, &stmt, nil) == SQLITE_OK else {
             throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs)

@@ -16,12 +16,15 @@ var package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // HMAC-SHA1 for TOTP (RFC 6238): libsodium has no SHA-1.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries: modulemap + shim header only.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .systemLibrary(name: "CQRencode", path: "Sources/CQRencode"),
 
         // The C page-encryption shim (docs/SEALED-STORE.md).
         .target(
@@ -38,6 +41,15 @@ var package = Package(
             resources: [.copy("strings")]
         ),
 
+        // Second factor: TOTP codes (RFC 6238) and otpauth:// URIs.
+        .target(
+            name: "CabinetTOTP",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // QR codes drawn in a terminal (libqrencode).
+        .target(name: "QRCode", dependencies: ["CQRencode"]),
+
         // Domain: entities, rules, services, errors. No C, no UI.
         .target(name: "CabinetCore", dependencies: ["CabinetResources"]),
 
@@ -45,7 +57,7 @@ var package = Package(
         .target(
             name: "CabinetStore",
             dependencies: [
-                "CabinetCore", "CSealedVFS", "CSodium", "CSQLite",
+                "CabinetCore", "CSealedVFS", "CSodium", "CSQLite", "CabinetTOTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -60,7 +72,7 @@ var package = Package(
         .executableTarget(
             name: "cabinet",
             dependencies: [
-                "CabinetApp", "CabinetCore", "CabinetStore", "TerminalUINcurses",
+                "CabinetApp", "CabinetCore", "CabinetStore", "TerminalUINcurses", "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +91,7 @@ var package = Package(
         ),
 
         .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore"]),
+        .testTarget(name: "CabinetTOTPTests", dependencies: ["CabinetTOTP", "QRCode"]),
         .testTarget(
             name: "CabinetStoreTests",
             dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]

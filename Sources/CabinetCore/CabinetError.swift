@@ -55,11 +55,31 @@ public enum CabinetError: Error, Equatable, Sendable {
     case usage(key: String)
     case cancelled
     case terminalRequired
+    case permissionDenied(operation: String)
+    case tooManyAttempts(seconds: Int)
+    case secondFactorRequired
+    case wrongSecondFactor
+    case mustChangePassphrase
+    case auditChainBroken(seq: Int64)
+    case lastHolder
+    case cannotDisableSelf
+    case accountNotFound(login: String)
+    case secondFactorNotForRole
+    case secondFactorAlreadyActive
 
     public var exitCode: ExitCode {
         switch self {
-        case .wrongPassphrase, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey:
+        case .wrongPassphrase, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey,
+             .tooManyAttempts, .secondFactorRequired, .wrongSecondFactor, .mustChangePassphrase:
             return .authentication
+        case .permissionDenied, .secondFactorNotForRole:
+            return .permission
+        case .auditChainBroken:
+            return .integrity
+        case .accountNotFound:
+            return .notFound
+        case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive:
+            return .conflict
         case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
              .notAVault, .emptyFile:
             return .integrity
@@ -122,6 +142,18 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .usage(let key): return c.text(key)
         case .cancelled: return c.text("error.cancelled")
         case .terminalRequired: return c.text("error.terminal_required")
+        case .permissionDenied(let op):
+            return c.text("error.permission_denied", ["operation": c.text("operation.\(op)")])
+        case .tooManyAttempts(let seconds): return c.text("error.too_many_attempts", ["seconds": String(seconds)])
+        case .secondFactorRequired: return c.text("error.totp_required")
+        case .wrongSecondFactor: return c.text("error.totp_wrong")
+        case .mustChangePassphrase: return c.text("error.must_change")
+        case .auditChainBroken(let seq): return c.text("error.audit_broken", ["seq": String(seq)])
+        case .lastHolder: return c.text("error.last_holder")
+        case .cannotDisableSelf: return c.text("error.disable_self")
+        case .accountNotFound(let login): return c.text("error.account_not_found", ["login": login])
+        case .secondFactorNotForRole: return c.text("error.totp_role")
+        case .secondFactorAlreadyActive: return c.text("error.totp_active")
         }
     }
 }

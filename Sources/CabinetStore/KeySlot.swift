@@ -91,6 +91,14 @@ struct KeySlot: Equatable {
     /// A new slot for `secret`, holding `dataKey` (and `clinicalKey` when given).
     static func make(role: SlotRole, login: String, mustChange: Bool, secret: [UInt8], kdf: KDFParameters,
                      vaultID: [UInt8], dataKey: SecureBytes, clinicalKey: SecureBytes?) throws -> KeySlot {
+        try makeWithSecret(role: role, login: login, mustChange: mustChange, secret: secret, kdf: kdf,
+                           vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey).0
+    }
+
+    /// A new slot and its secret key (kept by the session that created it).
+    static func makeWithSecret(role: SlotRole, login: String, mustChange: Bool, secret: [UInt8], kdf: KDFParameters,
+                               vaultID: [UInt8], dataKey: SecureBytes,
+                               clinicalKey: SecureBytes?) throws -> (KeySlot, SecureBytes) {
         var pk = [UInt8](repeating: 0, count: 32)
         let sk = SecureBytes.make(32) { sk in _ = crypto_box_keypair(&pk, sk) }
         var slot = KeySlot(role: role, mustChange: mustChange, login: login, kdf: kdf,
@@ -101,7 +109,16 @@ struct KeySlot: Equatable {
         if let clinicalKey {
             slot.wrappedClinical = try wrapClinical(clinicalKey, sk: sk, login: login, vaultID: vaultID)
         }
-        return slot
+        return (slot, sk)
+    }
+
+    /// A key derived from a slot's secret key for `purpose`: what only that
+    /// account can open (its second factor's secret).
+    static func ownKey(sk: SecureBytes, purpose: String) -> SecureBytes {
+        SecureBytes.make(32) { out in
+            let ctx = Array("cabinet-own-\(purpose)-v1".utf8)
+            sk.withBytes { k in _ = crypto_generichash(out, 32, ctx, UInt64(ctx.count), k, 32) }
+        }
     }
 
     /// Wraps the slot's secret key under a key derived from `secret`.

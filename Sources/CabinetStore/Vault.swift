@@ -22,6 +22,9 @@ public final class Vault: @unchecked Sendable {
     private(set) var envelope: Envelope
     private var dataKey: SecureBytes?
     private var clinicalKey: SecureBytes?
+    /// The slot's own secret key: unwraps what belongs to this account only
+    /// (its second factor). Wiped with the other keys.
+    private var slotSecret: SecureBytes?
     private var vfs: OpaquePointer?
     public internal(set) var database: DatabasePool?
     private var rawConnections: [WeakRaw] = []
@@ -31,7 +34,8 @@ public final class Vault: @unchecked Sendable {
     public static let checkpointFrames: Int32 = 1000
 
     private init(path: String, login: String, role: SlotRole, mustChange: Bool, envelope: Envelope,
-                 dataKey: SecureBytes, clinicalKey: SecureBytes?) throws {
+                 dataKey: SecureBytes, clinicalKey: SecureBytes?, slotSecret: SecureBytes?) throws {
+        self.slotSecret = slotSecret
         self.path = path
         self.login = login
         self.role = role
@@ -97,18 +101,26 @@ public final class Vault: @unchecked Sendable {
         var secret = Array(passphrase.utf8)
         defer { secret.wipe() }
         let vaultID = randomBytes(16)
-        let doctor = try KeySlot.make(role: .doctor, login: doctorLogin, mustChange: false, secret: secret, kdf: kdf,
-                                      vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey)
+        let (doctor, doctorSecret) = try KeySlot.makeWithSecret(role: .doctor, login: doctorLogin, mustChange: false,
+                                                                secret: secret, kdf: kdf, vaultID: vaultID,
+                                                                dataKey: dataKey, clinicalKey: clinicalKey)
         let rescue = try KeySlot.make(role: .recovery, login: "recovery", mustChange: false, secret: recovery,
                                       kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey)
         let envelope = Envelope(vaultID: vaultID, fileID: randomBytes(16), generation: 1, slots: [doctor, rescue])
         try writeNewFile(path: path, envelope: envelope, dataKey: dataKey, mode: 0o600)
         do {
             let vault = try Vault(path: path, login: doctorLogin, role: .doctor, mustChange: false,
-                                  envelope: envelope, dataKey: dataKey, clinicalKey: clinicalKey)
+                                  envelope: envelope, dataKey: dataKey, clinicalKey: clinicalKey,
+                                  slotSecret: doctorSecret)
             try vault.openDatabase()
+            let auditKey = AuditLog.key(dataKey)
             try vault.database?.write { db in
                 for (k, v) in metadata { try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
+                try db.execute(sql: "INSERT INTO account(login, role, created_at, created_by) VALUES (?, 'doctor', ?, ?)",
+                               arguments: [doctorLogin, AuditLog.timestamp(Date()), doctorLogin])
+                try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .vaultCreated)
+                try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .accountCreated, object: doctorLogin,
+                                    detail: Role.doctor.rawValue)
             }
             return (vault, RecoveryKey.format(recovery))
         } catch {
@@ -225,7 +237,7 @@ public final class Vault: @unchecked Sendable {
         // A re-key interrupted before its swap leaves a stale copy: remove it.
         removeVaultFiles(path + ".rekey")
         let vault = try Vault(path: path, login: slot.login, role: slot.role, mustChange: slot.mustChange,
-                              envelope: env, dataKey: dataKey, clinicalKey: clinical)
+                              envelope: env, dataKey: dataKey, clinicalKey: clinical, slotSecret: sk)
         if openDatabase { try vault.openDatabase() }
         return vault
     }
@@ -428,6 +440,7 @@ public final class Vault: @unchecked Sendable {
         vfs = nil
         dataKey = nil
         clinicalKey = nil
+        slotSecret = nil
     }
 
     // MARK: - Internal access for the store
@@ -435,6 +448,7 @@ public final class Vault: @unchecked Sendable {
     var vfsPointer: OpaquePointer? { vfs }
     var dataKeyForMaintenance: SecureBytes? { dataKey }
     var clinicalKeyForSealing: SecureBytes? { clinicalKey }
+    var slotSecretKey: SecureBytes? { slotSecret }
 
     func replaceAfterRekey(envelope: Envelope, dataKey: SecureBytes) throws {
         if let vfs { csealed_unregister(vfs) }

@@ -12,7 +12,8 @@ struct CabinetCommand: ParsableCommand {
             abstract: L.text("help.abstract"),
             discussion: L.text("help.discussion"),
             version: "0.1.0",
-            subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self])
+            subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self, UserCommand.self,
+                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self])
     }
 
     @OptionGroup var global: GlobalOptions
@@ -52,15 +53,34 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let vault = try global.unlock(openDatabase: false)
+        // The keys first, without SQLite: a damaged file is reported page by
+        // page even when it could not be opened.
+        let vault: Vault
+        if let rescue = try global.recoveryVault() {
+            vault = rescue
+        } else {
+            vault = try global.unlockKeys(openDatabase: false).0
+        }
         defer { vault.lock() }
         let report = try vault.verify()
+        var audit: AuditReport?
+        if report.isOK {
+            // Intact: complete the sign-in (second factor, logged), then
+            // check the audit chain and record the verification.
+            try global.completeSignIn(vault)
+            if vault.mustChangePassphrase { throw CabinetError.mustChangePassphrase }
+            let chain = try vault.verifyAudit()
+            audit = chain
+            try vault.audit(chain.isOK ? .vaultVerified : .auditVerified, detail: chain.isOK ? "ok" : "audit \(chain.firstBad ?? 0)")
+        }
+        let auditOK = audit?.isOK ?? true
         if global.json {
             var obj: [String: Any] = [
-                "ok": report.isOK, "pages": report.pagesChecked, "walFrames": report.walFrames,
+                "ok": report.isOK && auditOK, "pages": report.pagesChecked, "walFrames": report.walFrames,
                 "tornWalTail": report.tornWALTail, "integrityErrors": report.integrityErrors,
                 "envelopeCopyDamaged": report.envelopeCopyDamaged,
             ]
+            if let audit { obj["auditEntries"] = audit.entries; obj["auditFirstBad"] = audit.firstBad ?? NSNull() }
             obj["damaged"] = report.damaged.map { region -> [String: Any] in
                 switch region {
                 case .page(let n): return ["region": "page", "index": n]
@@ -79,9 +99,13 @@ struct VerifyCommand: ParsableCommand {
             if !report.integrityErrors.isEmpty {
                 Term.err(CabinetError.integrityCheckFailed(count: report.integrityErrors.count).message(L))
             }
-            if report.isOK { Term.out(L.text("verify.ok")) }
+            if let audit {
+                if let bad = audit.firstBad { Term.err(CabinetError.auditChainBroken(seq: bad).message(L)) }
+                else { Term.out(L.text("verify.audit_ok", ["count": String(audit.entries)])) }
+            }
+            if report.isOK && auditOK { Term.out(L.text("verify.ok")) }
         }
-        if !report.isOK { throw ArgumentParser.ExitCode(CabinetCore.ExitCode.integrity.rawValue) }
+        if !(report.isOK && auditOK) { throw ArgumentParser.ExitCode(CabinetCore.ExitCode.integrity.rawValue) }
     }
 }
 
@@ -97,10 +121,8 @@ struct PasswdCommand: ParsableCommand {
 
     func run() throws {
         guard global.recoveryKeyFile == nil else { throw CabinetError.usage(key: "error.passwd_recovery") }
-        try Vault.checkOpenableForCLI(global.vaultPath)
-        let login = try global.user ?? Term.ask(L.text("prompt.login"))
-        let current = try global.passphrase(prompt: L.text("prompt.current_passphrase", ["login": login]))
-        let vault = try Vault.unlock(at: global.vaultPath, login: login, passphrase: current)
+        let signed = try global.signIn(allowPendingChange: true)
+        let vault = signed.vault
         defer { vault.lock() }
         let fresh: String
         if let newPasswordFile {
@@ -108,7 +130,7 @@ struct PasswdCommand: ParsableCommand {
         } else {
             fresh = try Creation.askNewPassphrase()
         }
-        try vault.changePassphrase(current: current, new: fresh)
-        Term.out(L.text("passwd.done", ["login": login]))
+        try vault.changeOwnPassphrase(current: signed.passphrase ?? "", new: fresh)
+        Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 }

@@ -117,8 +117,8 @@ struct FirstRun {
             try Creation(global: global).create(doctorName: name, login: login, recoveryKeyOut: nil, confirmOnTerminal: true)
             return
         }
-        let vault = try global.unlock()
-        defer { vault.lock() }
+        let vault = try global.signIn().vault
+        defer { vault.signOut() }
         Term.out(L.text("firstrun.open", ["path": path, "login": vault.login,
                                           "role": L.text("role.\(vault.role)")]))
         Term.out(L.text("firstrun.soon"))

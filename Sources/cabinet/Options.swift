@@ -19,11 +19,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("recovery-key-file"), help: ArgumentHelp(L.text("help.opt.recovery_key_file"), valueName: "path"))
     var recoveryKeyFile: String?
 
+    @Option(name: .customLong("totp"), help: ArgumentHelp(L.text("help.opt.totp"), valueName: "code"))
+    var totp: String?
+
     @Flag(name: .customLong("json"), help: ArgumentHelp(L.text("help.opt.json")))
     var json = false
 
     /// Option names that take a value, for moving them after the subcommand.
-    static let valued: Set<String> = ["--vault", "--user", "--password-file", "--recovery-key-file"]
+    static let valued: Set<String> = ["--vault", "--user", "--password-file", "--recovery-key-file", "--totp"]
     static let flags: Set<String> = ["--json"]
 
     var vaultPath: String { vault ?? Vault.defaultPath() }
@@ -35,18 +38,71 @@ struct GlobalOptions: ParsableArguments {
         return try Term.ask(prompt, secret: true)
     }
 
-    /// Unlocks the vault with the recovery key file, or `--user` and a passphrase.
-    func unlock(openDatabase: Bool = true) throws -> Vault {
+    /// Signs in (recovery key file, or `--user` with a passphrase and the
+    /// second factor when the account has one) and enforces the forced
+    /// change after a reset. The sign-in is logged.
+    func signIn(allowPendingChange: Bool = false) throws -> SignedIn {
         let path = vaultPath
         if let recoveryKeyFile {
             let key = try Term.firstLine(ofFile: recoveryKeyFile)
-            return try Vault.unlock(at: path, recoveryKey: key, openDatabase: openDatabase)
+            return SignedIn(vault: try Vault.signIn(at: path, recoveryKey: key), passphrase: nil)
         }
+        let (vault, pass) = try unlockKeys(openDatabase: true)
+        try completeSignIn(vault)
+        if vault.mustChangePassphrase && !allowPendingChange {
+            // Forced change after a reset (../shared/seeds/002 §10): now, on
+            // the terminal, or refuse until `cabinet passwd`.
+            guard passwordFile == nil, Term.hasTerminal else {
+                vault.signOut()
+                throw CabinetError.mustChangePassphrase
+            }
+            Term.err(L.text("passwd.forced"))
+            let fresh = try Creation.askNewPassphrase()
+            try vault.changeOwnPassphrase(current: pass, new: fresh)
+            Term.out(L.text("passwd.done", ["login": vault.login]))
+        }
+        return SignedIn(vault: vault, passphrase: pass)
+    }
+
+    /// The key slot only (attempt delay included); the caller completes the
+    /// sign-in with `completeSignIn`.
+    func unlockKeys(openDatabase: Bool) throws -> (Vault, String) {
+        let path = vaultPath
         try Vault.checkOpenableForCLI(path)
         let login = try user ?? Term.ask(L.text("prompt.login"))
+        // Users are told that access is logged (../shared/seeds/002 §10).
+        if passwordFile == nil { Term.err(L.text("signin.notice")) }
         let pass = try passphrase(prompt: L.text("prompt.passphrase", ["login": login]))
-        return try Vault.unlock(at: path, login: login, passphrase: pass, openDatabase: openDatabase)
+        let vault = try Vault.unlockCountingAttempts(at: path, login: login, passphrase: pass, openDatabase: openDatabase)
+        return (vault, pass)
     }
+
+    /// The second factor (asked on the terminal when needed) and the log.
+    func completeSignIn(_ vault: Vault) throws {
+        do {
+            try vault.completeSignIn(totp: totp)
+        } catch CabinetError.secondFactorRequired {
+            guard totp == nil, Term.hasTerminal else {
+                vault.lock()
+                throw CabinetError.secondFactorRequired
+            }
+            let code = try Term.ask(L.text("prompt.totp"))
+            do { try vault.completeSignIn(totp: code) } catch { vault.lock(); throw error }
+        }
+    }
+
+    func recoveryVault() throws -> Vault? {
+        guard let recoveryKeyFile else { return nil }
+        let key = try Term.firstLine(ofFile: recoveryKeyFile)
+        return try Vault.unlock(at: vaultPath, recoveryKey: key, openDatabase: false)
+    }
+}
+
+/// A signed-in session for one command.
+struct SignedIn {
+    let vault: Vault
+    /// The passphrase typed (nil with the recovery key), for a forced change.
+    let passphrase: String?
 }
 
 /// Moves global options found before the subcommand to after it, so that

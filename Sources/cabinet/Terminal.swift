@@ -12,6 +12,13 @@ enum Term {
         FileHandle.standardOutput.write(Data((s + "\n").utf8))
     }
 
+    /// True when a terminal is there to ask questions on.
+    static var hasTerminal: Bool {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        if fd >= 0 { close(fd); return true }
+        return false
+    }
+
     /// Reads the first line of `path` (`-` = standard input), without its newline.
     static func firstLine(ofFile path: String) throws -> String {
         let data: Data

@@ -1,0 +1,430 @@
+import CSodium
+import CabinetCore
+import CabinetTOTP
+import Foundation
+import GRDB
+
+/// What the practice knows about an account (the key slot is in the envelope).
+public struct AccountInfo: Sendable, Equatable {
+    public let login: String
+    public let role: Role
+    public let displayName: String?
+    public let createdAt: Date
+    public let createdBy: String
+    public let disabledAt: Date?
+    public let hasSecondFactor: Bool
+    public let lastSignIn: Date?
+    /// The slot exists (an enabled account can sign in).
+    public let hasSlot: Bool
+    public let mustChangePassphrase: Bool
+}
+
+/// A second factor being enrolled: shown once, confirmed with one code.
+public struct SecondFactorEnrollment: Sendable {
+    public let secretBase32: String
+    public let uri: String
+}
+
+extension SlotRole {
+    /// The practice role behind a slot; the recovery key acts as the holder.
+    var practiceRole: Role {
+        switch self {
+        case .doctor, .recovery: return .doctor
+        case .replacement: return .replacement
+        case .secretary: return .secretary
+        }
+    }
+
+    init(_ role: Role) {
+        switch role {
+        case .doctor: self = .doctor
+        case .replacement: self = .replacement
+        case .secretary: self = .secretary
+        }
+    }
+}
+
+extension Vault {
+    /// Who is acting in this session.
+    public var session: Session {
+        Session(login: login, role: role.practiceRole, viaRecoveryKey: role == .recovery)
+    }
+
+    /// Appends to the audit trail in its own transaction.
+    public func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
+        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
+        let key = AuditLog.key(dataKey), actor = session.actor
+        _ = try write { db in try AuditLog.append(db, key: key, actor: actor, action: action, object: object, detail: detail) }
+    }
+
+    func auditKey() throws -> SecureBytes {
+        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
+        return AuditLog.key(dataKey)
+    }
+
+    // MARK: - Sign-in
+
+    /// Signs in with a passphrase: the attempt delay, the key slot, the
+    /// second factor for accounts that have one, and the audit trail.
+    public static func signIn(at path: String, login: String, passphrase: String, totp: String? = nil,
+                              now: Date = Date()) throws -> Vault {
+        try signIn(at: path, login: login, passphrase: passphrase, totp: totp, now: now, kdfOverride: nil)
+    }
+
+    static func signIn(at path: String, login: String, passphrase: String, totp: String?, now: Date,
+                       kdfOverride: KDFParameters?) throws -> Vault {
+        let vault = try unlockCountingAttempts(at: path, login: login, passphrase: passphrase, now: now, openDatabase: true)
+        do {
+            try vault.completeSignIn(totp: totp, now: now)
+        } catch {
+            vault.lock()
+            throw error
+        }
+        return vault
+    }
+
+    /// The key slot only, with the attempt delay: a wrong passphrase counts
+    /// as a failure and the delay is enforced before any key derivation.
+    public static func unlockCountingAttempts(at path: String, login: String, passphrase: String, now: Date = Date(),
+                                              openDatabase: Bool) throws -> Vault {
+        try checkOpenable(path)
+        let attempts = AttemptsFile(vaultPath: path)
+        let wait = try attempts.wait(for: login, now: now)
+        if wait > 0 { throw CabinetError.tooManyAttempts(seconds: wait) }
+        do {
+            return try unlock(at: path, login: login, passphrase: passphrase, openDatabase: openDatabase)
+        } catch CabinetError.wrongPassphrase {
+            try attempts.recordFailure(login, reason: "passphrase", now: now)
+            throw CabinetError.wrongPassphrase
+        }
+    }
+
+    /// Completes a sign-in on an unlocked vault: the second factor for
+    /// accounts that enrolled one (not for the recovery key: bypassed and
+    /// logged), failures waiting in the attempts file copied into the trail,
+    /// and the sign-in itself logged. Locks the vault on failure.
+    public func completeSignIn(totp: String?, now: Date = Date()) throws {
+        do {
+            if database == nil { try openDatabase() }
+            let key = try auditKey()
+            let attempts = AttemptsFile(vaultPath: path)
+            let viaRecovery = session.viaRecoveryKey
+            var usedStep: Int64?
+            if !viaRecovery, let secret = try secondFactorSecret(login: login) {
+                guard let code = totp, !code.isEmpty else { throw CabinetError.secondFactorRequired }
+                let me = login
+                let last = try read { db in
+                    try Int64.fetchOne(db, sql: "SELECT totp_last_step FROM account WHERE login = ?", arguments: [me])
+                }
+                guard let step = TOTP(secret: secret).validate(code, at: now, lastUsedStep: last) else {
+                    try attempts.recordFailure(login, reason: "totp", now: now)
+                    throw CabinetError.wrongSecondFactor
+                }
+                usedStep = step
+            }
+            let failures = try attempts.recordSuccess(viaRecovery ? "recovery" : login)
+            let actor = session.actor, me = login
+            _ = try write { db in
+                for f in failures {
+                    try AuditLog.append(db, key: key, actor: f.login, action: .signInFailed, detail: f.reason,
+                                        at: Date(timeIntervalSince1970: f.at))
+                }
+                if let usedStep {
+                    try db.execute(sql: "UPDATE account SET totp_last_step = ? WHERE login = ?", arguments: [usedStep, me])
+                    try AuditLog.append(db, key: key, actor: actor, action: .totpUsed)
+                }
+                try AuditLog.append(db, key: key, actor: actor, action: .signIn, detail: viaRecovery ? "recovery-key" : nil)
+                if viaRecovery { try AuditLog.append(db, key: key, actor: actor, action: .totpBypassed) }
+            }
+        } catch CabinetError.secondFactorRequired {
+            // Left unlocked so that the caller can ask for the code and call
+            // again; the caller locks when it cannot.
+            throw CabinetError.secondFactorRequired
+        } catch {
+            lock()
+            throw error
+        }
+    }
+
+    /// Signs in with the recovery key: the holder's rights, the second
+    /// factor bypassed, both logged.
+    public static func signIn(at path: String, recoveryKey: String) throws -> Vault {
+        let vault = try unlock(at: path, recoveryKey: recoveryKey)
+        try vault.completeSignIn(totp: nil)
+        return vault
+    }
+
+    /// Signs out: logged, then the keys are wiped.
+    public func signOut() {
+        try? audit(.signOut)
+        lock()
+    }
+
+    // MARK: - Accounts
+
+    /// A one-time passphrase: 4 groups of 5 characters from an alphabet
+    /// without look-alikes, upper and lower case and digits, joined by dashes
+    /// (so it meets the policy).
+    static func oneTimePassphrase() -> String {
+        let upper = Array("ABCDEFGHJKMNPQRSTUVWXYZ"), lower = Array("abcdefghijkmnpqrstuvwxyz"), digits = Array("23456789")
+        let all = upper + lower + digits
+        func pick(_ a: [Character]) -> Character { a[Int(randombytes_uniform(UInt32(a.count)))] }
+        while true {
+            let groups = (0..<4).map { _ in String((0..<5).map { _ in pick(all) }) }
+            let s = groups.joined(separator: "-")
+            if PassphrasePolicy().problems(s).isEmpty { return s }
+        }
+    }
+
+    /// Creates an account; returns its one-time passphrase (to be changed at
+    /// first sign-in).
+    public func createAccount(login newLogin: String, role newRole: Role, displayName: String? = nil) throws -> String {
+        try createAccount(login: newLogin, role: newRole, displayName: displayName, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public func createAccount(login newLogin: String, role newRole: Role, displayName: String?, kdf: KDFParameters) throws -> String {
+        try AccessPolicy.check(session, .manageAccounts)
+        let exists = try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE login = ?", arguments: [newLogin]) ?? false
+        }
+        if exists || newLogin == "recovery" { throw CabinetError.accountExists(login: newLogin) }
+        let oneTime = Self.oneTimePassphrase()
+        try addSlot(login: newLogin, role: SlotRole(newRole), passphrase: oneTime, mustChange: true, kdf: kdf)
+        let key = try auditKey(), actor = session.actor
+        _ = try write { db in
+            try db.execute(sql: "INSERT INTO account(login, role, display_name, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [newLogin, newRole.rawValue, displayName, AuditLog.timestamp(Date()), actor])
+            try AuditLog.append(db, key: key, actor: actor, action: .accountCreated, object: newLogin, detail: newRole.rawValue)
+        }
+        return oneTime
+    }
+
+    /// Every account, enabled or not, with its last sign-in.
+    public func listAccounts() throws -> [AccountInfo] {
+        try AccessPolicy.check(session, .listAccounts)
+        let slots = Dictionary(envelope.slots.filter { !$0.isRecovery }.map { ($0.login, $0) }, uniquingKeysWith: { a, _ in a })
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT a.*, (SELECT max(at) FROM audit WHERE actor = a.login AND action = 'signin') AS last_signin
+                FROM account a ORDER BY a.login
+                """).map { row in
+                let login: String = row["login"]
+                return AccountInfo(
+                    login: login, role: Role(rawValue: row["role"]) ?? .secretary, displayName: row["display_name"],
+                    createdAt: AuditLog.date(row["created_at"]), createdBy: row["created_by"],
+                    disabledAt: (row["disabled_at"] as String?).map(AuditLog.date),
+                    hasSecondFactor: (row["totp_sealed"] as Data?) != nil,
+                    lastSignIn: (row["last_signin"] as String?).map(AuditLog.date),
+                    hasSlot: slots[login] != nil, mustChangePassphrase: slots[login]?.mustChange ?? false)
+            }
+        }
+    }
+
+    /// Disables an account: its slot is removed (it can no longer sign in);
+    /// the record stays for the audit trail. The holder cannot disable
+    /// themselves nor the last holder.
+    public func disableAccount(login target: String) throws {
+        try AccessPolicy.check(session, .manageAccounts)
+        guard target != login else { throw CabinetError.cannotDisableSelf }
+        let info = try read { db in try Row.fetchOne(db, sql: "SELECT role, disabled_at FROM account WHERE login = ?", arguments: [target]) }
+        guard let info, (info["disabled_at"] as String?) == nil else { throw CabinetError.accountNotFound(login: target) }
+        if (info["role"] as String) == Role.doctor.rawValue {
+            let holders = envelope.slots.filter { $0.role == .doctor }.count
+            if holders <= 1 { throw CabinetError.lastHolder }
+        }
+        if envelope.slots.contains(where: { !$0.isRecovery && $0.login == target }) {
+            try removeSlot(login: target)
+        }
+        let key = try auditKey(), actor = session.actor
+        _ = try write { db in
+            try db.execute(sql: "UPDATE account SET disabled_at = ?, disabled_by = ?, totp_sealed = NULL, totp_pending = NULL WHERE login = ?",
+                           arguments: [AuditLog.timestamp(Date()), actor, target])
+            try AuditLog.append(db, key: key, actor: actor, action: .accountDisabled, object: target)
+        }
+    }
+
+    /// Resets an account: a new slot with a one-time passphrase (changed at
+    /// next sign-in), its second factor removed; optionally a new role.
+    public func resetAccount(login target: String, role newRole: Role? = nil) throws -> String {
+        try resetAccount(login: target, role: newRole, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public func resetAccount(login target: String, role newRole: Role?, kdf: KDFParameters) throws -> String {
+        try AccessPolicy.check(session, .manageAccounts)
+        let info = try read { db in try Row.fetchOne(db, sql: "SELECT role FROM account WHERE login = ?", arguments: [target]) }
+        guard let info else { throw CabinetError.accountNotFound(login: target) }
+        let oldRole = Role(rawValue: info["role"]) ?? .secretary
+        let role = newRole ?? oldRole
+        if target == login && role != .doctor { throw CabinetError.lastHolder }
+        let oneTime = Self.oneTimePassphrase()
+        var secret = Array(oneTime.utf8)
+        defer { secret.wipe() }
+        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
+        let clinical: SecureBytes? = role.isDoctor ? clinicalKeyForSealing : nil
+        if role.isDoctor && clinical == nil { throw CabinetError.wrongPassphrase }
+        try updateEnvelope { env in
+            env.slots.removeAll { !$0.isRecovery && $0.login == target }
+            if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+            env.slots.append(try KeySlot.make(role: SlotRole(role), login: target, mustChange: true, secret: secret, kdf: kdf,
+                                              vaultID: env.vaultID, dataKey: dataKey, clinicalKey: clinical))
+        }
+        let key = try auditKey(), actor = session.actor
+        _ = try write { db in
+            try db.execute(sql: """
+                UPDATE account SET role = ?, disabled_at = NULL, disabled_by = NULL, totp_sealed = NULL,
+                                   totp_pending = NULL, totp_last_step = NULL WHERE login = ?
+                """, arguments: [role.rawValue, target])
+            try AuditLog.append(db, key: key, actor: actor, action: .accountReset, object: target)
+            if role != oldRole {
+                try AuditLog.append(db, key: key, actor: actor, action: .roleChanged, object: target,
+                                    detail: "\(oldRole.rawValue) -> \(role.rawValue)")
+            }
+        }
+        return oneTime
+    }
+
+    /// Records the yearly review of accounts (../shared/seeds/002 §10).
+    public func recordAccountsReview() throws {
+        try AccessPolicy.check(session, .manageAccounts)
+        try audit(.accountsReviewed)
+        _ = try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('accounts_reviewed_at', ?)",
+                           arguments: [AuditLog.timestamp(Date())])
+        }
+    }
+
+    public func lastAccountsReview() throws -> Date? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'accounts_reviewed_at'").map(AuditLog.date)
+        }
+    }
+
+    /// Changes this session's passphrase and logs it.
+    public func changeOwnPassphrase(current: String, new: String) throws {
+        try changeOwnPassphrase(current: current, new: new, kdf: .moderate)
+    }
+
+    @_spi(Testing)
+    public func changeOwnPassphrase(current: String, new: String, kdf: KDFParameters) throws {
+        try AccessPolicy.check(session, .changeOwnPassphrase)
+        try changePassphrase(current: current, new: new, kdf: kdf)
+        try audit(.passphraseChanged, object: login)
+    }
+
+    // MARK: - Second factor
+
+    private func sealOwn(_ secret: [UInt8], purpose: String) throws -> Data {
+        guard let sk = slotSecretKey else { throw CabinetError.wrongPassphrase }
+        let s = SecureBytes.copy(secret)
+        return Data(aeadSeal(s, key: KeySlot.ownKey(sk: sk, purpose: purpose), ad: Array(login.utf8) + vaultID))
+    }
+
+    private func openOwn(_ sealed: Data, purpose: String, for account: String) throws -> [UInt8]? {
+        guard account == login, let sk = slotSecretKey else { return nil }
+        guard let s = aeadOpen([UInt8](sealed), key: KeySlot.ownKey(sk: sk, purpose: purpose), ad: Array(login.utf8) + vaultID)
+        else { return nil }
+        return s.withBytes { Array(UnsafeBufferPointer(start: $0, count: s.count)) }
+    }
+
+    /// The second factor's secret of this session's own account, if active.
+    func secondFactorSecret(login account: String) throws -> [UInt8]? {
+        let sealed = try read { db in
+            try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [account])
+        }
+        guard let sealed else { return nil }
+        // Active but not readable by this slot: the envelope or the row was
+        // altered. Refuse rather than skip the second factor.
+        guard let secret = try openOwn(sealed, purpose: "totp", for: account) else { throw CabinetError.envelopeAltered }
+        return secret
+    }
+
+    public var hasSecondFactor: Bool {
+        (try? read { db in
+            try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [login])
+        }) != nil
+    }
+
+    /// Starts enrolling a second factor for this session's account (doctors):
+    /// a new secret, shown once; active only after `confirmSecondFactor`.
+    public func beginSecondFactorEnrollment(issuer: String) throws -> SecondFactorEnrollment {
+        try AccessPolicy.check(session, .manageOwnSecondFactor)
+        guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
+        let active = try read { db in
+            try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [login])
+        }
+        if active != nil { throw CabinetError.secondFactorAlreadyActive }
+        var secret = TOTP.generateSecret()
+        defer { secret.wipe() }
+        let sealed = try sealOwn(secret, purpose: "totp")
+        let me = login
+        _ = try write { db in
+            try db.execute(sql: "UPDATE account SET totp_pending = ? WHERE login = ?", arguments: [sealed, me])
+        }
+        let totp = TOTP(secret: secret)
+        return SecondFactorEnrollment(secretBase32: Base32.encode(secret), uri: totp.otpauthURI(issuer: issuer, account: me))
+    }
+
+    /// Activates the pending second factor once one code from the phone matches.
+    public func confirmSecondFactor(code: String, now: Date = Date()) throws {
+        try AccessPolicy.check(session, .manageOwnSecondFactor)
+        let me = login
+        let pending = try read { db in
+            try Data.fetchOne(db, sql: "SELECT totp_pending FROM account WHERE login = ?", arguments: [me])
+        }
+        guard let pending, var secret = try openOwn(pending, purpose: "totp", for: me) else {
+            throw CabinetError.secondFactorRequired
+        }
+        defer { secret.wipe() }
+        guard let step = TOTP(secret: secret).validate(code, at: now, lastUsedStep: nil) else {
+            throw CabinetError.wrongSecondFactor
+        }
+        let key = try auditKey()
+        _ = try write { db in
+            try db.execute(sql: "UPDATE account SET totp_sealed = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE login = ?",
+                           arguments: [step, me])
+            try AuditLog.append(db, key: key, actor: me, action: .totpEnrolled)
+        }
+    }
+
+    /// Removes this session's second factor.
+    public func disableSecondFactor() throws {
+        try AccessPolicy.check(session, .manageOwnSecondFactor)
+        let me = login, key = try auditKey()
+        _ = try write { db in
+            try db.execute(sql: "UPDATE account SET totp_sealed = NULL, totp_pending = NULL, totp_last_step = NULL WHERE login = ?",
+                           arguments: [me])
+            try AuditLog.append(db, key: key, actor: me, action: .totpDisabled)
+        }
+    }
+
+    // MARK: - Audit trail
+
+    public func auditEntries(object: String? = nil, since: Date? = nil, limit: Int = 1000) throws -> [AuditEntry] {
+        try AccessPolicy.check(session, .readAudit)
+        let entries = try read { db in try AuditLog.list(db, object: object, since: since, limit: limit) }
+        try audit(.auditViewed, object: object)
+        return entries
+    }
+
+    /// Verifies the chain (reveals nothing of the entries: part of
+    /// verifying the vault, open to every role).
+    public func verifyAudit() throws -> AuditReport {
+        try AccessPolicy.check(session, .verifyVault)
+        let key = try auditKey()
+        return try read { db in try AuditLog.verify(db, key: key) }
+    }
+
+    /// Prunes access traces older than the retention (6 months by default,
+    /// ../shared/seeds/000_8e655f28ba827d0f.txt l.1429).
+    @discardableResult
+    public func pruneAudit(now: Date = Date()) throws -> Int {
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            let days = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
+                .flatMap(Int.init) ?? 183
+            return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Double(days) * 86_400))
+        }
+    }
+}

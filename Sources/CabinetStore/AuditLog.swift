@@ -1,0 +1,161 @@
+import CSodium
+import CabinetCore
+import Foundation
+import GRDB
+
+/// The tamper-evident audit trail (PRODUCT.md "Traceability";
+/// ../shared/seeds/002_d4f97852d99ed6fe.txt §5 h and §10;
+/// ../shared/seeds/004_2de9afd8ccfe8a26.txt on tracing every read and write).
+///
+/// Append-only inside the sealed database (triggers refuse UPDATE and DELETE
+/// outside pruning). Each entry carries a BLAKE2b MAC keyed by a sub-key of
+/// the data key over the previous entry's MAC and its own fields, so a
+/// removed, altered or reordered entry breaks the chain at that place. Pruning
+/// old access traces moves an anchor (first kept entry, previous MAC), itself
+/// MAC'd, and is recorded in the trail.
+public struct AuditReport: Sendable, Equatable {
+    public var entries: Int = 0
+    public var firstSeq: Int64 = 1
+    /// The first entry that fails (altered, removed before it, or moved).
+    public var firstBad: Int64?
+    public var isOK: Bool { firstBad == nil }
+}
+
+enum AuditLog {
+    static let zeroMAC = [UInt8](repeating: 0, count: 32)
+
+    static func key(_ dataKey: SecureBytes) -> SecureBytes { SubKey.audit.derive(from: dataKey) }
+
+    static func timestamp(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: d)
+    }
+
+    static func date(_ s: String) -> Date {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: s) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    static func field(_ s: String?) -> [UInt8] {
+        guard let s else { return [0] }
+        let b = Array(s.utf8)
+        return [1] + le32(UInt32(b.count)) + b
+    }
+
+    static func mac(key: SecureBytes, prev: [UInt8], seq: Int64, at: String, actor: String, action: String,
+                    object: String?, detail: String?) -> [UInt8] {
+        let msg = Array("cabinet-audit-v1".utf8) + prev + le(UInt64(bitPattern: seq)) + field(at) + field(actor)
+            + field(action) + field(object) + field(detail)
+        var out = [UInt8](repeating: 0, count: 32)
+        key.withBytes { k in _ = crypto_generichash(&out, 32, msg, UInt64(msg.count), k, 32) }
+        return out
+    }
+
+    static func anchorMAC(key: SecureBytes, firstSeq: Int64, prev: [UInt8]) -> [UInt8] {
+        let msg = Array("cabinet-audit-anchor-v1".utf8) + le(UInt64(bitPattern: firstSeq)) + prev
+        var out = [UInt8](repeating: 0, count: 32)
+        key.withBytes { k in _ = crypto_generichash(&out, 32, msg, UInt64(msg.count), k, 32) }
+        return out
+    }
+
+    /// Appends one entry in the caller's transaction.
+    static func append(_ db: Database, key: SecureBytes, actor: String, action: AuditAction, object: String? = nil,
+                       detail: String? = nil, at: Date = Date()) throws {
+        try append(db, key: key, actor: actor, action: action.rawValue, object: object, detail: detail, at: at)
+    }
+
+    static func append(_ db: Database, key: SecureBytes, actor: String, action: String, object: String?,
+                       detail: String?, at: Date) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
+        let prev: [UInt8]
+        let seq: Int64
+        if let last {
+            seq = (last["seq"] as Int64) + 1
+            prev = [UInt8](last["mac"] as Data)
+        } else {
+            let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_mac FROM audit_anchor WHERE id = 1")
+            seq = anchor?["first_seq"] ?? 1
+            prev = anchor.map { [UInt8]($0["prev_mac"] as Data) } ?? zeroMAC
+        }
+        let ts = timestamp(at)
+        let m = mac(key: key, prev: prev, seq: seq, at: ts, actor: actor, action: action, object: object, detail: detail)
+        try db.execute(sql: "INSERT INTO audit(seq, at, actor, action, object, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [seq, ts, actor, action, object, detail, Data(m)])
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)", arguments: [String(seq)])
+    }
+
+    /// Walks the chain from the anchor; names the first entry that fails.
+    static func verify(_ db: Database, key: SecureBytes) throws -> AuditReport {
+        var report = AuditReport()
+        guard let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_mac, mac FROM audit_anchor WHERE id = 1") else {
+            report.firstBad = 1
+            return report
+        }
+        var expectedSeq: Int64 = anchor["first_seq"]
+        var prev = [UInt8](anchor["prev_mac"] as Data)
+        report.firstSeq = expectedSeq
+        let anchorMac: Data? = anchor["mac"]
+        if expectedSeq != 1 || prev != zeroMAC {
+            guard let anchorMac, [UInt8](anchorMac) == anchorMAC(key: key, firstSeq: expectedSeq, prev: prev) else {
+                report.firstBad = expectedSeq
+                return report
+            }
+        }
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, action, object, detail, mac FROM audit ORDER BY seq")
+        while let row = try rows.next() {
+            let seq: Int64 = row["seq"]
+            let m = mac(key: key, prev: prev, seq: expectedSeq, at: row["at"], actor: row["actor"], action: row["action"],
+                        object: row["object"], detail: row["detail"])
+            guard seq == expectedSeq, [UInt8](row["mac"] as Data) == m else {
+                report.firstBad = min(seq, expectedSeq)
+                return report
+            }
+            prev = m
+            expectedSeq += 1
+            report.entries += 1
+        }
+        // The newest entries removed: the recorded head is further on.
+        if let head = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_head'").flatMap(Int64.init),
+           head >= expectedSeq {
+            report.firstBad = expectedSeq
+        }
+        return report
+    }
+
+    /// Deletes access traces older than `cutoff`, keeping the chain
+    /// verifiable: the anchor moves to the first kept entry. Returns the count.
+    static func prune(_ db: Database, key: SecureBytes, actor: String, before cutoff: Date) throws -> Int {
+        let ts = timestamp(cutoff)
+        guard let lastOld = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit WHERE at < ? ORDER BY seq DESC LIMIT 1",
+                                             arguments: [ts]) else { return 0 }
+        let lastSeq: Int64 = lastOld["seq"]
+        let prev = [UInt8](lastOld["mac"] as Data)
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_pruning', '1')")
+        try db.execute(sql: "DELETE FROM audit WHERE seq <= ?", arguments: [lastSeq])
+        let count = db.changesCount
+        try db.execute(sql: "DELETE FROM cabinet_meta WHERE key = 'audit_pruning'")
+        try db.execute(sql: """
+            UPDATE audit_anchor SET first_seq = ?, prev_mac = ?, mac = ?, pruned_at = ?, pruned_count = pruned_count + ?
+            WHERE id = 1
+            """, arguments: [lastSeq + 1, Data(prev), Data(anchorMAC(key: key, firstSeq: lastSeq + 1, prev: prev)),
+                             timestamp(Date()), count])
+        try append(db, key: key, actor: actor, action: .auditPruned, detail: "\(count) < \(ts)")
+        return count
+    }
+
+    static func list(_ db: Database, object: String?, since: Date?, limit: Int) throws -> [AuditEntry] {
+        var sql = "SELECT seq, at, actor, action, object, detail FROM audit WHERE 1"
+        var args: [(any DatabaseValueConvertible)?] = []
+        if let object { sql += " AND object = ?"; args.append(object) }
+        if let since { sql += " AND at >= ?"; args.append(timestamp(since)) }
+        sql += " ORDER BY seq DESC LIMIT ?"
+        args.append(limit)
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+            AuditEntry(seq: $0["seq"], at: date($0["at"]), actor: $0["actor"], action: $0["action"],
+                       object: $0["object"], detail: $0["detail"])
+        }.reversed()
+    }
+}

@@ -1,0 +1,341 @@
+import ArgumentParser
+import CabinetCore
+import CabinetStore
+import Foundation
+import QRCode
+
+/// Writes a one-time passphrase to FILE (0600, never overwritten) or prints it.
+func handOver(_ secret: String, to file: String?, login: String) throws {
+    if let file {
+        let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            if errno == EEXIST { throw CabinetError.usage(key: "error.out_exists") }
+            throw CabinetError.io(path: file, errno: errno)
+        }
+        let line = secret + "\n"
+        _ = line.withCString { write(fd, $0, strlen($0)) }
+        _ = fsync(fd)
+        close(fd)
+        Term.out(L.text("user.onetime_written", ["login": login, "path": file]))
+    } else {
+        Term.out(L.text("user.onetime", ["login": login]))
+        Term.out("")
+        Term.out("    " + secret)
+        Term.out("")
+    }
+    Term.out(L.text("user.onetime_advice"))
+}
+
+func parseRole(_ s: String) throws -> Role {
+    switch s.lowercased() {
+    case "doctor", "medecin", "médecin": return .doctor
+    case "replacement", "remplacant", "remplaçant": return .replacement
+    case "secretary", "secretaire", "secrétaire": return .secretary
+    default: throw CabinetError.usage(key: "error.role")
+    }
+}
+
+struct UserCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "user", abstract: L.text("help.user"),
+                             subcommands: [Add.self, List.self, Disable.self, Reset.self, Review.self])
+    }
+
+    struct Add: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.user.add")) }
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("login"), help: ArgumentHelp(L.text("help.opt.new_login"), valueName: "login"))
+        var login: String
+        @Option(name: .customLong("role"), help: ArgumentHelp(L.text("help.opt.role"), valueName: "doctor|replacement|secretary"))
+        var role: String
+        @Option(name: .customLong("name"), help: ArgumentHelp(L.text("help.opt.display_name"), valueName: "name"))
+        var name: String?
+        @Option(name: .customLong("password-out"), help: ArgumentHelp(L.text("help.opt.password_out"), valueName: "file"))
+        var passwordOut: String?
+
+        func run() throws {
+            let role = try parseRole(self.role)
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            let secret = try vault.createAccount(login: login, role: role, displayName: name)
+            Term.out(L.text("user.created", ["login": login, "role": L.text("role.\(role.rawValue)")]))
+            if role == .secretary { Term.out(L.text("user.secretary_no_clinical")) }
+            try handOver(secret, to: passwordOut, login: login)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.user.list")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            let accounts = try vault.listAccounts()
+            let review = try vault.lastAccountsReview()
+            let df = DateFormatter()
+            df.dateFormat = "dd/MM/yyyy HH:mm"
+            if global.json {
+                let rows: [[String: Any]] = accounts.map {
+                    ["login": $0.login, "role": $0.role.rawValue, "enabled": $0.hasSlot && $0.disabledAt == nil,
+                     "secondFactor": $0.hasSecondFactor, "mustChange": $0.mustChangePassphrase,
+                     "lastSignIn": $0.lastSignIn.map { AuditFormat.iso($0) } ?? NSNull()]
+                }
+                let data = try JSONSerialization.data(withJSONObject: ["accounts": rows], options: [.sortedKeys])
+                Term.out(String(decoding: data, as: UTF8.self))
+                return
+            }
+            Term.out(L.text("user.list_header"))
+            for a in accounts {
+                let state = a.disabledAt != nil || !a.hasSlot ? L.text("user.state_disabled")
+                    : (a.mustChangePassphrase ? L.text("user.state_must_change") : L.text("user.state_active"))
+                let last = a.lastSignIn.map { df.string(from: $0) } ?? "—"
+                Term.out([a.login.padding(toLength: 16, withPad: " ", startingAt: 0),
+                          L.text("role.\(a.role.rawValue)").padding(toLength: 20, withPad: " ", startingAt: 0),
+                          state.padding(toLength: 22, withPad: " ", startingAt: 0),
+                          (a.hasSecondFactor ? "TOTP" : "—").padding(toLength: 6, withPad: " ", startingAt: 0),
+                          last].joined(separator: " "))
+            }
+            if let review {
+                Term.out(L.text("user.last_review", ["date": df.string(from: review)]))
+                if Date().timeIntervalSince(review) > 365 * 86_400 { Term.err(L.text("user.review_due")) }
+            } else {
+                Term.err(L.text("user.review_never"))
+            }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.user.disable")) }
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp(L.text("help.arg.login"), valueName: "login"))
+        var login: String
+        @Flag(name: .customLong("rekey"), help: ArgumentHelp(L.text("help.opt.rekey")))
+        var rekey = false
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try vault.disableAccount(login: login)
+            Term.out(L.text("user.disabled", ["login": login]))
+            if rekey {
+                try runRekey(vault)
+            } else {
+                Term.out(L.text("user.rekey_advice"))
+            }
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.user.reset")) }
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: ArgumentHelp(L.text("help.arg.login"), valueName: "login"))
+        var login: String
+        @Option(name: .customLong("role"), help: ArgumentHelp(L.text("help.opt.new_role"), valueName: "doctor|replacement|secretary"))
+        var role: String?
+        @Option(name: .customLong("password-out"), help: ArgumentHelp(L.text("help.opt.password_out"), valueName: "file"))
+        var passwordOut: String?
+
+        func run() throws {
+            let newRole = try role.map(parseRole)
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            let secret = try vault.resetAccount(login: login, role: newRole)
+            Term.out(L.text("user.reset", ["login": login]))
+            try handOver(secret, to: passwordOut, login: login)
+        }
+    }
+
+    struct Review: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.user.review")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try vault.recordAccountsReview()
+            Term.out(L.text("user.reviewed"))
+        }
+    }
+}
+
+/// Re-keys with progress lines; explains why (a former account knew the key).
+func runRekey(_ vault: Vault) throws {
+    try AccessPolicy.check(vault.session, .manageAccounts)
+    Term.out(L.text("rekey.start"))
+    try vault.rekey()
+    try vault.audit(.vaultRekeyed)
+    Term.out(L.text("rekey.done"))
+}
+
+struct RekeyCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "rekey", abstract: L.text("help.rekey"))
+    }
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let vault = try global.signIn().vault
+        defer { vault.lock() }
+        try runRekey(vault)
+    }
+}
+
+struct TOTPCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "totp", abstract: L.text("help.totp"),
+                             subcommands: [Enroll.self, Confirm.self, Disable.self])
+    }
+
+    struct Enroll: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.totp.enroll")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            // A short issuer keeps the QR code within an 80×24 terminal.
+            let e = try vault.beginSecondFactorEnrollment(issuer: "Cabinet")
+            Term.out(L.text("totp.scan"))
+            if let qr = QRMatrix.encode(e.uri) {
+                let utf8 = (ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"] ?? "")
+                    .uppercased().contains("UTF")
+                for line in (utf8 ? qr.terminalLines() : qr.asciiLines()) { Term.out(line) }
+            }
+            Term.out(L.text("totp.uri", ["uri": e.uri]))
+            Term.out(L.text("totp.secret", ["secret": e.secretBase32]))
+            if Term.hasTerminal && global.passwordFile == nil {
+                while true {
+                    let code = try Term.ask(L.text("prompt.totp_confirm"))
+                    do {
+                        try vault.confirmSecondFactor(code: code)
+                        break
+                    } catch CabinetError.wrongSecondFactor {
+                        Term.err(CabinetError.wrongSecondFactor.message(L))
+                    }
+                }
+                Term.out(L.text("totp.active"))
+            } else {
+                Term.out(L.text("totp.pending"))
+            }
+        }
+    }
+
+    struct Confirm: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.totp.confirm")) }
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("code"), help: ArgumentHelp(L.text("help.opt.code"), valueName: "code"))
+        var code: String
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try vault.confirmSecondFactor(code: code)
+            Term.out(L.text("totp.active"))
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.totp.disable")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try vault.disableSecondFactor()
+            Term.out(L.text("totp.disabled"))
+        }
+    }
+}
+
+enum AuditFormat {
+    static func iso(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone.current
+        return f.string(from: d)
+    }
+}
+
+struct AuditCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "audit", abstract: L.text("help.audit"),
+                             subcommands: [List.self, Verify.self, Prune.self])
+    }
+
+    struct List: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.audit.list")) }
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("patient"), help: ArgumentHelp(L.text("help.opt.patient"), valueName: "id"))
+        var patient: String?
+        @Option(name: .customLong("since"), help: ArgumentHelp(L.text("help.opt.since"), valueName: "YYYY-MM-DD"))
+        var since: String?
+
+        func run() throws {
+            var sinceDate: Date?
+            if let since {
+                let f = DateFormatter()
+                f.dateFormat = "yyyy-MM-dd"
+                f.timeZone = TimeZone.current
+                guard let d = f.date(from: since) else { throw CabinetError.usage(key: "error.date") }
+                sinceDate = d
+            }
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            let entries = try vault.auditEntries(object: patient, since: sinceDate)
+            if global.json {
+                let rows: [[String: Any]] = entries.map {
+                    ["seq": $0.seq, "at": AuditFormat.iso($0.at), "actor": $0.actor, "action": $0.action,
+                     "object": $0.object ?? NSNull(), "detail": $0.detail ?? NSNull()]
+                }
+                let data = try JSONSerialization.data(withJSONObject: ["entries": rows], options: [.sortedKeys])
+                Term.out(String(decoding: data, as: UTF8.self))
+                return
+            }
+            let df = DateFormatter()
+            df.dateFormat = "dd/MM/yyyy HH:mm:ss"
+            for e in entries {
+                let label = L.text("audit.action.\(e.action)")
+                Term.out([String(e.seq).padding(toLength: 6, withPad: " ", startingAt: 0), df.string(from: e.at),
+                          e.actor.padding(toLength: 14, withPad: " ", startingAt: 0),
+                          label, e.object.map { "[\($0)]" } ?? "", e.detail ?? ""].joined(separator: "  "))
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.audit.verify")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try AccessPolicy.check(vault.session, .readAudit)
+            let report = try vault.verifyAudit()
+            try vault.audit(.auditVerified, detail: report.firstBad.map { "bad \($0)" } ?? "ok")
+            if global.json {
+                let obj: [String: Any] = ["ok": report.isOK, "entries": report.entries, "firstSeq": report.firstSeq,
+                                          "firstBad": report.firstBad ?? NSNull()]
+                let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+                Term.out(String(decoding: data, as: UTF8.self))
+            } else if let bad = report.firstBad {
+                Term.err(CabinetError.auditChainBroken(seq: bad).message(L))
+            } else {
+                Term.out(L.text("verify.audit_ok", ["count": String(report.entries)]))
+            }
+            if let bad = report.firstBad { throw CabinetError.auditChainBroken(seq: bad) }
+        }
+    }
+
+    struct Prune: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.audit.prune")) }
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let vault = try global.signIn().vault
+            defer { vault.lock() }
+            try AccessPolicy.check(vault.session, .manageAccounts)
+            let n = try vault.pruneAudit()
+            Term.out(L.text("audit.pruned", ["count": String(n)]))
+        }
+    }
+}

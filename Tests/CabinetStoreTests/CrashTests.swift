@@ -22,7 +22,7 @@ let crashIterations: Int = {
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
         let pass = dir.file("pass")
-        FileManager.default.createFile(atPath: pass, contents: Data(doctorPass.utf8))
+        _ = FileManager.default.createFile(atPath: pass, contents: Data(doctorPass.utf8))
         var rng = SystemRandomNumberGenerator()
         var lastAck = 0
         var killedMidway = 0
@@ -67,7 +67,7 @@ let crashIterations: Int = {
         }
         vault.lock()
         let pass = dir.file("pass")
-        FileManager.default.createFile(atPath: pass, contents: Data(doctorPass.utf8))
+        _ = FileManager.default.createFile(atPath: pass, contents: Data(doctorPass.utf8))
         let a = try Probe(["counter", path, "doc", pass, "A", "100000"])
         let b = try Probe(["counter", path, "doc", pass, "B", "1500"])
         // Kill A once both have written enough for checkpoints to have run.

@@ -205,7 +205,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
             let frames = (wal.count - 32) / (24 + 4096)
             var cut = Array(wal[0..<(32 + frames * (24 + 4096))])
             cut[cut.count - 100] ^= 0x55
-            FileManager.default.createFile(atPath: torn + "-wal", contents: Data(cut))
+            _ = FileManager.default.createFile(atPath: torn + "-wal", contents: Data(cut))
             let t = try Vault.unlock(at: torn, login: "doc", passphrase: doctorPass, openDatabase: false)
             let r = try t.verify()
             #expect(r.damaged.isEmpty && r.tornWALTail, "\(r)")
@@ -299,7 +299,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
                 SELECT count(*) FROM (SELECT hex(randomblob(64)) AS k FROM c ORDER BY k)
                 """)
         } catch {}
-        try? sql.exec("CREATE TEMP TABLE scratch(x)")
+        _ = try? sql.exec("CREATE TEMP TABLE scratch(x)")
         #expect(v.refusedTempFiles > 0)
         v.lock()
     }
@@ -309,7 +309,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
         let tmp = TempDir()
-        FileManager.default.createFile(atPath: dir.file("pass"), contents: Data(doctorPass.utf8))
+        _ = FileManager.default.createFile(atPath: dir.file("pass"), contents: Data(doctorPass.utf8))
         let probe = try Probe(["tempwork", path, "doc", dir.file("pass")],
                               env: ["TMPDIR": tmp.path, "SQLITE_TMPDIR": tmp.path])
         probe.finish()

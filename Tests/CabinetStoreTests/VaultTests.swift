@@ -129,11 +129,11 @@ import Testing
         #expect(throws: CabinetError.vaultNotFound(path: dir.file("none.vault"))) {
             try Vault.unlock(at: dir.file("none.vault"), login: "doc", passphrase: doctorPass)
         }
-        FileManager.default.createFile(atPath: dir.file("empty.vault"), contents: Data())
+        _ = FileManager.default.createFile(atPath: dir.file("empty.vault"), contents: Data())
         #expect(throws: CabinetError.emptyFile(path: dir.file("empty.vault"))) {
             try Vault.unlock(at: dir.file("empty.vault"), login: "doc", passphrase: doctorPass)
         }
-        FileManager.default.createFile(atPath: dir.file("random.vault"), contents: Data((0..<40000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        _ = FileManager.default.createFile(atPath: dir.file("random.vault"), contents: Data((0..<40000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
         #expect(throws: CabinetError.notAVault(path: dir.file("random.vault"))) {
             try Vault.unlock(at: dir.file("random.vault"), login: "doc", passphrase: doctorPass)
         }

@@ -33,7 +33,7 @@ public struct Session: Sendable, Equatable {
 
 /// Everything a session may ask for. One list, one policy: the UI only
 /// reflects what `AccessPolicy` decides.
-public enum Operation: String, Sendable, CaseIterable {
+public enum Privilege: String, Sendable, CaseIterable {
     case manageAccounts        // create, disable, reset accounts; re-key the vault
     case listAccounts
     case readAudit
@@ -52,7 +52,7 @@ public enum Operation: String, Sendable, CaseIterable {
 /// Who may do what (../shared/seeds/002_d4f97852d99ed6fe.txt §6 and §10:
 /// profiles separating administrative from medical data).
 public enum AccessPolicy {
-    public static func allows(_ role: Role, _ operation: Operation) -> Bool {
+    public static func allows(_ role: Role, _ operation: Privilege) -> Bool {
         switch operation {
         case .changeOwnPassphrase, .verifyVault, .readIdentity, .writeIdentity, .manageAgenda:
             return true
@@ -64,7 +64,7 @@ public enum AccessPolicy {
     }
 
     /// Throws `permissionDenied` (exit 4) unless the session may do it.
-    public static func check(_ session: Session, _ operation: Operation) throws {
+    public static func check(_ session: Session, _ operation: Privilege) throws {
         guard allows(session.role, operation) else {
             throw CabinetError.permissionDenied(operation: operation.rawValue)
         }

@@ -1,0 +1,298 @@
+@testable @_spi(Testing) import CabinetStore
+import CabinetCore
+import CabinetTOTP
+import Foundation
+import GRDB
+import Testing
+
+/// A vault with a holder, a replacement and a secretary whose one-time
+/// passphrases were already changed.
+func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
+    let (vault, recovery, path) = try makeVault(dir)
+    for (login, role) in [("remp", Role.replacement), ("accueil", Role.secretary)] {
+        let once = try vault.createAccount(login: login, role: role, displayName: nil, kdf: .minimumForTests)
+        let v = try Vault.unlock(at: path, login: login, passphrase: once)
+        #expect(v.mustChangePassphrase)
+        try v.changeOwnPassphrase(current: once, new: secretaryPass, kdf: .minimumForTests)
+        v.lock()
+    }
+    vault.lock()
+    return (path, recovery)
+}
+
+@Suite struct AccessPolicyTests {
+    /// The whole matrix, written out: a change to the policy must change this table.
+    @Test func roleMatrix() {
+        let doctorOnly: Set<Privilege> = [.manageAccounts, .listAccounts, .changeSettings]
+        let doctors: Set<Privilege> = [.manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords]
+        for op in Privilege.allCases {
+            #expect(AccessPolicy.allows(.doctor, op))
+            #expect(AccessPolicy.allows(.replacement, op) == !doctorOnly.contains(op), "\(op)")
+            #expect(AccessPolicy.allows(.secretary, op) == !(doctorOnly.contains(op) || doctors.contains(op)), "\(op)")
+        }
+        let s = Session(login: "accueil", role: .secretary)
+        #expect(throws: CabinetError.permissionDenied(operation: "readClinical")) { try AccessPolicy.check(s, .readClinical) }
+        #expect(CabinetError.permissionDenied(operation: "readClinical").exitCode == .permission)
+    }
+
+    @Test func attemptDelayGrows() {
+        #expect((0..<3).allSatisfy { AttemptPolicy.delay(afterFailures: $0) == 0 })
+        let delays = (3..<20).map { AttemptPolicy.delay(afterFailures: $0) }
+        #expect(delays.first == 1)
+        #expect(zip(delays, delays.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(delays.last == AttemptPolicy.maximumDelay)
+    }
+}
+
+@Suite struct AccountsTests {
+    @Test func servicesRefuseWhatARoleMayNotDo() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        for login in ["remp", "accueil"] {
+            let v = try Vault.signIn(at: path, login: login, passphrase: secretaryPass)
+            #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
+                _ = try v.createAccount(login: "x\(login)", role: .secretary, displayName: nil, kdf: .minimumForTests)
+            }
+            #expect(throws: CabinetError.permissionDenied(operation: "listAccounts")) { _ = try v.listAccounts() }
+            #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) { try v.disableAccount(login: "doc") }
+            #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
+                _ = try v.resetAccount(login: "doc", role: nil, kdf: .minimumForTests)
+            }
+            if login == "accueil" {
+                #expect(throws: CabinetError.permissionDenied(operation: "readAudit")) { _ = try v.auditEntries() }
+                #expect(throws: CabinetError.permissionDenied(operation: "manageOwnSecondFactor")) {
+                    _ = try v.beginSecondFactorEnrollment(issuer: "Cabinet")
+                }
+            } else {
+                #expect(try !v.auditEntries().isEmpty)
+            }
+            v.lock()
+        }
+    }
+
+    /// Around the services: the secretary's session holds no key that opens
+    /// a value sealed with the clinical key.
+    @Test func aSecretaryCannotDecryptClinicalDataAtTheCryptoLevel() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let doctor = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        guard let clinical = doctor.clinicalKeyForSealing else { Issue.record("doctor without clinical key"); return }
+        let sealed = aeadSeal(SecureBytes.copy(Array("Antécédent fictif : asthme".utf8) + [UInt8](repeating: 0, count: 6)),
+                              key: clinical, ad: Array("clinical".utf8))
+        doctor.lock()
+
+        let sec = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(sec.clinicalKeyForSealing == nil)
+        for key in [sec.dataKeyForMaintenance, sec.slotSecretKey].compactMap({ $0 }) {
+            #expect(aeadOpen(sealed, key: key, ad: Array("clinical".utf8)) == nil)
+        }
+        // Her slot's secret key does not open a doctor's wrapped clinical key.
+        let doctorSlot = try #require(sec.envelope.slot(login: "doc"))
+        let sk = try #require(sec.slotSecretKey)
+        #expect(try doctorSlot.openClinical(sk: sk, vaultID: sec.vaultID) == nil)
+        #expect(try #require(sec.envelope.slot(login: "accueil")).wrappedClinical == nil)
+        sec.lock()
+    }
+
+    @Test func resetForcesAChangeAtNextSignIn() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let once = try doctor.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        #expect(PassphrasePolicy().problems(once).isEmpty)
+        doctor.lock()
+        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
+        let v = try Vault.signIn(at: path, login: "accueil", passphrase: once)
+        #expect(v.mustChangePassphrase)
+        try v.changeOwnPassphrase(current: once, new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
+        v.lock()
+        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: once) }
+        let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
+        #expect(!after.mustChangePassphrase)
+        after.lock()
+    }
+
+    @Test func disablingRemovesTheSlotButKeepsTheRecord() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.cannotDisableSelf) { try doctor.disableAccount(login: "doc") }
+        try doctor.disableAccount(login: "accueil")
+        let list = try doctor.listAccounts()
+        let accueil = try #require(list.first { $0.login == "accueil" })
+        #expect(accueil.disabledAt != nil && !accueil.hasSlot)
+        #expect(throws: CabinetError.accountNotFound(login: "accueil")) { try doctor.disableAccount(login: "accueil") }
+        doctor.lock()
+        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
+    }
+
+    @Test func theAttemptDelayGrowsAndSurvivesARestart() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let t0 = Date(timeIntervalSince1970: 1_900_000_000)
+        for i in 0..<4 {
+            #expect(throws: CabinetError.wrongPassphrase) {
+                try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil, now: t0.addingTimeInterval(Double(i) * 10))
+            }
+        }
+        // Four failures: 2 s to wait after the last one, even with the right passphrase.
+        let last = t0.addingTimeInterval(30)
+        #expect(throws: CabinetError.tooManyAttempts(seconds: 2)) {
+            try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(0.5))
+        }
+        // A new process reads the same file (the delay is not in memory).
+        #expect(try AttemptsFile(vaultPath: path).wait(for: "remp", now: last.addingTimeInterval(1)) == 1)
+        // Other accounts are not held back.
+        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass, totp: nil, now: last).lock()
+        let v = try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(2.5))
+        #expect(try AttemptsFile(vaultPath: path).wait(for: "remp", now: last.addingTimeInterval(3)) == 0)
+        // The failures reached the sealed trail at the next sign-in.
+        let failures = try v.auditEntries().filter { $0.action == "signin.failed" && $0.actor == "remp" }
+        #expect(failures.count == 4)
+        v.lock()
+    }
+
+    @Test func secondFactorEnrolmentUseReuseAndRecoveryBypass() throws {
+        let dir = TempDir()
+        let (path, recovery) = try practice(dir)
+        let t = Date(timeIntervalSince1970: 1_900_000_015)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let e = try doctor.beginSecondFactorEnrollment(issuer: "Cabinet")
+        #expect(e.uri.hasPrefix("otpauth://totp/Cabinet:doc?secret=\(e.secretBase32)"))
+        let totp = TOTP(secret: try #require(Base32.decode(e.secretBase32)))
+        #expect(!doctor.hasSecondFactor, "not active before a code is confirmed")
+        let wrong = totp.code(at: t) == "000000" ? "111111" : "000000"
+        #expect(throws: CabinetError.wrongSecondFactor) { try doctor.confirmSecondFactor(code: wrong, now: t) }
+        try doctor.confirmSecondFactor(code: totp.code(at: t), now: t)
+        #expect(doctor.hasSecondFactor)
+        doctor.lock()
+
+        let t2 = t.addingTimeInterval(60)
+        #expect(throws: CabinetError.secondFactorRequired) {
+            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: nil, now: t2)
+        }
+        let code = totp.code(at: t2)
+        try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: code, now: t2).lock()
+        #expect(throws: CabinetError.wrongSecondFactor) {
+            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: code, now: t2.addingTimeInterval(5))
+        }
+        // One step of tolerance, forward only past the last used step.
+        try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: totp.code(at: t2.addingTimeInterval(30)),
+                         now: t2.addingTimeInterval(10)).lock()
+        // The recovery key bypasses it, and that is logged.
+        let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
+        let actions = try rescue.auditEntries().map(\.action)
+        #expect(actions.contains("totp.bypassed") && actions.contains("totp.used") && actions.contains("totp.enrolled"))
+        rescue.lock()
+        // The secret is sealed for its owner: another doctor's slot cannot read it.
+        let remp = try Vault.unlock(at: path, login: "remp", passphrase: secretaryPass)
+        #expect(throws: CabinetError.envelopeAltered) { _ = try remp.secondFactorSecret(login: "doc") }
+        remp.lock()
+    }
+}
+
+@Suite struct AuditTrailTests {
+    /// A trail of a dozen entries, and a bare connection without the
+    /// append-only triggers (an attacker editing the database with SQL).
+    func trail(_ dir: TempDir) throws -> (String, Vault) {
+        let (path, v, _) = try trailWithRecovery(dir)
+        return (path, v)
+    }
+
+    func trailWithRecovery(_ dir: TempDir) throws -> (String, Vault, String) {
+        let (path, recovery) = try practice(dir)
+        let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        for i in 1...8 { try v.audit(.recordOpened, object: "P\(i)", detail: "identity") }
+        #expect(try v.verifyAudit().isOK)
+        return (path, v, recovery)
+    }
+
+    func attack(_ v: Vault, _ sql: String) throws {
+        let raw = try v.openSQL()
+        try raw.exec("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete")
+        try raw.exec(sql)
+    }
+
+    @Test func theTrailIsAppendOnly() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        let raw = try v.openSQL()
+        #expect(throws: (any Error).self) { try raw.exec("UPDATE audit SET detail = 'x' WHERE seq = 3") }
+        #expect(throws: (any Error).self) { try raw.exec("DELETE FROM audit WHERE seq = 3") }
+        #expect(try v.verifyAudit().isOK)
+        v.lock()
+    }
+
+    @Test func anEditedEntryIsNamed() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        try attack(v, "UPDATE audit SET object = 'P999' WHERE seq = 9")
+        #expect(try v.verifyAudit().firstBad == 9)
+        v.lock()
+    }
+
+    @Test func aDeletedEntryIsNamed() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        try attack(v, "DELETE FROM audit WHERE seq = 7")
+        #expect(try v.verifyAudit().firstBad == 7)
+        v.lock()
+    }
+
+    @Test func swappedEntriesAreNamed() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        try attack(v, "UPDATE audit SET seq = -1 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = -1")
+        #expect(try v.verifyAudit().firstBad == 6)
+        v.lock()
+    }
+
+    @Test func removingTheNewestEntriesIsDetected() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        let last = try #require(try v.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM audit") })
+        try attack(v, "DELETE FROM audit WHERE seq >= \(last - 1)")
+        #expect(try v.verifyAudit().firstBad == last - 1)
+        v.lock()
+    }
+
+    @Test func pruningKeepsTheChainVerifiable() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        let key = try v.auditKey()
+        let old = Date().addingTimeInterval(-400 * 86_400)
+        _ = try v.write { db in
+            for i in 1...5 { try AuditLog.append(db, key: key, actor: "doc", action: .recordOpened, object: "P\(i)", at: old) }
+        }
+        let before = try v.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit") } ?? 0
+        let pruned = try v.pruneAudit()
+        #expect(pruned > 0)
+        let after = try v.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit") } ?? 0
+        #expect(after == before - pruned + 1) // + the "pruned" entry itself
+        let report = try v.verifyAudit()
+        #expect(report.isOK && report.firstSeq > 1, "\(report)")
+        #expect(try v.auditEntries().contains { $0.action == "audit.pruned" })
+        // A forged anchor (moving it further to hide entries) is detected.
+        try attack(v, "UPDATE audit_anchor SET first_seq = first_seq + 1")
+        #expect(try !v.verifyAudit().isOK)
+        v.lock()
+    }
+
+    @Test func theTrailHoldsNoSecretNorHealthContent() throws {
+        let dir = TempDir()
+        let (path, v, recovery) = try trailWithRecovery(dir)
+        let once = try v.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        try v.audit(.recordWritten, object: "P1", detail: "consultation")
+        v.lock()
+        let r = try Vault.signIn(at: path, recoveryKey: recovery)
+        r.lock()
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let text = try again.read { db in try String.fetchAll(db, sql: "SELECT coalesce(actor,'') || ' ' || action || ' ' || coalesce(object,'') || ' ' || coalesce(detail,'') FROM audit") }
+        for line in text {
+            for secret in [doctorPass, secretaryPass, once] { #expect(!line.contains(secret)) }
+            // Short, structured words only: no free text can slip in.
+            #expect(line.count < 80, "\(line)")
+        }
+        again.lock()
+    }
+}

@@ -38,7 +38,7 @@ var package = Package(
         .target(
             name: "CabinetResources",
             path: "Resources",
-            resources: [.copy("strings")]
+            resources: [.copy("strings"), .copy("passwords")]
         ),
 
         // Second factor: TOTP codes (RFC 6238) and otpauth:// URIs.

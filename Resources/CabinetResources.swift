@@ -7,6 +7,13 @@ import Foundation
 /// the bundle is missing; this lookup fails softly instead so that the caller
 /// can print a clear message.
 public enum CabinetResources {
+    /// The list of passwords too common to accept (one per line).
+    public static func commonPasswordsFile() -> URL? {
+        guard let strings = stringsDirectory() else { return nil }
+        let url = strings.deletingLastPathComponent().appendingPathComponent("passwords/common.txt")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
     /// The directory holding `fr.json` and `en.json`, or nil when not found.
     public static func stringsDirectory() -> URL? {
         var candidates: [URL] = []

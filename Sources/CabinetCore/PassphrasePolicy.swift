@@ -1,3 +1,4 @@
+import CabinetResources
 import Foundation
 
 /// What a passphrase is missing under the practice's policy.
@@ -25,9 +26,8 @@ public struct PassphrasePolicy: Sendable {
     public init() {}
 
     public func problems(_ candidate: String) -> [PassphraseProblem] {
-        let lowered = candidate.lowercased()
         var result: [PassphraseProblem] = []
-        if Self.common.contains(lowered) { result.append(.tooCommon) }
+        if Self.isCommon(candidate) { result.append(.tooCommon) }
         let words = candidate.split(whereSeparator: { $0 == " " || $0 == "-" }).filter { $0.count >= 3 }
         if candidate.count >= Self.passphraseLength && words.count >= 4 {
             return result
@@ -42,10 +42,29 @@ public struct PassphrasePolicy: Sendable {
         return result
     }
 
-    /// A short built-in list; the accounts issue replaces it with a shipped resource.
-    static let common: Set<String> = [
-        "motdepasse123!", "Motdepasse123!".lowercased(), "azerty123456!", "password123!",
-        "p@ssw0rd1234", "administrateur1!", "bonjour123456!", "medecin123456!",
-        "cabinet123456!", "soleil123456!",
-    ]
+    /// Common as a whole, or by its letters alone ("Motdepasse2026!" is
+    /// "motdepasse"), accents and case ignored.
+    static func isCommon(_ candidate: String) -> Bool {
+        let whole = fold(candidate)
+        let letters = fold(String(candidate.filter { $0.isLetter }))
+        return common.contains(whole) || (!letters.isEmpty && common.contains(letters))
+    }
+
+    static func fold(_ s: String) -> String {
+        s.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: Locale(identifier: "fr_FR")).lowercased()
+    }
+
+    /// The list shipped in `Resources/passwords/common.txt`, with a few
+    /// entries built in should the resource be missing.
+    static let common: Set<String> = {
+        var set: Set<String> = ["motdepasse", "azerty", "password", "123456", "medecin", "cabinet", "docteur"]
+        if let url = CabinetResources.commonPasswordsFile(),
+           let text = try? String(contentsOf: url, encoding: .utf8) {
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                let w = fold(line.trimmingCharacters(in: .whitespaces))
+                if !w.isEmpty { set.insert(w) }
+            }
+        }
+        return set
+    }()
 }

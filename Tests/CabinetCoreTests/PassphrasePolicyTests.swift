@@ -50,3 +50,18 @@ struct PassphrasePolicyTests {
         #expect(policy.problems("AZERTY123456!").contains(.tooCommon))
     }
 }
+
+@Suite struct CommonPasswordListTests {
+    @Test func theShippedListIsLoaded() {
+        #expect(PassphrasePolicy.common.count > 200, "Resources/passwords/common.txt was not found")
+    }
+
+    @Test func aCommonWordDressedWithDigitsAndSymbolsIsRefused() {
+        let policy = PassphrasePolicy()
+        for weak in ["Motdepasse2026!", "Médecin-1234!", "MARSEILLE-13013!", "Doctolib2026#", "Soleil-2026!!"] {
+            #expect(policy.problems(weak).contains(.tooCommon), "\(weak)")
+        }
+        #expect(policy.problems("Tres-Bon-Motdepasse-42").isEmpty)
+        #expect(policy.problems("cheval agrafe batterie correcte").isEmpty)
+    }
+}

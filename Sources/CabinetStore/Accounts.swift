@@ -135,6 +135,8 @@ extension Vault {
                 }
                 try AuditLog.append(db, key: key, actor: actor, action: .signIn, detail: viaRecovery ? "recovery-key" : nil)
                 if viaRecovery { try AuditLog.append(db, key: key, actor: actor, action: .totpBypassed) }
+                // Access traces older than the retention go at each sign-in.
+                _ = try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
             }
         } catch CabinetError.secondFactorRequired {
             // Left unlocked so that the caller can ask for the code and call
@@ -419,12 +421,25 @@ extension Vault {
     /// Prunes access traces older than the retention (6 months by default,
     /// ../shared/seeds/000_8e655f28ba827d0f.txt l.1429).
     @discardableResult
-    public func pruneAudit(now: Date = Date()) throws -> Int {
+    public func pruneAudit(now: Date = Date(), keepDays: Int? = nil) throws -> Int {
         let key = try auditKey(), actor = session.actor
+        if keepDays != nil { try AccessPolicy.check(session, .changeSettings) }
+        if let keepDays, !(Self.retentionRange.contains(keepDays)) { throw CabinetError.usage(key: "error.retention") }
         return try write { db in
-            let days = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
-                .flatMap(Int.init) ?? 183
-            return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Double(days) * 86_400))
+            if let keepDays {
+                try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_retention_days', ?)",
+                               arguments: [String(keepDays)])
+            }
+            return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
         }
+    }
+
+    /// Days an access trace may be kept: 30 days to 10 years.
+    public static let retentionRange = 30...3650
+
+    static func auditRetention(_ db: Database) throws -> TimeInterval {
+        let days = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
+            .flatMap(Int.init) ?? 183
+        return Double(days) * 86_400
     }
 }

@@ -329,12 +329,14 @@ struct AuditCommand: ParsableCommand {
     struct Prune: ParsableCommand {
         static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.audit.prune")) }
         @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("keep-days"), help: ArgumentHelp(L.text("help.opt.keep_days"), valueName: "days"))
+        var keepDays: Int?
 
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.lock() }
             try AccessPolicy.check(vault.session, .manageAccounts)
-            let n = try vault.pruneAudit()
+            let n = try vault.pruneAudit(keepDays: keepDays)
             Term.out(L.text("audit.pruned", ["count": String(n)]))
         }
     }

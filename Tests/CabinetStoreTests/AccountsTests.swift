@@ -129,7 +129,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func theAttemptDelayGrowsAndSurvivesARestart() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let t0 = Date(timeIntervalSince1970: 1_900_000_000)
+        let t0 = Date() // real time: sign-in also prunes traces older than 6 months before `now`
         for i in 0..<4 {
             #expect(throws: CabinetError.wrongPassphrase) {
                 try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil, now: t0.addingTimeInterval(Double(i) * 10))
@@ -155,7 +155,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func secondFactorEnrolmentUseReuseAndRecoveryBypass() throws {
         let dir = TempDir()
         let (path, recovery) = try practice(dir)
-        let t = Date(timeIntervalSince1970: 1_900_000_015)
+        let t = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 30).rounded(.down) * 30 + 15)
         let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
         let e = try doctor.beginSecondFactorEnrollment(issuer: "Cabinet")
         #expect(e.uri.hasPrefix("otpauth://totp/Cabinet:doc?secret=\(e.secretBase32)"))
@@ -276,6 +276,26 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         try attack(v, "UPDATE audit_anchor SET first_seq = first_seq + 1")
         #expect(try !v.verifyAudit().isOK)
         v.lock()
+    }
+
+    @Test func signInPrunesTracesOlderThanTheRetention() throws {
+        let dir = TempDir()
+        let (path, v) = try trail(dir)
+        let key = try v.auditKey()
+        _ = try v.write { db in
+            for i in 1...3 {
+                try AuditLog.append(db, key: key, actor: "doc", action: .recordOpened, object: "P\(i)",
+                                    at: Date().addingTimeInterval(-200 * 86_400))
+            }
+        }
+        v.lock()
+        let again = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let old = try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE at < ?",
+                                                   arguments: [AuditLog.timestamp(Date().addingTimeInterval(-183 * 86_400))]) }
+        #expect(old == 0)
+        #expect(try again.verifyAudit().isOK)
+        #expect(throws: CabinetError.usage(key: "error.retention")) { try again.pruneAudit(keepDays: 5) }
+        again.lock()
     }
 
     @Test func theTrailHoldsNoSecretNorHealthContent() throws {

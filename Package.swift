@@ -64,6 +64,8 @@ var package = Package(
 
         // Terminal-independent screen model, and its ncurses backend.
         .target(name: "TerminalUI"),
+        // Snapshot helpers for views rendered into the in-memory screen.
+        .target(name: "TerminalUITesting", dependencies: ["TerminalUI"]),
         .target(name: "TerminalUINcurses", dependencies: ["TerminalUI", "CNcursesw"]),
 
         // App state, actions, reducer, views.
@@ -97,6 +99,7 @@ var package = Package(
             dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
         ),
         .testTarget(name: "CabinetCLITests", dependencies: ["cabinet"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
     ]
 )
 

@@ -100,6 +100,11 @@ var package = Package(
         ),
         .testTarget(name: "CabinetCLITests", dependencies: ["cabinet"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
+        .testTarget(
+            name: "CabinetAppTests",
+            dependencies: ["CabinetApp", "CabinetCore", "TerminalUI", "TerminalUITesting"],
+            exclude: ["__Snapshots__"]
+        ),
     ]
 )
 

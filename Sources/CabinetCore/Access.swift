@@ -121,6 +121,7 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case archiveOpened = "archive.opened"
     case purge = "purge"
     case messageSent = "message.sent"
+    case settingsChanged = "settings.changed"
 
     /// Catalogue key of the action's label.
     public var labelKey: String { "audit.action.\(rawValue)" }

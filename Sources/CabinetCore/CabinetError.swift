@@ -66,6 +66,7 @@ public enum CabinetError: Error, Equatable, Sendable {
     case accountNotFound(login: String)
     case secondFactorNotForRole
     case secondFactorAlreadyActive
+    case secondFactorNotPending
 
     public var exitCode: ExitCode {
         switch self {
@@ -78,7 +79,7 @@ public enum CabinetError: Error, Equatable, Sendable {
             return .integrity
         case .accountNotFound:
             return .notFound
-        case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive:
+        case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive, .secondFactorNotPending:
             return .conflict
         case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
              .notAVault, .emptyFile:
@@ -154,6 +155,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .accountNotFound(let login): return c.text("error.account_not_found", ["login": login])
         case .secondFactorNotForRole: return c.text("error.totp_role")
         case .secondFactorAlreadyActive: return c.text("error.totp_active")
+        case .secondFactorNotPending: return c.text("error.totp_not_pending")
         }
     }
 }

@@ -52,14 +52,14 @@ extension Vault {
 
     /// Appends to the audit trail in its own transaction.
     public func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
-        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
-        let key = AuditLog.key(dataKey), actor = session.actor
-        _ = try write { db in try AuditLog.append(db, key: key, actor: actor, action: action, object: object, detail: detail) }
+        let actor = session.actor
+        _ = try write { db in
+            try AuditLog.append(db, key: try AuditLog.key(db), actor: actor, action: action, object: object, detail: detail)
+        }
     }
 
     func auditKey() throws -> SecureBytes {
-        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
-        return AuditLog.key(dataKey)
+        try read { db in try AuditLog.key(db) }
     }
 
     // MARK: - Sign-in
@@ -89,12 +89,20 @@ extension Vault {
                                               openDatabase: Bool) throws -> Vault {
         try checkOpenable(path)
         let attempts = AttemptsFile(vaultPath: path)
-        let wait = try attempts.wait(for: login, now: now)
+        // An unknown login is not written as typed (it may be a passphrase
+        // typed in the wrong field): only its occurrence is recorded.
+        let known = (try? Envelope.read(path: path).0.slot(login: login)) != nil
+        let who = known ? login : "?"
+        let wait = try attempts.wait(for: who, now: now)
         if wait > 0 { throw CabinetError.tooManyAttempts(seconds: wait) }
+        let started = Date()
         do {
             return try unlock(at: path, login: login, passphrase: passphrase, openDatabase: openDatabase)
         } catch CabinetError.wrongPassphrase {
-            try attempts.recordFailure(login, reason: "passphrase", now: now)
+            // The wait counts from the failure, not from the start of the
+            // attempt: the key derivation must not eat the first delays.
+            let failedAt = now.addingTimeInterval(max(0, Date().timeIntervalSince(started)))
+            try attempts.recordFailure(who, reason: known ? "passphrase" : "unknown-login", now: failedAt)
             throw CabinetError.wrongPassphrase
         }
     }
@@ -259,7 +267,12 @@ extension Vault {
         guard let info else { throw CabinetError.accountNotFound(login: target) }
         let oldRole = Role(rawValue: info["role"]) ?? .secretary
         let role = newRole ?? oldRole
-        if target == login && role != .doctor { throw CabinetError.lastHolder }
+        if oldRole == .doctor && role != .doctor {
+            // The practice keeps a holder: not the last one demoted (not even
+            // from a recovery-key session), nor oneself.
+            let holders = envelope.slots.filter { $0.role == .doctor && $0.login != target }.count
+            if holders == 0 || target == login { throw CabinetError.lastHolder }
+        }
         let oneTime = Self.oneTimePassphrase()
         var secret = Array(oneTime.utf8)
         defer { secret.wipe() }
@@ -376,7 +389,7 @@ extension Vault {
             try Data.fetchOne(db, sql: "SELECT totp_pending FROM account WHERE login = ?", arguments: [me])
         }
         guard let pending, var secret = try openOwn(pending, purpose: "totp", for: me) else {
-            throw CabinetError.secondFactorRequired
+            throw CabinetError.secondFactorNotPending
         }
         defer { secret.wipe() }
         guard let step = TOTP(secret: secret).validate(code, at: now, lastUsedStep: nil) else {
@@ -393,6 +406,9 @@ extension Vault {
     /// Removes this session's second factor.
     public func disableSecondFactor() throws {
         try AccessPolicy.check(session, .manageOwnSecondFactor)
+        // The recovery key has no factor of its own; a holder who lost the
+        // phone resets the account instead (`user reset`).
+        guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
         let me = login, key = try auditKey()
         _ = try write { db in
             try db.execute(sql: "UPDATE account SET totp_sealed = NULL, totp_pending = NULL, totp_last_step = NULL WHERE login = ?",
@@ -429,6 +445,7 @@ extension Vault {
             if let keepDays {
                 try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_retention_days', ?)",
                                arguments: [String(keepDays)])
+                try AuditLog.append(db, key: key, actor: actor, action: .settingsChanged, detail: "audit_retention_days=\(keepDays)")
             }
             return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
         }

@@ -24,7 +24,49 @@ public struct AuditReport: Sendable, Equatable {
 enum AuditLog {
     static let zeroMAC = [UInt8](repeating: 0, count: 32)
 
-    static func key(_ dataKey: SecureBytes) -> SecureBytes { SubKey.audit.derive(from: dataKey) }
+    /// The chain's key: random, created with the trail, kept inside the
+    /// sealed database so that a re-key (new data key) leaves the chain
+    /// verifiable. Whoever can read the database can read it: see the
+    /// limits in docs/SEALED-STORE.md.
+    static func key(_ db: Database) throws -> SecureBytes {
+        guard let hex = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_key'"),
+              let bytes = hexBytes(hex), bytes.count == 32 else {
+            throw CabinetError.auditChainBroken(seq: 0)
+        }
+        return SecureBytes.copy(bytes)
+    }
+
+    static func hexBytes(_ s: String) -> [UInt8]? {
+        let chars = Array(s.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 97...102: return c - 87
+        case 65...70: return c - 55
+        default: return nil
+        }
+    }
+
+    static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+
+    static func headMAC(key: SecureBytes, seq: Int64, last: [UInt8]) -> [UInt8] {
+        let msg = Array("cabinet-audit-head-v1".utf8) + le(UInt64(bitPattern: seq)) + last
+        var out = [UInt8](repeating: 0, count: 32)
+        key.withBytes { k in _ = crypto_generichash(&out, 32, msg, UInt64(msg.count), k, 32) }
+        return out
+    }
 
     static func timestamp(_ d: Date) -> String {
         let f = ISO8601DateFormatter()
@@ -84,7 +126,9 @@ enum AuditLog {
         let m = mac(key: key, prev: prev, seq: seq, at: ts, actor: actor, action: action, object: object, detail: detail)
         try db.execute(sql: "INSERT INTO audit(seq, at, actor, action, object, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
                        arguments: [seq, ts, actor, action, object, detail, Data(m)])
-        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)", arguments: [String(seq)])
+        // The head (newest seq, MAC'd): removing the newest entries shows.
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)",
+                       arguments: ["\(seq):" + hex(headMAC(key: key, seq: seq, last: m))])
     }
 
     /// Walks the chain from the anchor; names the first entry that fails.
@@ -117,10 +161,15 @@ enum AuditLog {
             expectedSeq += 1
             report.entries += 1
         }
-        // The newest entries removed: the recorded head is further on.
-        if let head = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_head'").flatMap(Int64.init),
-           head >= expectedSeq {
-            report.firstBad = expectedSeq
+        // The newest entries removed: the recorded head is further on, or
+        // no longer matches the last entry.
+        if let head = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_head'") {
+            let parts = head.split(separator: ":")
+            let seq = parts.first.flatMap { Int64($0) } ?? -1
+            let mac = parts.count == 2 ? hexBytes(String(parts[1])) : nil
+            if seq >= expectedSeq || seq != expectedSeq - 1 || mac != headMAC(key: key, seq: seq, last: prev) {
+                report.firstBad = min(max(seq, 1), expectedSeq)
+            }
         }
         return report
     }

@@ -142,7 +142,6 @@ enum SubKey: UInt64 {
     case page = 1
     case headerMAC = 2
     case mask = 3
-    case audit = 4
 
     func derive(from dataKey: SecureBytes) -> SecureBytes {
         SecureBytes.make(32) { out in

@@ -59,6 +59,7 @@ enum Schema {
                 WHEN (SELECT value FROM cabinet_meta WHERE key = 'audit_pruning') IS NULL
                 BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
                 INSERT INTO cabinet_meta(key, value) VALUES ('audit_retention_days', '183');
+                INSERT INTO cabinet_meta(key, value) VALUES ('audit_key', lower(hex(randomblob(32))));
                 """)
         }
         return m

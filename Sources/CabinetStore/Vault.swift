@@ -113,8 +113,8 @@ public final class Vault: @unchecked Sendable {
                                   envelope: envelope, dataKey: dataKey, clinicalKey: clinicalKey,
                                   slotSecret: doctorSecret)
             try vault.openDatabase()
-            let auditKey = AuditLog.key(dataKey)
             try vault.database?.write { db in
+                let auditKey = try AuditLog.key(db)
                 for (k, v) in metadata { try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
                 try db.execute(sql: "INSERT INTO account(login, role, created_at, created_by) VALUES (?, 'doctor', ?, ?)",
                                arguments: [doctorLogin, AuditLog.timestamp(Date()), doctorLogin])

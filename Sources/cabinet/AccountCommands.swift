@@ -4,26 +4,43 @@ import CabinetStore
 import Foundation
 import QRCode
 
-/// Writes a one-time passphrase to FILE (0600, never overwritten) or prints it.
-func handOver(_ secret: String, to file: String?, login: String) throws {
-    if let file {
+/// Where a one-time passphrase goes: a new 0600 file (opened before the
+/// account is touched, so that a refused file loses nothing) or the terminal.
+struct SecretOutput {
+    let file: String?
+    private let fd: Int32
+
+    init(_ file: String?) throws {
+        self.file = file
+        guard let file else { fd = -1; return }
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             if errno == EEXIST { throw CabinetError.usage(key: "error.out_exists") }
             throw CabinetError.io(path: file, errno: errno)
         }
-        let line = secret + "\n"
-        _ = line.withCString { write(fd, $0, strlen($0)) }
-        _ = fsync(fd)
-        close(fd)
-        Term.out(L.text("user.onetime_written", ["login": login, "path": file]))
-    } else {
-        Term.out(L.text("user.onetime", ["login": login]))
-        Term.out("")
-        Term.out("    " + secret)
-        Term.out("")
+        self.fd = fd
     }
-    Term.out(L.text("user.onetime_advice"))
+
+    /// Nothing was written: remove the file we created.
+    func abandon() {
+        if fd >= 0, let file { close(fd); unlink(file) }
+    }
+
+    func hand(_ secret: String, login: String) {
+        if fd >= 0, let file {
+            let line = secret + "\n"
+            _ = line.withCString { write(fd, $0, strlen($0)) }
+            _ = fsync(fd)
+            close(fd)
+            Term.out(L.text("user.onetime_written", ["login": login, "path": file]))
+        } else {
+            Term.out(L.text("user.onetime", ["login": login]))
+            Term.out("")
+            Term.out("    " + secret)
+            Term.out("")
+        }
+        Term.out(L.text("user.onetime_advice"))
+    }
 }
 
 func parseRole(_ s: String) throws -> Role {
@@ -55,12 +72,19 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let role = try parseRole(self.role)
-            let vault = try global.signIn().vault
-            defer { vault.lock() }
-            let secret = try vault.createAccount(login: login, role: role, displayName: name)
+            let out = try SecretOutput(passwordOut)
+            let secret: String
+            do {
+                let vault = try global.signIn().vault
+                defer { vault.signOut() }
+                secret = try vault.createAccount(login: login, role: role, displayName: name)
+            } catch {
+                out.abandon()
+                throw error
+            }
             Term.out(L.text("user.created", ["login": login, "role": L.text("role.\(role.rawValue)")]))
             if role == .secretary { Term.out(L.text("user.secretary_no_clinical")) }
-            try handOver(secret, to: passwordOut, login: login)
+            out.hand(secret, login: login)
         }
     }
 
@@ -70,7 +94,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             let accounts = try vault.listAccounts()
             let review = try vault.lastAccountsReview()
             let df = DateFormatter()
@@ -115,7 +139,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try vault.disableAccount(login: login)
             Term.out(L.text("user.disabled", ["login": login]))
             if rekey {
@@ -138,11 +162,18 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let newRole = try role.map(parseRole)
-            let vault = try global.signIn().vault
-            defer { vault.lock() }
-            let secret = try vault.resetAccount(login: login, role: newRole)
+            let out = try SecretOutput(passwordOut)
+            let secret: String
+            do {
+                let vault = try global.signIn().vault
+                defer { vault.signOut() }
+                secret = try vault.resetAccount(login: login, role: newRole)
+            } catch {
+                out.abandon()
+                throw error
+            }
             Term.out(L.text("user.reset", ["login": login]))
-            try handOver(secret, to: passwordOut, login: login)
+            out.hand(secret, login: login)
         }
     }
 
@@ -152,7 +183,7 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try vault.recordAccountsReview()
             Term.out(L.text("user.reviewed"))
         }
@@ -176,7 +207,7 @@ struct RekeyCommand: ParsableCommand {
 
     func run() throws {
         let vault = try global.signIn().vault
-        defer { vault.lock() }
+        defer { vault.signOut() }
         try runRekey(vault)
     }
 }
@@ -193,7 +224,7 @@ struct TOTPCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             // A short issuer keeps the QR code within an 80×24 terminal.
             let e = try vault.beginSecondFactorEnrollment(issuer: "Cabinet")
             Term.out(L.text("totp.scan"))
@@ -229,7 +260,7 @@ struct TOTPCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try vault.confirmSecondFactor(code: code)
             Term.out(L.text("totp.active"))
         }
@@ -241,7 +272,7 @@ struct TOTPCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try vault.disableSecondFactor()
             Term.out(L.text("totp.disabled"))
         }
@@ -280,7 +311,7 @@ struct AuditCommand: ParsableCommand {
                 sinceDate = d
             }
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             let entries = try vault.auditEntries(object: patient, since: sinceDate)
             if global.json {
                 let rows: [[String: Any]] = entries.map {
@@ -308,7 +339,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try AccessPolicy.check(vault.session, .readAudit)
             let report = try vault.verifyAudit()
             try vault.audit(.auditVerified, detail: report.firstBad.map { "bad \($0)" } ?? "ok")
@@ -334,7 +365,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let vault = try global.signIn().vault
-            defer { vault.lock() }
+            defer { vault.signOut() }
             try AccessPolicy.check(vault.session, .manageAccounts)
             let n = try vault.pruneAudit(keepDays: keepDays)
             Term.out(L.text("audit.pruned", ["count": String(n)]))

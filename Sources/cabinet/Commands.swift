@@ -56,10 +56,11 @@ struct VerifyCommand: ParsableCommand {
         // The keys first, without SQLite: a damaged file is reported page by
         // page even when it could not be opened.
         let vault: Vault
+        var pass = ""
         if let rescue = try global.recoveryVault() {
             vault = rescue
         } else {
-            vault = try global.unlockKeys(openDatabase: false).0
+            (vault, pass) = try global.unlockKeys(openDatabase: false)
         }
         defer { vault.lock() }
         let report = try vault.verify()
@@ -68,7 +69,7 @@ struct VerifyCommand: ParsableCommand {
             // Intact: complete the sign-in (second factor, logged), then
             // check the audit chain and record the verification.
             try global.completeSignIn(vault)
-            if vault.mustChangePassphrase { throw CabinetError.mustChangePassphrase }
+            if vault.mustChangePassphrase { try global.forcedChange(vault, current: pass) }
             let chain = try vault.verifyAudit()
             audit = chain
             try vault.audit(chain.isOK ? .vaultVerified : .auditVerified, detail: chain.isOK ? "ok" : "audit \(chain.firstBad ?? 0)")
@@ -123,7 +124,7 @@ struct PasswdCommand: ParsableCommand {
         guard global.recoveryKeyFile == nil else { throw CabinetError.usage(key: "error.passwd_recovery") }
         let signed = try global.signIn(allowPendingChange: true)
         let vault = signed.vault
-        defer { vault.lock() }
+        defer { vault.signOut() }
         let fresh: String
         if let newPasswordFile {
             fresh = try Term.firstLine(ofFile: newPasswordFile)

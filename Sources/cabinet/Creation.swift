@@ -115,12 +115,9 @@ struct FirstRun {
             let name = try Term.ask(L.text("prompt.doctor_name"))
             let login = try Term.ask(L.text("prompt.new_login"))
             try Creation(global: global).create(doctorName: name, login: login, recoveryKeyOut: nil, confirmOnTerminal: true)
+            try runInterface(path: path)
             return
         }
-        let vault = try global.signIn().vault
-        defer { vault.signOut() }
-        Term.out(L.text("firstrun.open", ["path": path, "login": vault.login,
-                                          "role": L.text("role.\(vault.role)")]))
-        Term.out(L.text("firstrun.soon"))
+        try runInterface(path: path)
     }
 }

@@ -49,19 +49,21 @@ struct GlobalOptions: ParsableArguments {
         }
         let (vault, pass) = try unlockKeys(openDatabase: true)
         try completeSignIn(vault)
-        if vault.mustChangePassphrase && !allowPendingChange {
-            // Forced change after a reset (../shared/seeds/002 §10): now, on
-            // the terminal, or refuse until `cabinet passwd`.
-            guard passwordFile == nil, Term.hasTerminal else {
-                vault.signOut()
-                throw CabinetError.mustChangePassphrase
-            }
-            Term.err(L.text("passwd.forced"))
-            let fresh = try Creation.askNewPassphrase()
-            try vault.changeOwnPassphrase(current: pass, new: fresh)
-            Term.out(L.text("passwd.done", ["login": vault.login]))
-        }
+        if vault.mustChangePassphrase && !allowPendingChange { try forcedChange(vault, current: pass) }
         return SignedIn(vault: vault, passphrase: pass)
+    }
+
+    /// Forced change after a reset (../shared/seeds/002_d4f97852d99ed6fe.txt
+    /// §10): now, on the terminal, or refused until `cabinet passwd`.
+    func forcedChange(_ vault: Vault, current pass: String) throws {
+        guard passwordFile == nil, Term.hasTerminal else {
+            vault.signOut()
+            throw CabinetError.mustChangePassphrase
+        }
+        Term.err(L.text("passwd.forced"))
+        let fresh = try Creation.askNewPassphrase()
+        try vault.changeOwnPassphrase(current: pass, new: fresh)
+        Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 
     /// The key slot only (attempt delay included); the caller completes the

@@ -298,6 +298,38 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         again.lock()
     }
 
+    @Test func theChainSurvivesARekey() throws {
+        let dir = TempDir()
+        let (_, v) = try trail(dir)
+        try v.rekey()
+        try v.audit(.vaultRekeyed)
+        #expect(try v.verifyAudit().isOK)
+        v.lock()
+    }
+
+    @Test func theLastHolderCannotBeDemotedEvenWithTheRecoveryKey() throws {
+        let dir = TempDir()
+        let (path, recovery) = try practice(dir)
+        let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
+        #expect(throws: CabinetError.lastHolder) { _ = try rescue.resetAccount(login: "doc", role: .secretary, kdf: .minimumForTests) }
+        #expect(throws: CabinetError.secondFactorNotForRole) { try rescue.disableSecondFactor() }
+        rescue.lock()
+    }
+
+    @Test func anUnknownLoginIsNotWrittenAsTyped() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        #expect(throws: CabinetError.wrongPassphrase) {
+            try Vault.signIn(at: path, login: "Tres-Bon-Motdepasse-42", passphrase: "x")
+        }
+        let file = String(decoding: bytes(path + ".attempts"), as: UTF8.self)
+        #expect(!file.contains("Tres-Bon"))
+        let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let failed = try v.auditEntries().filter { $0.action == "signin.failed" }
+        #expect(failed.count == 1 && failed.first?.actor == "?" && failed.first?.detail == "unknown-login")
+        v.lock()
+    }
+
     @Test func theTrailHoldsNoSecretNorHealthContent() throws {
         let dir = TempDir()
         let (path, v, recovery) = try trailWithRecovery(dir)

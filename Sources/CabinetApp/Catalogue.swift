@@ -1,0 +1,117 @@
+import CabinetCore
+import TerminalUI
+
+/// The modules of the main navigation, in menu order.
+public enum Module: String, CaseIterable, Sendable {
+    case agenda, patients, outbox, compliance, backup, admin
+
+    public var titleKey: String { "module.\(rawValue)" }
+    /// The issue that brings the module; until then a placeholder says so.
+    public var isAvailable: Bool { false }
+}
+
+/// Where a command applies.
+public enum CommandScope: Sendable, Equatable {
+    case everywhere
+    case signIn
+    case main
+    case help
+}
+
+/// One entry of the action catalogue: its key, its help text (catalogue
+/// keys), its group, and who may use it. The function-key bar, the help
+/// screen and the man page's KEYS section all come from this list.
+public struct AppCommand: Sendable, Equatable {
+    public let id: String
+    public let key: Key
+    /// What the key is called in help texts: literal ("F1", "Ctrl-L", "?")
+    /// or, for keys whose name is translated, a catalogue key ("key.enter").
+    public let keyName: String
+
+    public func keyLabel(_ c: Catalog) -> String {
+        keyName.hasPrefix("key.") ? c.text(keyName) : keyName
+    }
+    public let scope: CommandScope
+    /// Short label for the function-key bar (nil: not on the bar).
+    public let barKey: String?
+    public let helpKey: String
+    public let group: String
+    /// The privilege needed, if any; without it the binding is shown
+    /// disabled with the reason from the access policy.
+    public let privilege: Privilege?
+
+    public func isAvailable(to role: Role?) -> Bool {
+        guard let privilege else { return true }
+        guard let role else { return false }
+        return AccessPolicy.allows(role, privilege)
+    }
+}
+
+public enum AppCommands {
+    public static let all: [AppCommand] = [
+        AppCommand(id: "help", key: .function(1), keyName: "F1", scope: .everywhere, barKey: "bar.help",
+                   helpKey: "keys.help", group: "group.general", privilege: nil),
+        AppCommand(id: "help.question", key: .char("?"), keyName: "?", scope: .main, barKey: nil,
+                   helpKey: "keys.help", group: "group.general", privilege: nil),
+        AppCommand(id: "lock", key: .function(12), keyName: "F12", scope: .main, barKey: "bar.lock",
+                   helpKey: "keys.lock", group: "group.general", privilege: nil),
+        AppCommand(id: "lock.ctrl", key: .ctrl("l"), keyName: "Ctrl-L", scope: .main, barKey: nil,
+                   helpKey: "keys.lock", group: "group.general", privilege: nil),
+        AppCommand(id: "close.help", key: .escape, keyName: "key.escape", scope: .help, barKey: "bar.back",
+                   helpKey: "keys.close_help", group: "group.general", privilege: nil),
+        AppCommand(id: "quit", key: .function(10), keyName: "F10", scope: .everywhere, barKey: "bar.quit",
+                   helpKey: "keys.quit", group: "group.general", privilege: nil),
+        AppCommand(id: "module.agenda", key: .function(2), keyName: "F2", scope: .main, barKey: nil,
+                   helpKey: "keys.module.agenda", group: "group.modules", privilege: .manageAgenda),
+        AppCommand(id: "module.patients", key: .function(3), keyName: "F3", scope: .main, barKey: nil,
+                   helpKey: "keys.module.patients", group: "group.modules", privilege: .readIdentity),
+        AppCommand(id: "module.outbox", key: .function(4), keyName: "F4", scope: .main, barKey: nil,
+                   helpKey: "keys.module.outbox", group: "group.modules", privilege: .readClinical),
+        AppCommand(id: "module.compliance", key: .function(5), keyName: "F5", scope: .main, barKey: nil,
+                   helpKey: "keys.module.compliance", group: "group.modules", privilege: .changeSettings),
+        AppCommand(id: "module.backup", key: .function(6), keyName: "F6", scope: .main, barKey: nil,
+                   helpKey: "keys.module.backup", group: "group.modules", privilege: .manageAccounts),
+        AppCommand(id: "module.admin", key: .function(7), keyName: "F7", scope: .main, barKey: nil,
+                   helpKey: "keys.module.admin", group: "group.modules", privilege: .listAccounts),
+        AppCommand(id: "next.field", key: .tab, keyName: "key.tab", scope: .signIn, barKey: nil,
+                   helpKey: "keys.next_field", group: "group.signin", privilege: nil),
+        AppCommand(id: "previous.field", key: .backTab, keyName: "key.backtab", scope: .signIn, barKey: nil,
+                   helpKey: "keys.previous_field", group: "group.signin", privilege: nil),
+        AppCommand(id: "submit", key: .enter, keyName: "key.enter", scope: .signIn, barKey: nil,
+                   helpKey: "keys.submit", group: "group.signin", privilege: nil),
+    ]
+
+    /// The command bound to `key` in `scope` (scope-specific first).
+    public static func command(for key: Key, in scope: CommandScope) -> AppCommand? {
+        all.first { $0.key == key && $0.scope == scope } ?? all.first { $0.key == key && $0.scope == .everywhere }
+    }
+
+    /// One help line per help text (keys sharing it joined: "F1, ?"), with
+    /// the group heading before the first line of each group. The help
+    /// screen and the man page's KEYS section are made of these lines.
+    public static func helpEntries(_ c: Catalog) -> [(groupHeader: String?, keys: String, command: AppCommand)] {
+        var out: [(String?, String, AppCommand)] = []
+        var seen: [String: Int] = [:]
+        var lastGroup = ""
+        for cmd in all {
+            if let i = seen[cmd.helpKey] {
+                out[i].1 += ", " + cmd.keyLabel(c)
+                continue
+            }
+            seen[cmd.helpKey] = out.count
+            out.append((cmd.group != lastGroup ? cmd.group : nil, cmd.keyLabel(c), cmd))
+            lastGroup = cmd.group
+        }
+        return out.map { (groupHeader: $0.0, keys: $0.1, command: $0.2) }
+    }
+
+    /// The commands shown in `scope`, function keys in their order.
+    public static func visible(in scope: CommandScope) -> [AppCommand] {
+        all.filter { $0.scope == scope || $0.scope == .everywhere }.sorted { rank($0.key) < rank($1.key) }
+    }
+
+    private static func rank(_ key: Key) -> Int {
+        if case .function(let n) = key { return n }
+        return 100
+    }
+}

@@ -1,0 +1,67 @@
+import CabinetCore
+import Foundation
+import TerminalUI
+
+/// Who is signed in, as the interface needs it.
+public struct SessionInfo: Sendable, Equatable {
+    public let login: String
+    public let role: Role
+    public init(login: String, role: Role) {
+        self.login = login
+        self.role = role
+    }
+}
+
+/// The sign-in form (passphrase never drawn, wiped once used).
+public struct SignInForm: Sendable, Equatable {
+    public enum Field: Int, Sendable, CaseIterable { case login, passphrase, totp }
+    public var login = ""
+    public var passphrase = ""
+    public var totp = ""
+    public var focus: Field = .login
+    public var needsTOTP = false
+    /// A catalogue key and its arguments, shown under the form.
+    public var message: String?
+    public var messageArgs: [String: String] = [:]
+    public var busy = false
+
+    public init() {}
+}
+
+/// Where the user is.
+public enum Route: Sendable, Equatable {
+    case signIn
+    case main(Module)
+    case help(returnTo: Module)
+}
+
+/// The whole state of the interface: views are pure functions of it.
+public struct AppState: Sendable, Equatable {
+    public var route: Route = .signIn
+    public var session: SessionInfo?
+    public var form = SignInForm()
+    /// The module a locked session returns to, per account: another account
+    /// signing in on a locked screen does not see it.
+    public var parked: [String: Module] = [:]
+    public var lockedBy: String?
+    public var now: Date
+    public var lastActivity: Date
+    public var lockAfter: TimeInterval = 10 * 60
+    public var practiceName: String?
+    public var isDemo = false
+    public var columns = 80
+    public var rows = 24
+    public var quit = false
+    public var status: String?
+    public var statusArgs: [String: String] = [:]
+
+    public init(now: Date = Date()) {
+        self.now = now
+        lastActivity = now
+    }
+
+    /// Seconds before the automatic lock.
+    public var secondsBeforeLock: Int {
+        max(0, Int((lastActivity.addingTimeInterval(lockAfter).timeIntervalSince(now)).rounded(.up)))
+    }
+}

@@ -1,0 +1,176 @@
+import CabinetCore
+import Foundation
+import TerminalUI
+
+/// Draws the whole interface from the state: a pure function.
+public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
+    var canvas = Canvas(columns: max(state.columns, 20), rows: max(state.rows, 6))
+    let w = canvas.columns, h = canvas.rows
+    // Title bar.
+    canvas.fill(Rect(x: 0, y: 0, width: w, height: 1), style: Style(.title, reverse: true))
+    var title = c.text("app.title")
+    if let p = state.practiceName { title += " — " + p }
+    canvas.put(" " + title, x: 0, y: 0, style: Style(.title, bold: true, reverse: true), maxWidth: w)
+    if state.isDemo {
+        let demo = " " + c.text("app.demo") + " "
+        canvas.put(demo, x: w - DisplayWidth.of(demo), y: 0, style: Style(.demoBanner, bold: true))
+    }
+    switch state.route {
+    case .signIn:
+        drawSignIn(state, c, &canvas)
+    case .main(let module):
+        drawTabs(module, state, c, &canvas)
+        drawPlaceholder(module, c, &canvas)
+    case .help(let back):
+        drawTabs(back, state, c, &canvas)
+        drawHelp(state, c, &canvas)
+    }
+    drawStatus(state, c, &canvas, y: h - 2)
+    drawKeyBar(state, c, &canvas, y: h - 1)
+    return canvas
+}
+
+private func drawTabs(_ current: Module, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let commands = Module.allCases.map { m in AppCommands.all.first { $0.id == "module.\(m.rawValue)" } }
+    let withKeys = Module.allCases.enumerated().map { i, m in
+        (commands[i].map { $0.keyLabel(c) + " " } ?? "") + c.text(m.titleKey)
+    }
+    let plain = Module.allCases.map { c.text($0.titleKey) }
+    let fits = withKeys.reduce(0) { $0 + DisplayWidth.of($1) + 3 } <= canvas.columns - 1
+    var x = 1
+    for (i, m) in Module.allCases.enumerated() {
+        let label = " " + (fits ? withKeys[i] : plain[i]) + " "
+        let allowed = commands[i]?.isAvailable(to: state.session?.role) ?? true
+        let style: Style = m == current ? Style(.selection, bold: true) : Style(allowed ? .normal : .disabled)
+        x += canvas.put(label, x: x, y: 1, style: style) + 1
+    }
+}
+
+private func drawPlaceholder(_ module: Module, _ c: Catalog, _ canvas: inout Canvas) {
+    let w = canvas.columns
+    canvas.put(c.text(module.titleKey), x: 2, y: 3, style: Style(.title, bold: true))
+    canvas.put(c.text("placeholder.soon"), x: 2, y: 5, style: Style(.muted), maxWidth: w - 4)
+    var y = 7
+    for paragraph in c.text("placeholder.\(module.rawValue)").split(separator: "\n") {
+        let indent = paragraph.prefix { $0 == " " }.count
+        for line in wrap(String(paragraph), width: w - 4 - indent) where y < canvas.rows - 3 {
+            canvas.put(String(repeating: " ", count: indent) + line, x: 2, y: y, style: .normal, maxWidth: w - 4)
+            y += 1
+        }
+    }
+}
+
+private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let w = canvas.columns
+    let boxWidth = min(64, w - 4)
+    let inner = boxWidth - 4
+    let f = state.form
+    let notice = wrap(c.text("signin.notice"), width: inner)
+    let message = f.message.map { wrap(c.text($0, f.messageArgs), width: inner) } ?? []
+    let fields = f.needsTOTP ? 3 : 2
+    // Border, blank, fields, blank, message (2 lines kept), blank, notice, border.
+    let height = 2 + 1 + fields + 1 + 2 + 1 + notice.count
+    let x0 = (w - boxWidth) / 2
+    let y0 = max(2, (canvas.rows - 2 - height) / 2)
+    canvas.box(Rect(x: x0, y: y0, width: boxWidth, height: height), style: Style(.border))
+    let heading = state.lockedBy != nil ? c.text("signin.locked_title") : c.text("signin.title")
+    canvas.put(" " + heading + " ", x: x0 + 2, y: y0, style: Style(.title, bold: true))
+    let labelWidth = 16
+    func field(_ label: String, _ value: String, _ row: Int, _ focused: Bool) {
+        canvas.put(label, x: x0 + 2, y: y0 + row, style: .normal, maxWidth: labelWidth)
+        let fx = x0 + 2 + labelWidth, fw = inner - labelWidth - 1
+        canvas.fill(Rect(x: fx, y: y0 + row, width: fw, height: 1), style: Style(.input, underline: true))
+        canvas.put(value, x: fx, y: y0 + row, style: Style(.input, bold: focused, underline: true), maxWidth: fw)
+        if focused { canvas.put("◂", x: fx + fw, y: y0 + row, style: Style(.keyHint)) }
+    }
+    field(c.text("signin.login"), f.login, 2, f.focus == .login)
+    // The passphrase is never drawn, not even its length.
+    field(c.text("signin.passphrase"), f.passphrase.isEmpty ? "" : c.text("signin.typed"), 3, f.focus == .passphrase)
+    if f.needsTOTP { field(c.text("signin.totp"), f.totp, 4, f.focus == .totp) }
+    var y = y0 + 2 + fields + 1
+    let style: Style = f.message == "signin.error" ? Style(.error, bold: true) : Style(.warning)
+    for line in message.prefix(2) {
+        canvas.put(line, x: x0 + 2, y: y, style: style, maxWidth: inner)
+        y += 1
+    }
+    // Users are told that access is logged (../shared/seeds/002 §10).
+    y = y0 + 2 + fields + 1 + 2 + 1
+    for line in notice {
+        canvas.put(line, x: x0 + 2, y: y, style: Style(.muted), maxWidth: inner)
+        y += 1
+    }
+}
+
+private func drawHelp(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    canvas.put(c.text("help.title"), x: 2, y: 3, style: Style(.title, bold: true))
+    var y = 4
+    for entry in AppCommands.helpEntries(c) where y < canvas.rows - 2 {
+        if let group = entry.groupHeader {
+            canvas.put(c.text(group), x: 2, y: y, style: Style(.title))
+            y += 1
+            if y >= canvas.rows - 2 { break }
+        }
+        let available = entry.command.isAvailable(to: state.session?.role)
+        canvas.put(entry.keys, x: 4, y: y, style: Style(.keyHint, bold: true), maxWidth: 14)
+        var text = c.text(entry.command.helpKey)
+        if !available, let p = entry.command.privilege {
+            text += " — " + c.text("reason.\(p.rawValue)")
+        }
+        canvas.put(text, x: 19, y: y, style: Style(available ? .normal : .disabled), maxWidth: canvas.columns - 21)
+        y += 1
+    }
+}
+
+private func drawStatus(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas, y: Int) {
+    canvas.fill(Rect(x: 0, y: y, width: canvas.columns, height: 1), style: Style(.statusBar, reverse: true))
+    let df = DateFormatter()
+    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
+    df.dateFormat = "dd/MM/yyyy HH:mm"
+    var left = " " + df.string(from: state.now)
+    if let s = state.session {
+        left += "  " + s.login + " (" + c.text("role.\(s.role.rawValue)") + ")"
+        let secs = state.secondsBeforeLock
+        left += "  " + c.text("status.lock_in", ["time": String(format: "%d:%02d", secs / 60, secs % 60)])
+    }
+    canvas.put(left, x: 0, y: y, style: Style(.statusBar, reverse: true), maxWidth: canvas.columns)
+    if let status = state.status {
+        var args = state.statusArgs
+        if let reason = args["reason"] { args["reason"] = c.text(reason) }
+        canvas.put(" " + c.text(status, args), x: 0, y: y - 1, style: Style(.warning, bold: true),
+                   maxWidth: canvas.columns)
+    }
+}
+
+private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas, y: Int) {
+    let scope: CommandScope
+    switch state.route {
+    case .signIn: scope = .signIn
+    case .main: scope = .main
+    case .help: scope = .help
+    }
+    var x = 0
+    for cmd in AppCommands.visible(in: scope) {
+        guard let bar = cmd.barKey, x < canvas.columns else { continue }
+        let available = state.session == nil ? cmd.privilege == nil : cmd.isAvailable(to: state.session?.role)
+        x += canvas.put(cmd.keyLabel(c), x: x, y: y, style: Style(.keyHint, bold: true))
+        x += canvas.put(" " + c.text(bar), x: x, y: y, style: Style(available ? .keyHintLabel : .disabled))
+        x += canvas.put("  ", x: x, y: y, style: .normal)
+    }
+}
+
+/// Splits text into lines of at most `width` columns, on spaces.
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+        let candidate = current.isEmpty ? String(word) : current + " " + word
+        if DisplayWidth.of(candidate) > width && !current.isEmpty {
+            lines.append(current)
+            current = String(word)
+        } else {
+            current = candidate
+        }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
+}

@@ -1,0 +1,56 @@
+import CabinetApp
+import CabinetCore
+import CabinetStore
+import Foundation
+import TerminalUI
+import TerminalUINcurses
+
+/// The interface's services over the sealed vault.
+final class VaultServices: AppServices {
+    let path: String
+    private(set) var vault: Vault?
+
+    init(path: String) { self.path = path }
+
+    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
+        // A locked session's keys are already gone; a new sign-in unlocks anew.
+        vault?.lock()
+        let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
+        if v.mustChangePassphrase {
+            // The forced change has no screen yet: the command line does it.
+            v.signOut()
+            throw CabinetError.mustChangePassphrase
+        }
+        vault = v
+        return SessionInfo(login: v.session.login, role: v.session.role)
+    }
+
+    func lock() {
+        try? vault?.audit(.lock)
+        vault?.lock()
+        vault = nil
+    }
+
+    func signOut() {
+        vault?.signOut()
+        vault = nil
+    }
+}
+
+/// Opens the terminal interface on the vault at `path`.
+func runInterface(path: String) throws {
+    guard Term.hasTerminal, isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+        throw CabinetError.terminalRequired
+    }
+    try Vault.preflight(path)
+    Signals.install()
+    let services = VaultServices(path: path)
+    let screen = NcursesScreen()
+    defer { screen.stop() }
+    var state = AppState()
+    state.practiceName = nil
+    let runner = AppRunner(screen: screen, services: services, catalog: L, state: state,
+                           shouldStop: { Signals.termination })
+    runner.run()
+    services.signOut()
+}

@@ -1,0 +1,200 @@
+@testable import CabinetApp
+import CabinetCore
+import Foundation
+import Testing
+import TerminalUI
+import TerminalUITesting
+
+/// A stand-in for the vault: fictitious accounts, counts the calls.
+final class FakeServices: AppServices {
+    var accounts: [String: (pass: String, role: Role, totp: String?)] = [
+        "doc": ("Tres-Bon-Motdepasse-42", .doctor, nil),
+        "accueil": ("Accueil-Fictif-Secret-17", .secretary, nil),
+        "remp": ("Remplacant-Fictif-2026!", .replacement, "123456"),
+    ]
+    var signIns: [String] = []
+    var locks = 0
+    var signOuts = 0
+
+    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
+        signIns.append(login)
+        guard let a = accounts[login], a.pass == passphrase else { throw CabinetError.wrongPassphrase }
+        if let code = a.totp {
+            guard let totp else { throw CabinetError.secondFactorRequired }
+            guard totp == code else { throw CabinetError.wrongSecondFactor }
+        }
+        return SessionInfo(login: login, role: a.role)
+    }
+
+    func lock() { locks += 1 }
+    func signOut() { signOuts += 1 }
+}
+
+/// A runner on an 80×24 in-memory screen with a clock the test moves.
+final class Harness {
+    let screen = InMemoryScreen(columns: 80, rows: 24)
+    let services = FakeServices()
+    var now = Date(timeIntervalSince1970: 1_795_000_000) // a fixed, fictitious moment
+    lazy var runner = AppRunner(screen: screen, services: services, catalog: Catalog.load(.french),
+                                state: AppState(now: now), clock: { [unowned self] in self.now })
+
+    func keys(_ keys: Key...) { for k in keys { runner.step(.key(k)) } }
+    func type(_ text: String) { for ch in text { runner.step(.key(.char(ch))) } }
+    func signIn(_ login: String, _ pass: String) {
+        type(login); keys(.tab); type(pass); keys(.enter)
+    }
+    var text: String { screen.text }
+    var allFramesText: String { screen.frames.map { $0.lines().joined(separator: "\n") }.joined(separator: "\n") }
+}
+
+@Suite struct AppShellTests {
+    @Test func signingInOpensTheAgendaWithTheStatusLine() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        #expect(h.text.contains("Connexion"))
+        #expect(h.text.contains("Chaque connexion") && h.text.contains("journal protégé"), "the sign-in tells users access is logged")
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(h.services.signIns == ["doc"])
+        #expect(h.runner.state.route == .main(.agenda))
+        #expect(h.text.contains("Ce module arrive bientôt"))
+        let status = h.screen.current?.line(22) ?? ""
+        #expect(status.contains("doc (médecin titulaire)") && status.contains("verrouillage dans 10:00"), "\(status)")
+    }
+
+    @Test func thePassphraseIsNeverDrawn() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        h.type("doc"); h.keys(.tab); h.type("Tres-Bon-Motdepasse-42")
+        #expect(!h.allFramesText.contains("Tres-Bon"))
+        #expect(!h.allFramesText.contains("*****"), "not even its length")
+        h.keys(.enter)
+        #expect(h.runner.state.form.passphrase.isEmpty, "wiped once used")
+    }
+
+    @Test func aWrongPassphraseSaysSoAndKeepsTheLogin() throws {
+        let h = Harness()
+        h.signIn("doc", "mauvais")
+        #expect(h.runner.state.route == .signIn)
+        #expect(h.text.contains("Identifiant ou mot de passe incorrect."))
+        #expect(h.runner.state.form.login == "doc" && h.runner.state.form.passphrase.isEmpty)
+    }
+
+    @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {
+        let h = Harness()
+        h.signIn("remp", "Remplacant-Fictif-2026!")
+        #expect(h.runner.state.form.needsTOTP && h.runner.state.form.focus == .totp)
+        #expect(h.text.contains("Code 2FA"))
+        h.type("123456")
+        h.keys(.enter)
+        #expect(h.runner.state.session?.login == "remp")
+    }
+
+    @Test func lockingWipesTheScreenAndUnlockingReturnsWhereTheUserWas() throws {
+        let h = Harness()
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        h.keys(.function(3))
+        #expect(h.runner.state.route == .main(.patients))
+        let clears = h.screen.clearCount
+        h.keys(.function(12))
+        #expect(h.services.locks == 1)
+        #expect(h.screen.clearCount == clears + 1, "the terminal (and its scrollback) is wiped at once")
+        #expect(h.runner.state.session == nil)
+        #expect(h.text.contains("Session verrouillée") && !h.text.contains("Patients "))
+        // Another account signs in: it does not land on the doctor's place.
+        h.runner.step(.key(.backTab))
+        h.keys(.backspace, .backspace, .backspace)
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        #expect(h.runner.state.route == .main(.agenda))
+        h.keys(.ctrl("l"))
+        #expect(h.services.locks == 2)
+        // The doctor comes back to the patients module.
+        h.runner.step(.key(.backTab))
+        for _ in 0..<10 { h.keys(.backspace) }
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(h.runner.state.route == .main(.patients))
+    }
+
+    @Test func inactivityLocksTheSession() throws {
+        let h = Harness()
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        h.now = h.now.addingTimeInterval(9 * 60)
+        h.runner.step(nil)
+        #expect(h.runner.state.session != nil)
+        #expect(h.screen.current?.line(22).contains("verrouillage dans 1:00") == true)
+        h.now = h.now.addingTimeInterval(61)
+        h.runner.step(nil)
+        #expect(h.runner.state.session == nil && h.services.locks == 1)
+    }
+
+    @Test func aSecretaryCannotOpenAClinicalModuleAndHelpSaysWhy() throws {
+        let h = Harness()
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        h.keys(.function(4))
+        #expect(h.runner.state.route == .main(.agenda))
+        #expect(h.text.contains("F4 : réservé aux médecins."))
+        h.keys(.function(1))
+        #expect(h.text.contains("Messagerie — réservé aux médecins"))
+        h.keys(.escape)
+        #expect(h.runner.state.route == .main(.agenda))
+    }
+
+    @Test func quittingSignsOut() throws {
+        let h = Harness()
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        h.keys(.function(10))
+        #expect(h.runner.state.quit && h.services.signOuts == 1)
+    }
+
+    @Test func theLayoutFollowsAResize() throws {
+        let h = Harness()
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        h.runner.step(.resize(columns: 100, rows: 30))
+        #expect(h.screen.current?.columns == 100 && h.screen.current?.rows == 30)
+        #expect(h.screen.current?.line(28).contains("doc (médecin titulaire)") == true)
+    }
+
+    @Test func snapshots() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        #expect(Snapshot.verify(try #require(h.screen.current), named: "signin", styles: true) == nil)
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-doctor", styles: true) == nil)
+        h.keys(.function(1))
+        #expect(Snapshot.verify(try #require(h.screen.current), named: "help-doctor") == nil)
+    }
+}
+
+@Suite struct ActionCatalogueTests {
+    /// The help screen, the function-key bar and the man page's KEYS section
+    /// come from the same catalogue: this test fails when they disagree.
+    @Test func theManPageKeysSectionMatchesTheCatalogue() throws {
+        let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("man/cabinet.1")
+        let text = try String(contentsOf: man, encoding: .utf8)
+        guard let start = text.range(of: ".SH KEYS") else { Issue.record("no KEYS section in man/cabinet.1"); return }
+        let rest = text[start.upperBound...]
+        let section = String(rest[..<(rest.range(of: "\n.SH ")?.lowerBound ?? rest.endIndex)])
+            .replacingOccurrences(of: "\\-", with: "-")
+        let en = Catalog.load(.english)
+        for entry in AppCommands.helpEntries(en) {
+            #expect(section.contains(entry.keys), "man page KEYS lacks \(entry.keys)")
+            #expect(section.contains(en.text(entry.command.helpKey)), "man page KEYS lacks: \(en.text(entry.command.helpKey))")
+        }
+    }
+
+    @Test func everyCatalogueTextExistsInBothLanguages() {
+        let fr = Catalog.loadEntries(.french), en = Catalog.loadEntries(.english)
+        for cmd in AppCommands.all {
+            for key in [cmd.helpKey, cmd.group] + (cmd.barKey.map { [$0] } ?? []) + (cmd.keyName.hasPrefix("key.") ? [cmd.keyName] : []) {
+                #expect(fr[key] != nil && en[key] != nil, "\(key)")
+            }
+        }
+    }
+
+    @Test func noTwoCommandsShareAKeyInTheSameScope() {
+        for scope in [CommandScope.signIn, .main, .help] {
+            let keys = AppCommands.visible(in: scope).map(\.key)
+            #expect(Set(keys).count == keys.count, "\(scope)")
+        }
+    }
+}

@@ -21,6 +21,11 @@ public final class NcursesScreen: Screen {
     /// Starts curses on the controlling terminal.
     public init(theme: Theme = .standard) {
         setlocale(LC_ALL, "")
+        if cabinet_locale_is_utf8() == 0 && Self.environmentAsksForUTF8() {
+            // The requested locale (say fr_FR.UTF-8) is not installed: keep
+            // UTF-8 characters with the always-present C.UTF-8.
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
         utf8 = cabinet_locale_is_utf8() != 0
         _ = initscr()
         _ = raw()
@@ -49,6 +54,13 @@ public final class NcursesScreen: Screen {
             self.theme = .monochrome
         }
         started = true
+    }
+
+    static func environmentAsksForUTF8() -> Bool {
+        let env = ProcessInfo.processInfo.environment
+        let value = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+        let v = value.uppercased()
+        return v.contains("UTF-8") || v.contains("UTF8")
     }
 
     public var size: (columns: Int, rows: Int) { (Int(cabinet_cols()), Int(cabinet_lines())) }
@@ -167,9 +179,14 @@ public enum Signals {
     nonisolated(unsafe) private static var received: sig_atomic_t = 0
 
     public static func install() {
+        var set = sigset_t()
+        sigemptyset(&set)
         for s in [SIGINT, SIGTERM, SIGHUP] {
             signal(s) { _ in Signals.received = 1 }
+            sigaddset(&set, s)
         }
+        // A parent may have left them blocked: a hang-up must get through.
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     public static var termination: Bool { received != 0 }

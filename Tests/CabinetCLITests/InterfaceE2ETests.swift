@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// The real binary in a real terminal (tmux): keys sent with send-keys,
+/// the screen read with capture-pane, polling for the expected text rather
+/// than sleeping.
+final class TmuxSession {
+    let socket = "cabinet-e2e-\(UUID().uuidString.prefix(8))"
+    let name = "e2e"
+
+    init(command: String, columns: Int = 80, rows: Int = 24) throws {
+        // The server this starts keeps whatever descriptors it inherits: no
+        // pipes here, or reading them would wait for the server to end.
+        let r = try tmux(["new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)", command], capture: false)
+        try #require(r.status == 0, "tmux new-session failed")
+    }
+
+    /// Runs tmux with posix_spawn and waitpid (output through a file: the
+    /// tmux server inherits descriptors, so no pipe may be involved).
+    @discardableResult
+    func tmux(_ args: [String], capture: Bool = true) throws -> (status: Int32, out: String, err: String) {
+        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)").path
+        defer { unlink(outPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, capture ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var env = ProcessInfo.processInfo.environment
+        if env["TERM"] == nil || env["TERM"] == "dumb" { env["TERM"] = "xterm-256color" }
+        let argv = ["tmux", "-L", socket] + args
+        var cArgs = argv.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let tmuxPath = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/tmux"
+        // Test threads run with signals blocked; the tmux server and the
+        // programs it starts must not inherit that mask.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for sig in [SIGHUP, SIGINT, SIGTERM] { sigaddset(&defaults, sig) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawn(&pid, tmuxPath, &actions, &attr, &cArgs, &cEnv)
+        try #require(rc == 0, "posix_spawn tmux: \(rc)")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let out = capture ? ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "") : ""
+        return ((status >> 8) & 0xFF, out, "")
+    }
+
+    func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+    func literal(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+
+    /// The visible screen; with `history`, the scrollback too.
+    func screen(history: Bool = false) throws -> String {
+        try tmux(["capture-pane", "-p", "-t", name] + (history ? ["-S", "-2000"] : [])).out
+    }
+
+    /// Waits until the screen shows `text` (polling, up to `timeout`).
+    @discardableResult
+    func waitFor(_ text: String, timeout: TimeInterval = 30) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if last.contains(text) { return last }
+            usleep(100_000)
+        }
+        Issue.record("timed out waiting for \"\(text)\"; screen was:\n\(last)")
+        return last
+    }
+
+    func kill() { _ = try? tmux(["kill-server"]) }
+    deinit { kill() }
+}
+
+/// The process whose command line is `exe … argument …` (from /proc).
+func processID(running exe: String, with argument: String) -> Int32? {
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry),
+              let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+        let parts = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        if parts.first == exe && parts.contains(argument) { return pid }
+    }
+    return nil
+}
+
+@Suite(.serialized) struct InterfaceE2ETests {
+    static var tmuxAvailable: Bool {
+        ["/usr/bin/tmux", "/usr/local/bin/tmux"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @Test(.enabled(if: tmuxAvailable))
+    func signInNavigateLockAndComeBackInARealTerminal() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, _) = try sb.initVault()
+        let exe = try cabinetExecutable().path
+        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60")
+        try t.waitFor("Connexion")
+        #expect(try t.screen().contains("journal protégé"))
+        try t.literal(doctorLogin)
+        try t.keys("Tab")
+        try t.literal(passphrase)
+        #expect(try !t.screen().contains(passphrase), "the passphrase is never echoed")
+        try t.keys("Enter")
+        try t.waitFor("Ce module arrive bientôt")
+        try t.keys("F3")
+        try t.waitFor("Le dossier patient")
+        // F12 locks: the screen and the scrollback keep nothing of the module.
+        try t.keys("F12")
+        try t.waitFor("Session verrouillée")
+        let after = try t.screen(history: true)
+        #expect(!after.contains("Le dossier patient"), "readable content left after the lock:\n\(after)")
+        try t.literal(passphrase)
+        try t.keys("Enter")
+        try t.waitFor("Le dossier patient") // back where the doctor was
+        try t.keys("F10")
+        try t.waitFor("CABINET-EXIT-0")
+        // The trail saw it all.
+        let audit = try sb.run(["audit", "list", "--json", "--vault", vault, "--user", doctorLogin,
+                                "--password-file", sb.write("pw2", passphrase)])
+        for action in ["\"signin\"", "\"lock\"", "\"signout\""] { #expect(audit.stdout.contains(action), "\(action)") }
+    }
+
+    /// An ssh connection that drops is a SIGHUP: the vault is locked and
+    /// left consistent, the process ends.
+    @Test(.enabled(if: tmuxAvailable))
+    func aDroppedTerminalLocksAndLeavesTheVaultConsistent() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, pw) = try sb.initVault()
+        let exe = try cabinetExecutable().path
+        let marker = sb.path("exited")
+        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 \(exe) --vault \(vault); touch \(marker); sleep 60")
+        try t.waitFor("Connexion")
+        try t.literal(doctorLogin)
+        try t.keys("Tab")
+        try t.literal(passphrase)
+        try t.keys("Enter")
+        try t.waitFor("Ce module arrive bientôt")
+        // Hang up the terminal under the running program.
+        let child = try #require(processID(running: exe, with: vault), "no cabinet process found")
+        Foundation.kill(child, SIGHUP)
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(100_000) }
+        #expect(FileManager.default.fileExists(atPath: marker), "cabinet did not end on SIGHUP")
+        let r = try sb.verify(vault, passwordFile: pw)
+        #expect(r.status == 0, "\(r.stderr)")
+        let audit = try sb.run(["audit", "list", "--json", "--vault", vault, "--user", doctorLogin, "--password-file", pw])
+        #expect(audit.stdout.contains("\"lock\""))
+    }
+}

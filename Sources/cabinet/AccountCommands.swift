@@ -2,6 +2,7 @@ import ArgumentParser
 import CabinetCore
 import CabinetStore
 import Foundation
+import Glibc
 import QRCode
 
 /// Where a one-time passphrase goes: a new 0600 file (opened before the
@@ -26,12 +27,19 @@ struct SecretOutput {
         if fd >= 0, let file { close(fd); unlink(file) }
     }
 
+    /// Writes the secret and syncs it; false when there is no file or the
+    /// write failed (the caller then shows the secret instead).
+    func write(_ secret: String) -> Bool {
+        guard fd >= 0 else { return false }
+        let line = secret + "\n"
+        let ok = line.withCString { Glibc.write(fd, $0, strlen($0)) } == line.utf8.count && fsync(fd) == 0
+        close(fd)
+        return ok
+    }
+
+    /// Hands a one-time passphrase over: to the file, or on the terminal.
     func hand(_ secret: String, login: String) {
-        if fd >= 0, let file {
-            let line = secret + "\n"
-            _ = line.withCString { write(fd, $0, strlen($0)) }
-            _ = fsync(fd)
-            close(fd)
+        if let file, write(secret) {
             Term.out(L.text("user.onetime_written", ["login": login, "path": file]))
         } else {
             Term.out(L.text("user.onetime", ["login": login]))

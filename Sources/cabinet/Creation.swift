@@ -43,32 +43,26 @@ struct Creation {
         } else {
             passphrase = try Self.askNewPassphrase()
         }
-        // Write the recovery-key file's place first: failing after creating
-        // the vault would lose the only copy of the key.
-        var outFD: Int32 = -1
-        if let out = recoveryKeyOut {
-            outFD = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if outFD < 0 {
-                if errno == EEXIST { throw CabinetError.usage(key: "error.recovery_out_exists") }
-                throw CabinetError.io(path: out, errno: errno)
-            }
-        }
+        // Open the recovery-key file first: failing after creating the vault
+        // would lose the only copy of the key.
+        let out = try SecretOutput(recoveryKeyOut)
         let (vault, key): (Vault, String)
         do {
             (vault, key) = try Vault.create(at: path, doctorLogin: login, passphrase: passphrase,
                                             metadata: ["doctor_name": name])
         } catch {
-            if outFD >= 0, let out = recoveryKeyOut { close(outFD); unlink(out) }
+            out.abandon()
             throw error
         }
         defer { vault.lock() }
         Term.out(L.text("init.created", ["path": path, "login": login]))
-        if outFD >= 0, let out = recoveryKeyOut {
-            let line = key + "\n"
-            let ok = line.withCString { write(outFD, $0, strlen($0)) } == line.utf8.count && fsync(outFD) == 0
-            close(outFD)
-            if !ok { Term.err(L.text("init.recovery_write_failed", ["path": out])); Term.out(key) }
-            else { Term.out(L.text("init.recovery_written", ["path": out])) }
+        if let file = out.file {
+            if out.write(key) {
+                Term.out(L.text("init.recovery_written", ["path": file]))
+            } else {
+                Term.err(L.text("init.recovery_write_failed", ["path": file]))
+                Term.out(key)
+            }
         } else {
             Term.out(L.text("init.recovery_intro"))
             Term.out("")

@@ -135,8 +135,12 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
                 try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil, now: t0.addingTimeInterval(Double(i) * 10))
             }
         }
-        // Four failures: 2 s to wait after the last one, even with the right passphrase.
-        let last = t0.addingTimeInterval(30)
+        // Four failures: 2 s to wait after the last one (counted from the
+        // moment it failed, after its key derivation), even with the right
+        // passphrase.
+        let recorded = try #require(try AttemptsFile(vaultPath: path).update { $0.last["remp"] })
+        #expect(recorded >= t0.addingTimeInterval(30).timeIntervalSince1970)
+        let last = Date(timeIntervalSince1970: recorded)
         #expect(throws: CabinetError.tooManyAttempts(seconds: 2)) {
             try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(0.5))
         }

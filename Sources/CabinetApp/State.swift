@@ -49,6 +49,8 @@ public struct AppState: Sendable, Equatable {
     public var lockAfter: TimeInterval = 10 * 60
     public var practiceName: String?
     public var isDemo = false
+    /// The demo cabinet's published accounts, shown on its sign-in screen.
+    public var demoHint: String?
     public var columns = 80
     public var rows = 24
     public var quit = false

@@ -99,6 +99,13 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
         canvas.put(line, x: x0 + 2, y: y, style: Style(.muted), maxWidth: inner)
         y += 1
     }
+    if let hint = state.demoHint {
+        var hy = y0 + height + 1
+        for line in wrap(hint, width: boxWidth) where hy < canvas.rows - 2 {
+            canvas.put(line, x: x0, y: hy, style: Style(.demoBanner, bold: true), maxWidth: boxWidth)
+            hy += 1
+        }
+    }
 }
 
 private func drawHelp(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {

@@ -194,20 +194,35 @@ extension Vault {
 
     @_spi(Testing)
     public func createAccount(login newLogin: String, role newRole: Role, displayName: String?, kdf: KDFParameters) throws -> String {
+        let oneTime = Self.oneTimePassphrase()
+        try createAccount(login: newLogin, role: newRole, displayName: displayName, passphrase: oneTime,
+                          mustChange: true, kdf: kdf)
+        return oneTime
+    }
+
+    /// An account of the demonstration cabinet: its published passphrase,
+    /// no forced change. Refused on a vault that is not a demo.
+    public func createDemoAccount(login newLogin: String, role newRole: Role, passphrase: String) throws {
+        let demo = try read { db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'demo'") }
+        guard demo == "1" else { throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue) }
+        try createAccount(login: newLogin, role: newRole, displayName: nil, passphrase: passphrase, mustChange: false,
+                          kdf: .moderate)
+    }
+
+    func createAccount(login newLogin: String, role newRole: Role, displayName: String?, passphrase: String,
+                       mustChange: Bool, kdf: KDFParameters) throws {
         try AccessPolicy.check(session, .manageAccounts)
         let exists = try read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE login = ?", arguments: [newLogin]) ?? false
         }
         if exists || newLogin == "recovery" { throw CabinetError.accountExists(login: newLogin) }
-        let oneTime = Self.oneTimePassphrase()
-        try addSlot(login: newLogin, role: SlotRole(newRole), passphrase: oneTime, mustChange: true, kdf: kdf)
+        try addSlot(login: newLogin, role: SlotRole(newRole), passphrase: passphrase, mustChange: mustChange, kdf: kdf)
         let key = try auditKey(), actor = session.actor
         _ = try write { db in
             try db.execute(sql: "INSERT INTO account(login, role, display_name, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
                            arguments: [newLogin, newRole.rawValue, displayName, AuditLog.timestamp(Date()), actor])
             try AuditLog.append(db, key: key, actor: actor, action: .accountCreated, object: newLogin, detail: newRole.rawValue)
         }
-        return oneTime
     }
 
     /// Every account, enabled or not, with its last sign-in.

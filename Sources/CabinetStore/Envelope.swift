@@ -123,7 +123,7 @@ struct Envelope: Equatable {
             switch decode(copy: Array(buf[(i * copySize)..<((i + 1) * copySize)])) {
             case .ok(let env, let macValid):
                 intact += 1
-                if best == nil || env.generation > best!.0.generation { best = (env, i, macValid) }
+                if env.generation > (best?.0.generation ?? 0) || best == nil { best = (env, i, macValid) }
             case .damaged: sawDamage = true
             case .futureVersion(let v): future = v
             case .noMagic: break

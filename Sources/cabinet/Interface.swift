@@ -38,7 +38,7 @@ final class VaultServices: AppServices {
 }
 
 /// Opens the terminal interface on the vault at `path`.
-func runInterface(path: String) throws {
+func runInterface(path: String, demo: Bool = false) throws {
     guard Term.hasTerminal, isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
         throw CabinetError.terminalRequired
     }
@@ -48,7 +48,12 @@ func runInterface(path: String) throws {
     let screen = NcursesScreen()
     defer { screen.stop() }
     var state = AppState()
-    state.practiceName = nil
+    if demo {
+        state.isDemo = true
+        state.demoHint = L.text("demo.hint", ["doctor": DemoCabinet.doctor.login, "doctorPass": DemoCabinet.doctor.passphrase,
+                                              "secretary": DemoCabinet.secretary.login,
+                                              "secretaryPass": DemoCabinet.secretary.passphrase])
+    }
     let runner = AppRunner(screen: screen, services: services, catalog: L, state: state,
                            shouldStop: { Signals.termination })
     runner.run()

@@ -198,3 +198,20 @@ final class Harness {
         }
     }
 }
+
+@Suite struct DemoScreenTests {
+    @Test func theDemoIsMarkedAndShowsItsAccounts() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        #expect(!h.text.contains("DÉMO"))
+        let demo = Harness()
+        var state = AppState(now: demo.now)
+        state.isDemo = true
+        state.demoHint = "Cabinet de DÉMONSTRATION, fictif. Médecin : « demo » / Demo-Medecin-2026!"
+        let runner = AppRunner(screen: demo.screen, services: demo.services, catalog: Catalog.load(.french), state: state,
+                               clock: { demo.now })
+        runner.step(nil)
+        #expect(demo.screen.current?.line(0).contains("DÉMO") == true)
+        #expect(demo.text.contains("Demo-Medecin-2026!"))
+    }
+}

@@ -126,6 +126,15 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
     }
 
+    @Test func demoAccountsOnlyInADemoVault() throws {
+        let dir = TempDir()
+        let (vault, _, _) = try makeVault(dir)
+        #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
+            try vault.createDemoAccount(login: "accueil", role: .secretary, passphrase: "Demo-Accueil-2026!")
+        }
+        vault.lock()
+    }
+
     @Test func theAttemptDelayGrowsAndSurvivesARestart() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)

@@ -10,6 +10,8 @@ public enum AppAction: Sendable, Equatable {
     case signInFailed(CabinetError)
     case secondFactorNeeded
     case lockNow
+    case passphraseChanged
+    case passphraseChangeFailed(CabinetError)
 }
 
 /// Work for the effect runner (calls into the domain services).
@@ -19,6 +21,8 @@ public enum AppEffect: Sendable, Equatable {
     case lock
     case signOut
     case quit
+    /// The forced change: the session's one-time passphrase for `new`.
+    case changePassphrase(new: String)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -37,9 +41,28 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.form.message = nil
         state.session = info
         state.lastActivity = state.now
+        state.lockedBy = nil
+        if info.mustChangePassphrase {
+            state.change = ChangeForm()
+            state.route = .changePassphrase
+            return []
+        }
         let back = state.parked.removeValue(forKey: info.login) ?? .agenda
         state.route = .main(back)
-        state.lockedBy = nil
+        return []
+    case .passphraseChanged:
+        state.change = ChangeForm()
+        if let s = state.session { state.session = SessionInfo(login: s.login, role: s.role) }
+        state.route = .main(state.session.flatMap { state.parked.removeValue(forKey: $0.login) } ?? .agenda)
+        state.status = "status.passphrase_changed"
+        state.statusArgs = [:]
+        return []
+    case .passphraseChangeFailed(let error):
+        state.change.new = ""
+        state.change.confirm = ""
+        state.change.focus = .new
+        state.change.message = "signin.error"
+        state.change.messageArgs = ["message": error.message()]
         return []
     case .signInFailed(let error):
         state.form.busy = false
@@ -66,6 +89,10 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             return []
         case .paste(let text):
             if state.route == .signIn { insert(text, into: &state.form) }
+            if state.route == .changePassphrase {
+                let clean = text.filter { !$0.isNewline }
+                if state.change.focus == .new { state.change.new += clean } else { state.change.confirm += clean }
+            }
             return []
         case .key(let key):
             return handle(key, &state)
@@ -77,6 +104,7 @@ private func lock(_ state: inout AppState) -> [AppEffect] {
     guard let session = state.session else { return [] }
     if case .main(let module) = state.route { state.parked[session.login] = module }
     if case .help(let module) = state.route { state.parked[session.login] = module }
+    state.change = ChangeForm()
     state.lockedBy = session.login
     state.session = nil
     state.form = SignInForm()
@@ -97,6 +125,8 @@ private func insert(_ text: String, into form: inout SignInForm) {
 
 private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     switch state.route {
+    case .changePassphrase:
+        return handleChange(key, &state)
     case .signIn:
         if let cmd = AppCommands.command(for: key, in: .signIn) {
             switch cmd.id {
@@ -189,4 +219,48 @@ private func submit(_ state: inout AppState) -> [AppEffect] {
     state.form.busy = true
     state.form.message = "signin.busy"
     return [.signIn(login: form.login, passphrase: form.passphrase, totp: form.needsTOTP ? form.totp : nil)]
+}
+
+/// Keys of the forced-change screen: the sign-in keys (Tab, Shift-Tab,
+/// Enter, F10), typing into the focused field.
+private func handleChange(_ key: Key, _ state: inout AppState) -> [AppEffect] {
+    if let cmd = AppCommands.command(for: key, in: .signIn) {
+        switch cmd.id {
+        case "quit":
+            return quit(&state)
+        case "next.field", "previous.field":
+            state.change.focus = state.change.focus == .new ? .confirm : .new
+            return []
+        case "submit":
+            let form = state.change
+            if form.focus == .new {
+                state.change.focus = .confirm
+                return []
+            }
+            let problems = PassphrasePolicy().problems(form.new)
+            guard problems.isEmpty else {
+                state.change.message = "change.weak"
+                return []
+            }
+            guard form.new == form.confirm else {
+                state.change.confirm = ""
+                state.change.message = "change.mismatch"
+                return []
+            }
+            state.change.message = "signin.busy"
+            return [.changePassphrase(new: form.new)]
+        default:
+            return []
+        }
+    }
+    switch key {
+    case .char(let c):
+        if state.change.focus == .new { state.change.new.append(c) } else { state.change.confirm.append(c) }
+    case .backspace:
+        if state.change.focus == .new { _ = state.change.new.popLast() } else { _ = state.change.confirm.popLast() }
+    default:
+        break
+    }
+    state.change.message = nil
+    return []
 }

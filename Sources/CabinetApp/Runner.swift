@@ -7,6 +7,9 @@ import TerminalUI
 public protocol AppServices: AnyObject {
     /// Signs in; throws `CabinetError` (wrong passphrase, delay, second factor…).
     func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo
+    /// The forced change after a reset: replaces the one-time passphrase the
+    /// session signed in with.
+    func changePassphrase(new: String) throws
     /// Wipes the keys (the vault is locked; nothing is written).
     func lock()
     func signOut()
@@ -90,6 +93,16 @@ public final class AppRunner {
             return nil
         case .quit:
             return nil
+        case .changePassphrase(let new):
+            draw()
+            do {
+                try services.changePassphrase(new: new)
+                return .passphraseChanged
+            } catch let e as CabinetError {
+                return .passphraseChangeFailed(e)
+            } catch {
+                return .passphraseChangeFailed(.cancelled)
+            }
         }
     }
 

@@ -6,10 +6,25 @@ import TerminalUI
 public struct SessionInfo: Sendable, Equatable {
     public let login: String
     public let role: Role
-    public init(login: String, role: Role) {
+    /// Signed in with a one-time passphrase: a new one first.
+    public let mustChangePassphrase: Bool
+    public init(login: String, role: Role, mustChangePassphrase: Bool = false) {
         self.login = login
         self.role = role
+        self.mustChangePassphrase = mustChangePassphrase
     }
+}
+
+/// The forced change after a reset: two entries, never drawn, with the
+/// policy's live feedback.
+public struct ChangeForm: Sendable, Equatable {
+    public enum Field: Int, Sendable { case new, confirm }
+    public var new = ""
+    public var confirm = ""
+    public var focus: Field = .new
+    public var message: String?
+    public var messageArgs: [String: String] = [:]
+    public init() {}
 }
 
 /// The sign-in form (passphrase never drawn, wiped once used).
@@ -31,6 +46,7 @@ public struct SignInForm: Sendable, Equatable {
 /// Where the user is.
 public enum Route: Sendable, Equatable {
     case signIn
+    case changePassphrase
     case main(Module)
     case help(returnTo: Module)
 }
@@ -40,6 +56,7 @@ public struct AppState: Sendable, Equatable {
     public var route: Route = .signIn
     public var session: SessionInfo?
     public var form = SignInForm()
+    public var change = ChangeForm()
     /// The module a locked session returns to, per account: another account
     /// signing in on a locked screen does not see it.
     public var parked: [String: Module] = [:]

@@ -18,6 +18,8 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
     switch state.route {
     case .signIn:
         drawSignIn(state, c, &canvas)
+    case .changePassphrase:
+        drawChange(state, c, &canvas)
     case .main(let module):
         drawTabs(module, state, c, &canvas)
         drawPlaceholder(module, c, &canvas)
@@ -151,7 +153,7 @@ private func drawStatus(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
 private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas, y: Int) {
     let scope: CommandScope
     switch state.route {
-    case .signIn: scope = .signIn
+    case .signIn, .changePassphrase: scope = .signIn
     case .main: scope = .main
     case .help: scope = .help
     }
@@ -180,4 +182,53 @@ func wrap(_ text: String, width: Int) -> [String] {
     }
     if !current.isEmpty { lines.append(current) }
     return lines
+}
+
+/// The forced change: the policy's feedback as the user types.
+private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let w = canvas.columns
+    let boxWidth = min(64, w - 4), inner = boxWidth - 4
+    let x0 = (w - boxWidth) / 2, y0 = 3
+    let f = state.change
+    let problems = PassphrasePolicy().problems(f.new)
+    let height = 14
+    canvas.box(Rect(x: x0, y: y0, width: boxWidth, height: height), style: Style(.border))
+    canvas.put(" " + c.text("change.title") + " ", x: x0 + 2, y: y0, style: Style(.title, bold: true))
+    var y = y0 + 2
+    for line in wrap(c.text("change.intro"), width: inner).prefix(2) {
+        canvas.put(line, x: x0 + 2, y: y, style: .normal, maxWidth: inner)
+        y += 1
+    }
+    y += 1
+    let labelWidth = 22
+    for (label, value, field) in [(c.text("change.new"), f.new, ChangeForm.Field.new),
+                                  (c.text("change.confirm"), f.confirm, ChangeForm.Field.confirm)] {
+        canvas.put(label, x: x0 + 2, y: y, style: .normal, maxWidth: labelWidth)
+        let fx = x0 + 2 + labelWidth, fw = inner - labelWidth - 1
+        canvas.fill(Rect(x: fx, y: y, width: fw, height: 1), style: Style(.input, underline: true))
+        // Never drawn, not even its length.
+        canvas.put(value.isEmpty ? "" : c.text("signin.typed"), x: fx, y: y, style: Style(.input, underline: true), maxWidth: fw)
+        if f.focus == field { canvas.put("◂", x: fx + fw, y: y, style: Style(.keyHint)) }
+        y += 1
+    }
+    y += 1
+    if f.new.isEmpty {
+        for line in wrap(c.text("policy.intro"), width: inner).prefix(3) {
+            canvas.put(line, x: x0 + 2, y: y, style: Style(.muted), maxWidth: inner)
+            y += 1
+        }
+    } else if problems.isEmpty {
+        canvas.put(c.text("change.ok"), x: x0 + 2, y: y, style: Style(.success, bold: true), maxWidth: inner)
+    } else {
+        let missing = problems.map { c.text($0.messageKey) }.joined(separator: ", ")
+        for line in wrap(c.text("change.missing", ["list": missing]), width: inner).prefix(3) {
+            canvas.put(line, x: x0 + 2, y: y, style: Style(.warning), maxWidth: inner)
+            y += 1
+        }
+    }
+    if let message = f.message {
+        let style: Style = message == "signin.error" || message == "change.weak" || message == "change.mismatch"
+            ? Style(.error, bold: true) : Style(.warning)
+        canvas.put(c.text(message, f.messageArgs), x: x0 + 2, y: y0 + height - 2, style: style, maxWidth: inner)
+    }
 }

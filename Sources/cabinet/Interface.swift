@@ -9,6 +9,7 @@ import TerminalUINcurses
 final class VaultServices: AppServices {
     let path: String
     private(set) var vault: Vault?
+    private var oneTime: String?
 
     init(path: String) { self.path = path }
 
@@ -16,22 +17,27 @@ final class VaultServices: AppServices {
         // A locked session's keys are already gone; a new sign-in unlocks anew.
         vault?.lock()
         let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
-        if v.mustChangePassphrase {
-            // The forced change has no screen yet: the command line does it.
-            v.signOut()
-            throw CabinetError.mustChangePassphrase
-        }
         vault = v
-        return SessionInfo(login: v.session.login, role: v.session.role)
+        // The one-time passphrase is kept only until the forced change.
+        oneTime = v.mustChangePassphrase ? passphrase : nil
+        return SessionInfo(login: v.session.login, role: v.session.role, mustChangePassphrase: v.mustChangePassphrase)
+    }
+
+    func changePassphrase(new: String) throws {
+        guard let vault, let current = oneTime else { throw CabinetError.wrongPassphrase }
+        try vault.changeOwnPassphrase(current: current, new: new)
+        oneTime = nil
     }
 
     func lock() {
+        oneTime = nil
         try? vault?.audit(.lock)
         vault?.lock()
         vault = nil
     }
 
     func signOut() {
+        oneTime = nil
         vault?.signOut()
         vault = nil
     }

@@ -11,7 +11,11 @@ final class FakeServices: AppServices {
         "doc": ("Tres-Bon-Motdepasse-42", .doctor, nil),
         "accueil": ("Accueil-Fictif-Secret-17", .secretary, nil),
         "remp": ("Remplacant-Fictif-2026!", .replacement, "123456"),
+        "neuf": ("Kx7pQ-m3RtZ-9wHnE-a4Fy", .secretary, nil),
     ]
+    var mustChange: Set<String> = ["neuf"]
+    var changed: [String] = []
+    var current: String?
     var signIns: [String] = []
     var locks = 0
     var signOuts = 0
@@ -23,7 +27,14 @@ final class FakeServices: AppServices {
             guard let totp else { throw CabinetError.secondFactorRequired }
             guard totp == code else { throw CabinetError.wrongSecondFactor }
         }
-        return SessionInfo(login: login, role: a.role)
+        current = login
+        return SessionInfo(login: login, role: a.role, mustChangePassphrase: mustChange.contains(login))
+    }
+
+    func changePassphrase(new: String) throws {
+        guard let current else { throw CabinetError.wrongPassphrase }
+        changed.append(new)
+        mustChange.remove(current)
     }
 
     func lock() { locks += 1 }
@@ -213,5 +224,32 @@ final class Harness {
         runner.step(nil)
         #expect(demo.screen.current?.line(0).contains("DÉMO") == true)
         #expect(demo.text.contains("Demo-Medecin-2026!"))
+    }
+}
+
+@Suite struct ForcedChangeTests {
+    @Test func aOneTimePassphraseLeadsToTheChangeScreenWithLiveFeedback() throws {
+        let h = Harness()
+        h.signIn("neuf", "Kx7pQ-m3RtZ-9wHnE-a4Fy")
+        #expect(h.runner.state.route == .changePassphrase)
+        #expect(h.text.contains("Nouveau mot de passe"))
+        h.type("court")
+        #expect(h.text.contains("Il manque : au moins 12 caractères"))
+        h.keys(.tab); h.type("court"); h.keys(.enter)
+        #expect(h.text.contains("ne respecte pas la règle"))
+        #expect(h.services.changed.isEmpty)
+        // A good one, mistyped in the confirmation.
+        for _ in 0..<5 { h.keys(.backspace) }
+        h.runner.step(.key(.backTab))
+        for _ in 0..<5 { h.keys(.backspace) }
+        h.type("Nouvelle-Phrase-Accueil-9")
+        #expect(h.text.contains("Mot de passe conforme."))
+        h.keys(.tab); h.type("Nouvelle-Phrase-Accueil-8"); h.keys(.enter)
+        #expect(h.text.contains("Les deux saisies ne correspondent pas."))
+        h.type("Nouvelle-Phrase-Accueil-9"); h.keys(.enter)
+        #expect(h.services.changed == ["Nouvelle-Phrase-Accueil-9"])
+        #expect(h.runner.state.route == .main(.agenda))
+        #expect(h.text.contains("Mot de passe changé."))
+        #expect(!h.allFramesText.contains("Nouvelle-Phrase") && !h.allFramesText.contains("Kx7pQ"))
     }
 }

@@ -40,6 +40,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.form.totp = ""
         state.form.message = nil
         state.session = info
+        state.lockAfter = TimeInterval(min(max(info.lockAfterMinutes, 1), 30) * 60)
         state.lastActivity = state.now
         state.lockedBy = nil
         if info.mustChangePassphrase {
@@ -52,7 +53,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return []
     case .passphraseChanged:
         state.change = ChangeForm()
-        if let s = state.session { state.session = SessionInfo(login: s.login, role: s.role) }
+        if let s = state.session {
+            state.session = SessionInfo(login: s.login, role: s.role, lockAfterMinutes: s.lockAfterMinutes)
+        }
         state.route = .main(state.session.flatMap { state.parked.removeValue(forKey: $0.login) } ?? .agenda)
         state.status = "status.passphrase_changed"
         state.statusArgs = [:]

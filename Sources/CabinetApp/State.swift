@@ -8,10 +8,13 @@ public struct SessionInfo: Sendable, Equatable {
     public let role: Role
     /// Signed in with a one-time passphrase: a new one first.
     public let mustChangePassphrase: Bool
-    public init(login: String, role: Role, mustChangePassphrase: Bool = false) {
+    /// The practice's inactivity delay before the lock, in minutes.
+    public let lockAfterMinutes: Int
+    public init(login: String, role: Role, mustChangePassphrase: Bool = false, lockAfterMinutes: Int = 10) {
         self.login = login
         self.role = role
         self.mustChangePassphrase = mustChangePassphrase
+        self.lockAfterMinutes = lockAfterMinutes
     }
 }
 

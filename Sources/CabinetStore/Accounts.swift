@@ -474,4 +474,29 @@ extension Vault {
             .flatMap(Int.init) ?? 183
         return Double(days) * 86_400
     }
+
+    // MARK: - Settings
+
+    /// Minutes without a key before the interface locks itself: 1 to 30
+    /// (../shared/seeds/000_8e655f28ba827d0f.txt l.365: at most 30 minutes),
+    /// 10 by default.
+    public static let lockAfterRange = 1...30
+
+    public func lockAfterMinutes() throws -> Int {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'lock_after_minutes'")
+                .flatMap(Int.init).map { min(max($0, 1), 30) } ?? 10
+        }
+    }
+
+    public func setLockAfterMinutes(_ minutes: Int) throws {
+        try AccessPolicy.check(session, .changeSettings)
+        guard Self.lockAfterRange.contains(minutes) else { throw CabinetError.usage(key: "error.lock_after") }
+        let key = try auditKey(), actor = session.actor
+        _ = try write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('lock_after_minutes', ?)",
+                           arguments: [String(minutes)])
+            try AuditLog.append(db, key: key, actor: actor, action: .settingsChanged, detail: "lock_after_minutes=\(minutes)")
+        }
+    }
 }

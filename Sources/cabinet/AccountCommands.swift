@@ -380,3 +380,25 @@ struct AuditCommand: ParsableCommand {
         }
     }
 }
+
+struct SettingsCommand: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(commandName: "settings", abstract: L.text("help.settings"))
+    }
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("lock-after"), help: ArgumentHelp(L.text("help.opt.lock_after"), valueName: "minutes"))
+    var lockAfter: Int?
+
+    func run() throws {
+        let vault = try global.signIn().vault
+        defer { vault.signOut() }
+        if let lockAfter { try vault.setLockAfterMinutes(lockAfter) }
+        let minutes = try vault.lockAfterMinutes()
+        if global.json {
+            let data = try JSONSerialization.data(withJSONObject: ["lockAfterMinutes": minutes], options: [.sortedKeys])
+            Term.out(String(decoding: data, as: UTF8.self))
+        } else {
+            Term.out(L.text("settings.lock_after", ["minutes": String(minutes)]))
+        }
+    }
+}

@@ -13,7 +13,7 @@ struct CabinetCommand: ParsableCommand {
             discussion: L.text("help.discussion"),
             version: "0.1.0",
             subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self, UserCommand.self,
-                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self])
+                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self])
     }
 
     @OptionGroup var global: GlobalOptions

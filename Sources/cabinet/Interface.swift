@@ -20,7 +20,8 @@ final class VaultServices: AppServices {
         vault = v
         // The one-time passphrase is kept only until the forced change.
         oneTime = v.mustChangePassphrase ? passphrase : nil
-        return SessionInfo(login: v.session.login, role: v.session.role, mustChangePassphrase: v.mustChangePassphrase)
+        return SessionInfo(login: v.session.login, role: v.session.role, mustChangePassphrase: v.mustChangePassphrase,
+                           lockAfterMinutes: (try? v.lockAfterMinutes()) ?? 10)
     }
 
     func changePassphrase(new: String) throws {

@@ -16,6 +16,7 @@ final class FakeServices: AppServices {
     var mustChange: Set<String> = ["neuf"]
     var changed: [String] = []
     var current: String?
+    var lockAfter = 10
     var signIns: [String] = []
     var locks = 0
     var signOuts = 0
@@ -28,7 +29,8 @@ final class FakeServices: AppServices {
             guard totp == code else { throw CabinetError.wrongSecondFactor }
         }
         current = login
-        return SessionInfo(login: login, role: a.role, mustChangePassphrase: mustChange.contains(login))
+        return SessionInfo(login: login, role: a.role, mustChangePassphrase: mustChange.contains(login),
+                           lockAfterMinutes: lockAfter)
     }
 
     func changePassphrase(new: String) throws {
@@ -251,5 +253,17 @@ final class Harness {
         #expect(h.runner.state.route == .main(.agenda))
         #expect(h.text.contains("Mot de passe changé."))
         #expect(!h.allFramesText.contains("Nouvelle-Phrase") && !h.allFramesText.contains("Kx7pQ"))
+    }
+}
+
+@Suite struct LockDelayTests {
+    @Test func thePracticeDelayApplies() throws {
+        let h = Harness()
+        h.services.lockAfter = 2
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(h.runner.state.secondsBeforeLock == 120)
+        h.now = h.now.addingTimeInterval(121)
+        h.runner.step(nil)
+        #expect(h.runner.state.session == nil && h.services.locks == 1)
     }
 }

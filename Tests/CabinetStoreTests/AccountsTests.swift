@@ -135,6 +135,23 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         vault.lock()
     }
 
+    @Test func theLockDelayIsASettingOfTheHolderBetweenOneAndThirtyMinutes() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        #expect(try doctor.lockAfterMinutes() == 10)
+        try doctor.setLockAfterMinutes(5)
+        #expect(try doctor.lockAfterMinutes() == 5)
+        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.setLockAfterMinutes(31) }
+        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.setLockAfterMinutes(0) }
+        #expect(try doctor.auditEntries().contains { $0.action == "settings.changed" && $0.detail == "lock_after_minutes=5" })
+        doctor.lock()
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(try sec.lockAfterMinutes() == 5)
+        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try sec.setLockAfterMinutes(20) }
+        sec.lock()
+    }
+
     @Test func theAttemptDelayGrowsAndSurvivesARestart() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)

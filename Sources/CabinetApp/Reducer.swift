@@ -31,6 +31,13 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     case .clock(let now):
         state.now = now
         if state.session != nil, state.secondsBeforeLock == 0 { return lock(&state) }
+        // A passphrase typed and left on the sign-in screen does not stay
+        // in memory past the same delay.
+        if state.session == nil, state.secondsBeforeLock == 0, !state.form.passphrase.isEmpty || !state.form.totp.isEmpty {
+            state.form.passphrase = ""
+            state.form.totp = ""
+            state.form.focus = .passphrase
+        }
         return []
     case .lockNow:
         return state.session != nil ? lock(&state) : []

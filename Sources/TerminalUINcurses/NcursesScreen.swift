@@ -1,5 +1,6 @@
 import CNcursesw
 import Foundation
+import Glibc
 import TerminalUI
 
 /// The ncurses backend (wide-character ncursesw).
@@ -110,7 +111,8 @@ public final class NcursesScreen: Screen {
         _ = wclear(w)
         _ = wrefresh(w)
         // xterm, tmux, the Linux console: erase the saved lines too.
-        FileHandle.standardOutput.write(Data("\u{1B}[3J".utf8))
+        // Plain write(2), errors ignored: after a hang-up the terminal is gone.
+        _ = "\u{1B}[3J".withCString { Glibc.write(STDOUT_FILENO, $0, strlen($0)) }
         previous = nil
     }
 

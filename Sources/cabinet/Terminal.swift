@@ -5,11 +5,26 @@ import Foundation
 /// echo off for secrets, messages on stderr.
 enum Term {
     static func err(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        put(s + "\n", to: STDERR_FILENO)
     }
 
     static func out(_ s: String) {
-        FileHandle.standardOutput.write(Data((s + "\n").utf8))
+        put(s + "\n", to: STDOUT_FILENO)
+    }
+
+    /// POSIX write, errors ignored: a terminal that went away (a dropped ssh
+    /// connection) must not turn a message into a crash.
+    private static func put(_ s: String, to fd: Int32) {
+        let bytes = Array(s.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return write(fd, base + offset, buf.count - offset)
+            }
+            if n <= 0 { if errno == EINTR { continue }; return }
+            offset += n
+        }
     }
 
     /// True when a terminal is there to ask questions on.

@@ -151,6 +151,14 @@ final class Harness {
         #expect(h.runner.state.route == .main(.agenda))
     }
 
+    @Test func aPassphraseLeftOnTheSignInScreenIsForgottenAfterTheDelay() throws {
+        let h = Harness()
+        h.type("doc"); h.keys(.tab); h.type("Tres-Bon-Motdepasse-42")
+        h.now = h.now.addingTimeInterval(10 * 60 + 1)
+        h.runner.step(nil)
+        #expect(h.runner.state.form.passphrase.isEmpty)
+    }
+
     @Test func quittingSignsOut() throws {
         let h = Harness()
         h.signIn("doc", "Tres-Bon-Motdepasse-42")

@@ -70,11 +70,13 @@ var package = Package(
 
         // App state, actions, reducer, views.
         .target(name: "CabinetApp", dependencies: ["CabinetCore", "TerminalUI"]),
+        // The app's services over the vault (what the effects call).
+        .target(name: "CabinetServices", dependencies: ["CabinetApp", "CabinetCore", "CabinetStore", "QRCode"]),
 
         .executableTarget(
             name: "cabinet",
             dependencies: [
-                "CabinetApp", "CabinetCore", "CabinetStore", "TerminalUINcurses", "QRCode",
+                "CabinetApp", "CabinetCore", "CabinetServices", "CabinetStore", "TerminalUINcurses", "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,7 +104,8 @@ var package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
         .testTarget(
             name: "CabinetAppTests",
-            dependencies: ["CabinetApp", "CabinetCore", "TerminalUI", "TerminalUITesting"],
+            dependencies: ["CabinetApp", "CabinetCore", "CabinetServices", "CabinetStore", "TerminalUI", "TerminalUITesting",
+                           "CabinetTOTP"],
             exclude: ["__Snapshots__"]
         ),
     ]

@@ -2,12 +2,12 @@ import CabinetCore
 import TerminalUI
 
 /// The modules of the main navigation, in menu order.
-public enum Module: String, CaseIterable, Sendable {
+public enum Module: String, CaseIterable, Sendable, Codable {
     case agenda, patients, outbox, compliance, backup, admin
 
     public var titleKey: String { "module.\(rawValue)" }
     /// The issue that brings the module; until then a placeholder says so.
-    public var isAvailable: Bool { false }
+    public var isAvailable: Bool { self == .admin }
 }
 
 /// Where a command applies.
@@ -16,6 +16,10 @@ public enum CommandScope: Sendable, Equatable {
     case signIn
     case main
     case help
+    /// The administration screen (doctor).
+    case admin
+    /// The first run.
+    case setup
 }
 
 /// One entry of the action catalogue: its key, its help text (catalogue
@@ -79,6 +83,28 @@ public enum AppCommands {
                    helpKey: "keys.previous_field", group: "group.signin", privilege: nil),
         AppCommand(id: "submit", key: .enter, keyName: "key.enter", scope: .signIn, barKey: nil,
                    helpKey: "keys.submit", group: "group.signin", privilege: nil),
+        AppCommand(id: "setup.back", key: .escape, keyName: "key.escape", scope: .setup, barKey: "bar.back",
+                   helpKey: "keys.setup.back", group: "group.signin", privilege: nil),
+        AppCommand(id: "admin.pane", key: .tab, keyName: "key.tab", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.pane", group: "group.admin", privilege: .listAccounts),
+        AppCommand(id: "admin.up", key: .up, keyName: "↑ ↓", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.select", group: "group.admin", privilege: .listAccounts),
+        AppCommand(id: "admin.new", key: .char("n"), keyName: "n", scope: .admin, barKey: "bar.admin.new",
+                   helpKey: "keys.admin.new", group: "group.admin", privilege: .manageAccounts),
+        AppCommand(id: "admin.role", key: .ctrl("r"), keyName: "Ctrl-R", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.role", group: "group.admin", privilege: .manageAccounts),
+        AppCommand(id: "admin.reset", key: .char("r"), keyName: "r", scope: .admin, barKey: "bar.admin.reset",
+                   helpKey: "keys.admin.reset", group: "group.admin", privilege: .manageAccounts),
+        AppCommand(id: "admin.disable", key: .char("d"), keyName: "d", scope: .admin, barKey: "bar.admin.disable",
+                   helpKey: "keys.admin.disable", group: "group.admin", privilege: .manageAccounts),
+        AppCommand(id: "admin.totp", key: .char("t"), keyName: "t", scope: .admin, barKey: "bar.admin.totp",
+                   helpKey: "keys.admin.totp", group: "group.admin", privilege: .manageOwnSecondFactor),
+        AppCommand(id: "admin.change", key: .right, keyName: "← →", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.change", group: "group.admin", privilege: .changeSettings),
+        AppCommand(id: "admin.save", key: .enter, keyName: "key.enter", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.save", group: "group.admin", privilege: .changeSettings),
+        AppCommand(id: "admin.cancel", key: .escape, keyName: "key.escape", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.cancel", group: "group.admin", privilege: nil),
     ]
 
     /// The command bound to `key` in `scope` (scope-specific first).

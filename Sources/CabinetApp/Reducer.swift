@@ -12,17 +12,34 @@ public enum AppAction: Sendable, Equatable {
     case lockNow
     case passphraseChanged
     case passphraseChangeFailed(CabinetError)
+    /// The first run created the cabinet; the doctor is signed in.
+    case cabinetCreated(SessionInfo, recoveryKey: String)
+    case demoReady([DemoAccount])
+    case setupFailed(CabinetError)
+    case admin(AdminResult)
 }
 
 /// Work for the effect runner (calls into the domain services).
 public enum AppEffect: Sendable, Equatable {
     case signIn(login: String, passphrase: String, totp: String?)
-    /// Wipe the keys and the screen (scrollback included).
-    case lock
-    case signOut
+    /// Keep the draft sealed for the account, wipe the keys and the screen
+    /// (scrollback included).
+    case lock(draft: Draft?)
+    case signOut(discardDraft: Bool)
     case quit
     /// The forced change: the session's one-time passphrase for `new`.
     case changePassphrase(new: String)
+    case createCabinet(PracticeIdentity, login: String, passphrase: String)
+    case openDemo
+    case loadAccounts
+    case createAccount(login: String, displayName: String?, role: Role)
+    case resetAccount(login: String)
+    case disableAccount(login: String)
+    case rekey
+    case beginSecondFactor
+    case confirmSecondFactor(code: String)
+    case disableSecondFactor
+    case saveSettings(lockAfter: Int, language: Language?)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -50,23 +67,55 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.lockAfter = TimeInterval(min(max(info.lockAfterMinutes, 1), 30) * 60)
         state.lastActivity = state.now
         state.lockedBy = nil
+        state.language = info.language
+        state.practiceName = info.practiceName ?? state.practiceName
+        state.confirmQuit = false
         if info.mustChangePassphrase {
             state.change = ChangeForm()
             state.route = .changePassphrase
             return []
         }
-        let back = state.parked.removeValue(forKey: info.login) ?? .agenda
-        state.route = .main(back)
-        return []
+        return restore(Draft.decode(info.draft), &state)
     case .passphraseChanged:
         state.change = ChangeForm()
-        if let s = state.session {
-            state.session = SessionInfo(login: s.login, role: s.role, lockAfterMinutes: s.lockAfterMinutes)
-        }
-        state.route = .main(state.session.flatMap { state.parked.removeValue(forKey: $0.login) } ?? .agenda)
+        let draft = state.session?.draft
+        state.session = state.session?.with(mustChange: false)
+        let effects = restore(Draft.decode(draft), &state)
         state.status = "status.passphrase_changed"
         state.statusArgs = [:]
+        return effects
+    case .cabinetCreated(let info, let key):
+        state.setup.busy = nil
+        state.session = info
+        state.practiceName = info.practiceName
+        state.lockAfter = TimeInterval(min(max(info.lockAfterMinutes, 1), 30) * 60)
+        state.lastActivity = state.now
+        state.setup.recoveryKey = key
+        state.setup.step = .recoveryKey
         return []
+    case .demoReady(let accounts):
+        state.setup = SetupState()
+        state.isDemo = true
+        state.demoAccounts = accounts
+        state.route = .signIn
+        state.form = SignInForm()
+        state.form.login = accounts.first?.login ?? ""
+        state.form.focus = .passphrase
+        return []
+    case .setupFailed(let error):
+        state.setup.busy = nil
+        switch state.setup.step {
+        case .passphrase:
+            state.setup.passphrase.fail("signin.error", ["message": error.message()])
+        case .welcome:
+            state.setup.message = "signin.error"
+            state.setup.messageArgs = ["message": error.message()]
+        default:
+            state.setup.identity.fail("signin.error", ["message": error.message()])
+        }
+        return []
+    case .admin(let result):
+        return reduceAdminResult(result, &state)
     case .passphraseChangeFailed(let error):
         state.change.new = ""
         state.change.confirm = ""
@@ -103,6 +152,8 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
                 let clean = text.filter { !$0.isNewline }
                 if state.change.focus == .new { state.change.new += clean } else { state.change.confirm += clean }
             }
+            if state.route == .setup { pasteIntoSetup(text, &state) }
+            if state.route == .main(.admin) { pasteIntoAdmin(text, &state) }
             return []
         case .key(let key):
             return handle(key, &state)
@@ -110,10 +161,91 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     }
 }
 
+/// What a lock keeps for the account: where it was, what it had typed.
+func draft(of state: AppState) -> Draft {
+    var d = Draft()
+    switch state.route {
+    case .main(let m): d.module = m
+    case .help(let m): d.module = m; d.help = true
+    case .setup:
+        var s = state.setup
+        s.passphrase.wipeSecrets()
+        s.busy = nil
+        d.setup = s
+    case .signIn, .changePassphrase: break
+    }
+    var admin = state.admin
+    admin.busy = nil
+    admin.accounts = []
+    if admin != AdminState() { d.admin = admin }
+    return d
+}
+
+/// Back where the draft says, with its input (the accounts list reloaded).
+private func restore(_ draft: Draft?, _ state: inout AppState) -> [AppEffect] {
+    state.admin = draft?.admin ?? AdminState()
+    state.setup = SetupState()
+    if let setup = draft?.setup {
+        state.setup = setup
+        state.route = .setup
+        return []
+    }
+    let module = draft?.module ?? .agenda
+    state.route = draft?.help == true ? .help(returnTo: module) : .main(module)
+    return module == .admin ? enterAdmin(&state, keepDraft: true) : []
+}
+
+/// Opening the administration: its settings from the session, the
+/// accounts from the vault.
+private func enterAdmin(_ state: inout AppState, keepDraft: Bool = false) -> [AppEffect] {
+    if !keepDraft || !state.admin.settingsDirty {
+        state.admin.lockAfter = state.session?.lockAfterMinutes ?? 10
+        state.admin.language = state.language
+        state.admin.settingsDirty = false
+    }
+    return [.loadAccounts]
+}
+
+/// F10: quits at once, or asks first when something typed is not saved.
+func requestQuit(_ state: inout AppState) -> [AppEffect] {
+    if state.hasUnsavedInput && !state.confirmQuit {
+        state.confirmQuit = true
+        state.status = state.route == .setup && state.setup.recoveryKey != nil ? "quit.confirm_recovery" : "quit.confirm"
+        state.statusArgs = [:]
+        return []
+    }
+    return quit(&state)
+}
+
+private func pasteIntoSetup(_ text: String, _ state: inout AppState) {
+    switch state.setup.step {
+    case .identity: state.setup.identity.paste(text)
+    case .passphrase: state.setup.passphrase.paste(text)
+    case .confirmKey: state.setup.confirm.paste(text)
+    case .secretary: state.setup.secretary.paste(text)
+    default: break
+    }
+}
+
+private func pasteIntoAdmin(_ text: String, _ state: inout AppState) {
+    switch state.admin.dialog {
+    case .newAccount(var form, let role):
+        form.paste(text)
+        state.admin.dialog = .newAccount(form, role: role)
+    case .secondFactor(let offer, var form):
+        form.paste(text.filter(\.isNumber))
+        state.admin.dialog = .secondFactor(offer, form)
+    default: break
+    }
+}
+
 private func lock(_ state: inout AppState) -> [AppEffect] {
     guard let session = state.session else { return [] }
-    if case .main(let module) = state.route { state.parked[session.login] = module }
-    if case .help(let module) = state.route { state.parked[session.login] = module }
+    let kept = draft(of: state)
+    state.setup = SetupState()
+    state.admin = AdminState()
+    state.status = nil
+    state.confirmQuit = false
     state.change = ChangeForm()
     state.lockedBy = session.login
     state.session = nil
@@ -122,7 +254,7 @@ private func lock(_ state: inout AppState) -> [AppEffect] {
     state.form.focus = .passphrase
     state.form.message = "signin.locked"
     state.route = .signIn
-    return [.lock]
+    return [.lock(draft: kept)]
 }
 
 private func insert(_ text: String, into form: inout SignInForm) {
@@ -134,7 +266,14 @@ private func insert(_ text: String, into form: inout SignInForm) {
 }
 
 private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
+    if key != .function(10) && state.confirmQuit {
+        state.confirmQuit = false
+        state.status = nil
+    }
     switch state.route {
+    case .setup:
+        if state.session != nil, key == .function(12) || key == .ctrl("l") { return lock(&state) }
+        return handleSetup(key, &state)
     case .changePassphrase:
         return handleChange(key, &state)
     case .signIn:
@@ -172,11 +311,27 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         return []
     case .help(let back):
         if let cmd = AppCommands.command(for: key, in: .help) {
-            if cmd.id == "quit" { return quit(&state) }
+            if cmd.id == "quit" { return requestQuit(&state) }
         }
-        if key == .escape || key == .function(1) || key == .char("q") { state.route = .main(back) }
+        switch key {
+        case .escape, .function(1), .char("q"):
+            state.route = .main(back)
+            state.helpOffset = 0
+        case .down: state.helpOffset += 1
+        case .up: state.helpOffset = max(0, state.helpOffset - 1)
+        case .pageDown, .char(" "): state.helpOffset += max(1, state.rows - 8)
+        case .pageUp: state.helpOffset = max(0, state.helpOffset - max(1, state.rows - 8))
+        case .home: state.helpOffset = 0
+        default: break
+        }
         return []
     case .main(let current):
+        let global: Bool
+        switch key {
+        case .function, .ctrl("l"): global = true
+        default: global = false
+        }
+        if current == .admin, !global, let effects = handleAdmin(key, &state) { return effects }
         guard let cmd = AppCommands.command(for: key, in: .main) else { return [] }
         guard cmd.isAvailable(to: state.session?.role) else {
             state.status = "status.unavailable"
@@ -190,10 +345,11 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         case "lock", "lock.ctrl":
             return lock(&state)
         case "quit":
-            return quit(&state)
+            return requestQuit(&state)
         default:
             if cmd.id.hasPrefix("module."), let m = Module(rawValue: String(cmd.id.dropFirst(7))) {
                 state.route = .main(m)
+                if m == .admin && current != .admin { return enterAdmin(&state, keepDraft: true) }
             }
         }
         return []
@@ -203,7 +359,7 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
 private func quit(_ state: inout AppState) -> [AppEffect] {
     state.quit = true
     state.session = nil
-    return [.signOut, .quit]
+    return [.signOut(discardDraft: true), .quit]
 }
 
 private func moveFocus(_ form: inout SignInForm, by delta: Int) {

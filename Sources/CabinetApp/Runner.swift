@@ -2,19 +2,6 @@ import CabinetCore
 import Foundation
 import TerminalUI
 
-/// What the interface asks of the domain (implemented by the executable with
-/// the vault; by doubles in tests).
-public protocol AppServices: AnyObject {
-    /// Signs in; throws `CabinetError` (wrong passphrase, delay, second factor…).
-    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo
-    /// The forced change after a reset: replaces the one-time passphrase the
-    /// session signed in with.
-    func changePassphrase(new: String) throws
-    /// Wipes the keys (the vault is locked; nothing is written).
-    func lock()
-    func signOut()
-}
-
 /// The run loop: event → keymap → action → reducer → effects → services →
 /// actions → render → screen. One direction only.
 public final class AppRunner {
@@ -44,8 +31,10 @@ public final class AppRunner {
         draw()
         while !state.quit {
             if shouldStop() {
+                // A dropped connection or a signal: keep what was typed
+                // (sealed), lock, leave.
                 send(.lockNow)
-                services.signOut()
+                services.signOut(discardDraft: false)
                 return
             }
             step(screen.nextEvent(timeout: 0.25))
@@ -78,18 +67,16 @@ public final class AppRunner {
                 return .signedIn(try services.signIn(login: login, passphrase: passphrase, totp: totp))
             } catch CabinetError.secondFactorRequired {
                 return .secondFactorNeeded
-            } catch let e as CabinetError {
-                return .signInFailed(e)
             } catch {
-                return .signInFailed(.cancelled)
+                return .signInFailed(Self.cabinetError(error))
             }
-        case .lock:
-            services.lock()
+        case .lock(let draft):
+            services.lock(draft: draft?.encoded())
             // Nothing readable may remain, in the scrollback either.
             screen.clear()
             return nil
-        case .signOut:
-            services.signOut()
+        case .signOut(let discard):
+            services.signOut(discardDraft: discard)
             return nil
         case .quit:
             return nil
@@ -98,15 +85,76 @@ public final class AppRunner {
             do {
                 try services.changePassphrase(new: new)
                 return .passphraseChanged
-            } catch let e as CabinetError {
-                return .passphraseChangeFailed(e)
             } catch {
-                return .passphraseChangeFailed(.cancelled)
+                return .passphraseChangeFailed(Self.cabinetError(error))
             }
+        case .createCabinet(let identity, let login, let passphrase):
+            draw()
+            do {
+                let (session, key) = try services.createCabinet(identity, login: login, passphrase: passphrase)
+                return .cabinetCreated(session, recoveryKey: key)
+            } catch {
+                return .setupFailed(Self.cabinetError(error))
+            }
+        case .openDemo:
+            draw()
+            do { return .demoReady(try services.openDemo()) } catch { return .setupFailed(Self.cabinetError(error)) }
+        default:
+            draw()
+            return .admin(performAdmin(effect))
         }
     }
 
+    private func performAdmin(_ effect: AppEffect) -> AdminResult {
+        do {
+            switch effect {
+            case .loadAccounts:
+                return .accounts(try services.listAccounts())
+            case .createAccount(let login, let name, let role):
+                return .created(login: login, passphrase: try services.createAccount(login: login, displayName: name, role: role))
+            case .resetAccount(let login):
+                return .reset(login: login, passphrase: try services.resetAccount(login: login))
+            case .disableAccount(let login):
+                try services.disableAccount(login: login)
+                return .disabled(login)
+            case .rekey:
+                try services.rekey()
+                return .rekeyed
+            case .beginSecondFactor:
+                return .secondFactorOffered(try services.beginSecondFactor())
+            case .confirmSecondFactor(let code):
+                try services.confirmSecondFactor(code: code)
+                return .secondFactorChanged(on: true)
+            case .disableSecondFactor:
+                try services.disableSecondFactor()
+                return .secondFactorChanged(on: false)
+            case .saveSettings(let minutes, let language):
+                try services.setLockAfter(minutes: minutes)
+                try services.setLanguage(language)
+                return .settingsSaved(lockAfter: minutes, language: language)
+            default:
+                return .failed(.cancelled)
+            }
+        } catch {
+            return .failed(Self.cabinetError(error))
+        }
+    }
+
+    static func cabinetError(_ error: any Error) -> CabinetError {
+        (error as? CabinetError) ?? .cancelled
+    }
+
+    /// The catalogue of the signed-in account's language, else the default.
+    var currentCatalog: Catalog {
+        guard let language = state.language, language != catalog.language else { return catalog }
+        if let c = catalogs[language] { return c }
+        let c = Catalog.load(language)
+        catalogs[language] = c
+        return c
+    }
+    private var catalogs: [Language: Catalog] = [:]
+
     func draw() {
-        screen.present(render(state, catalog: catalog))
+        screen.present(render(state, catalog: currentCatalog))
     }
 }

@@ -10,12 +10,51 @@ public struct SessionInfo: Sendable, Equatable {
     public let mustChangePassphrase: Bool
     /// The practice's inactivity delay before the lock, in minutes.
     public let lockAfterMinutes: Int
-    public init(login: String, role: Role, mustChangePassphrase: Bool = false, lockAfterMinutes: Int = 10) {
+    /// The doctor's name, for the title bar.
+    public let practiceName: String?
+    /// The account's language, when it chose one.
+    public let language: Language?
+    /// Unsaved input kept (sealed) at this account's last lock.
+    public let draft: Data?
+    public let hasSecondFactor: Bool
+    public init(login: String, role: Role, mustChangePassphrase: Bool = false, lockAfterMinutes: Int = 10,
+                practiceName: String? = nil, language: Language? = nil, draft: Data? = nil, hasSecondFactor: Bool = false) {
         self.login = login
         self.role = role
         self.mustChangePassphrase = mustChangePassphrase
         self.lockAfterMinutes = lockAfterMinutes
+        self.practiceName = practiceName
+        self.language = language
+        self.draft = draft
+        self.hasSecondFactor = hasSecondFactor
     }
+
+    /// The same session without its draft (once restored) or one-time flag.
+    func with(mustChange: Bool? = nil, lockAfter: Int? = nil, language: Language?? = nil,
+              hasSecondFactor: Bool? = nil) -> SessionInfo {
+        SessionInfo(login: login, role: role, mustChangePassphrase: mustChange ?? mustChangePassphrase,
+                    lockAfterMinutes: lockAfter ?? lockAfterMinutes, practiceName: practiceName,
+                    language: language ?? self.language, draft: nil, hasSecondFactor: hasSecondFactor ?? self.hasSecondFactor)
+    }
+}
+
+/// What a lock keeps for the account (sealed by the services): where the
+/// user was and what they had typed, so that unlocking returns there.
+public struct Draft: Codable, Equatable, Sendable {
+    public var module: Module?
+    public var setup: SetupState?
+    public var admin: AdminState?
+    public var help = false
+
+    public init(module: Module? = nil, setup: SetupState? = nil, admin: AdminState? = nil, help: Bool = false) {
+        self.module = module
+        self.setup = setup
+        self.admin = admin
+        self.help = help
+    }
+
+    public func encoded() -> Data? { try? JSONEncoder().encode(self) }
+    public static func decode(_ data: Data?) -> Draft? { data.flatMap { try? JSONDecoder().decode(Draft.self, from: $0) } }
 }
 
 /// The forced change after a reset: two entries, never drawn, with the
@@ -48,6 +87,8 @@ public struct SignInForm: Sendable, Equatable {
 
 /// Where the user is.
 public enum Route: Sendable, Equatable {
+    /// The first run: no cabinet yet.
+    case setup
     case signIn
     case changePassphrase
     case main(Module)
@@ -60,17 +101,24 @@ public struct AppState: Sendable, Equatable {
     public var session: SessionInfo?
     public var form = SignInForm()
     public var change = ChangeForm()
-    /// The module a locked session returns to, per account: another account
-    /// signing in on a locked screen does not see it.
-    public var parked: [String: Module] = [:]
+    public var setup = SetupState()
+    public var admin = AdminState()
+    /// The vault the first run will create (shown on its first screen).
+    public var setupPath: String?
+    /// First line of the help shown (the help scrolls).
+    public var helpOffset = 0
+    /// F10 pressed once with unsaved input: a second F10 quits.
+    public var confirmQuit = false
+    /// The signed-in account's language (nil: the environment's).
+    public var language: Language?
     public var lockedBy: String?
     public var now: Date
     public var lastActivity: Date
     public var lockAfter: TimeInterval = 10 * 60
     public var practiceName: String?
     public var isDemo = false
-    /// The demo cabinet's published accounts, shown on its sign-in screen.
-    public var demoHint: String?
+    /// The demo's published accounts, doctor first, shown on its sign-in screen.
+    public var demoAccounts: [DemoAccount] = []
     public var columns = 80
     public var rows = 24
     public var quit = false
@@ -80,6 +128,12 @@ public struct AppState: Sendable, Equatable {
     public init(now: Date = Date()) {
         self.now = now
         lastActivity = now
+    }
+
+    /// Something typed and not saved: quitting asks first.
+    public var hasUnsavedInput: Bool {
+        if route == .setup { return setup.step != .welcome && setup.step != .done }
+        return admin.hasUnsavedInput
     }
 
     /// Seconds before the automatic lock.

@@ -16,13 +16,19 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
         canvas.put(demo, x: w - DisplayWidth.of(demo), y: 0, style: Style(.demoBanner, bold: true))
     }
     switch state.route {
+    case .setup:
+        drawSetup(state, c, &canvas)
     case .signIn:
         drawSignIn(state, c, &canvas)
     case .changePassphrase:
         drawChange(state, c, &canvas)
     case .main(let module):
         drawTabs(module, state, c, &canvas)
-        drawPlaceholder(module, c, &canvas)
+        if module == .admin {
+            drawAdmin(state, c, &canvas)
+        } else {
+            drawPlaceholder(module, c, &canvas)
+        }
     case .help(let back):
         drawTabs(back, state, c, &canvas)
         drawHelp(state, c, &canvas)
@@ -101,7 +107,10 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
         canvas.put(line, x: x0 + 2, y: y, style: Style(.muted), maxWidth: inner)
         y += 1
     }
-    if let hint = state.demoHint {
+    if state.isDemo, state.demoAccounts.count >= 2 {
+        let d = state.demoAccounts[0], s = state.demoAccounts[1]
+        let hint = c.text("demo.hint", ["doctor": d.login, "doctorPass": d.passphrase,
+                                        "secretary": s.login, "secretaryPass": s.passphrase])
         var hy = y0 + height + 1
         for line in wrap(hint, width: boxWidth) where hy < canvas.rows - 2 {
             canvas.put(line, x: x0, y: hy, style: Style(.demoBanner, bold: true), maxWidth: boxWidth)
@@ -112,21 +121,34 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
 
 private func drawHelp(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     canvas.put(c.text("help.title"), x: 2, y: 3, style: Style(.title, bold: true))
-    var y = 4
-    for entry in AppCommands.helpEntries(c) where y < canvas.rows - 2 {
-        if let group = entry.groupHeader {
-            canvas.put(c.text(group), x: 2, y: y, style: Style(.title))
-            y += 1
-            if y >= canvas.rows - 2 { break }
-        }
+    // The lines of the help: group headings and entries, then scrolled.
+    var lines: [(text: String, keys: String?, available: Bool)] = []
+    for entry in AppCommands.helpEntries(c) {
+        if let group = entry.groupHeader { lines.append((c.text(group), nil, true)) }
         let available = entry.command.isAvailable(to: state.session?.role)
-        canvas.put(entry.keys, x: 4, y: y, style: Style(.keyHint, bold: true), maxWidth: 14)
         var text = c.text(entry.command.helpKey)
         if !available, let p = entry.command.privilege {
             text += " — " + c.text("reason.\(p.rawValue)")
         }
-        canvas.put(text, x: 19, y: y, style: Style(available ? .normal : .disabled), maxWidth: canvas.columns - 21)
+        lines.append((text, entry.keys, available))
+    }
+    let room = max(1, canvas.rows - 2 - 5)
+    let offset = min(state.helpOffset, max(0, lines.count - room))
+    var y = 4
+    for line in lines.dropFirst(offset).prefix(room) {
+        if let keys = line.keys {
+            canvas.put(keys, x: 4, y: y, style: Style(.keyHint, bold: true), maxWidth: 14)
+            canvas.put(line.text, x: 19, y: y, style: Style(line.available ? .normal : .disabled), maxWidth: canvas.columns - 21)
+        } else {
+            canvas.put(line.text, x: 2, y: y, style: Style(.title))
+        }
         y += 1
+    }
+    let more = offset + room < lines.count
+    if offset > 0 || more {
+        let text = c.text(more ? "help.more" : "help.top", ["from": String(offset + 1), "to": String(min(lines.count, offset + room)),
+                                                            "count": String(lines.count)])
+        canvas.put(text, x: 2, y: canvas.rows - 3, style: Style(.muted), maxWidth: canvas.columns - 4)
     }
 }
 
@@ -152,13 +174,19 @@ private func drawStatus(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
 
 private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas, y: Int) {
     let scope: CommandScope
+    var extra: [AppCommand] = []
     switch state.route {
     case .signIn, .changePassphrase: scope = .signIn
-    case .main: scope = .main
+    case .setup: scope = .setup
+    case .main(let m):
+        scope = .main
+        if m == .admin && state.admin.dialog == nil && state.admin.pane == .accounts {
+            extra = AppCommands.all.filter { $0.scope == .admin }
+        }
     case .help: scope = .help
     }
     var x = 0
-    for cmd in AppCommands.visible(in: scope) {
+    for cmd in AppCommands.visible(in: scope) + extra {
         guard let bar = cmd.barKey, x < canvas.columns else { continue }
         let available = state.session == nil ? cmd.privilege == nil : cmd.isAvailable(to: state.session?.role)
         x += canvas.put(cmd.keyLabel(c), x: x, y: y, style: Style(.keyHint, bold: true))

@@ -62,6 +62,25 @@ enum Schema {
                 INSERT INTO cabinet_meta(key, value) VALUES ('audit_key', lower(hex(randomblob(32))));
                 """)
         }
+        m.registerMigration("v3-drafts-preferences") { db in
+            // Unsaved input kept across a lock, per account, sealed under a
+            // key only that account's slot derives (never readable by another
+            // account, even one holding the data key). Preferences of each
+            // account (the interface's language).
+            try db.execute(sql: """
+                CREATE TABLE draft (
+                    login    TEXT PRIMARY KEY NOT NULL,
+                    sealed   BLOB NOT NULL,
+                    saved_at TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE preference (
+                    login TEXT NOT NULL,
+                    key   TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (login, key)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

@@ -1,4 +1,5 @@
 import CabinetCore
+import CabinetServices
 import CabinetStore
 import Foundation
 
@@ -93,58 +94,13 @@ struct Creation {
     }
 }
 
-/// The line-based first run: create a cabinet when none exists, else sign in.
+/// Opening Cabinet: the interface, which starts with the first run (create
+/// the cabinet or open the demo) when no vault exists yet.
 struct FirstRun {
     let global: GlobalOptions
 
     func run() throws {
         let path = global.vaultPath
-        if !FileManager.default.fileExists(atPath: path) {
-            Term.out(L.text("firstrun.none", ["path": path]))
-            let answer = try Term.ask(L.text("firstrun.choice"))
-                .lowercased().trimmingCharacters(in: .whitespaces)
-            switch answer {
-            case "1":
-                let name = try Term.ask(L.text("prompt.doctor_name"))
-                let login = try Term.ask(L.text("prompt.new_login"))
-                try Creation(global: global).create(doctorName: name, login: login, recoveryKeyOut: nil,
-                                                    confirmOnTerminal: true)
-                try runInterface(path: path)
-            case "2":
-                let demo = try DemoCabinet.openOrCreate(nextTo: path, global: global)
-                try runInterface(path: demo, demo: true)
-            default:
-                Term.out(L.text("firstrun.later"))
-            }
-            return
-        }
-        try runInterface(path: path, demo: DemoCabinet.isDemo(path))
-    }
-}
-
-/// The demonstration cabinet: fictitious, clearly marked, its passphrases
-/// published on the sign-in screen. Patients arrive with the patient-file
-/// issue; today it holds its two accounts.
-enum DemoCabinet {
-    static let fileName = "cabinet-demo.vault"
-    static let doctor = (login: "demo", passphrase: "Demo-Medecin-2026!")
-    static let secretary = (login: "accueil", passphrase: "Demo-Accueil-2026!")
-
-    static func isDemo(_ path: String) -> Bool { (path as NSString).lastPathComponent == fileName }
-
-    static func openOrCreate(nextTo path: String, global: GlobalOptions) throws -> String {
-        let dir = (path as NSString).deletingLastPathComponent
-        if global.usesDefaultPath && !FileManager.default.fileExists(atPath: dir) {
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
-        }
-        let demo = (dir as NSString).appendingPathComponent(fileName)
-        if FileManager.default.fileExists(atPath: demo) { return demo }
-        Term.out(L.text("demo.creating", ["path": demo]))
-        let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: doctor.passphrase,
-                                          metadata: ["doctor_name": L.text("demo.doctor_name"), "demo": "1"])
-        defer { vault.lock() }
-        try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
-        return demo
+        try runInterface(path: path, demo: DemoCabinet.isDemo(path), createDirectory: global.usesDefaultPath)
     }
 }

@@ -20,6 +20,11 @@ final class FakeServices: AppServices {
     var signIns: [String] = []
     var locks = 0
     var signOuts = 0
+    /// Drafts kept at a lock, per account (the vault seals them).
+    var drafts: [String: Data] = [:]
+    var rows: [AccountRow] = []
+    var secondFactor = false
+    var language: Language?
 
     func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
         signIns.append(login)
@@ -30,7 +35,8 @@ final class FakeServices: AppServices {
         }
         current = login
         return SessionInfo(login: login, role: a.role, mustChangePassphrase: mustChange.contains(login),
-                           lockAfterMinutes: lockAfter)
+                           lockAfterMinutes: lockAfter, practiceName: "Dr Fictif", language: language,
+                           draft: drafts[login], hasSecondFactor: secondFactor)
     }
 
     func changePassphrase(new: String) throws {
@@ -39,8 +45,48 @@ final class FakeServices: AppServices {
         mustChange.remove(current)
     }
 
-    func lock() { locks += 1 }
-    func signOut() { signOuts += 1 }
+    func lock(draft: Data?) {
+        locks += 1
+        if let current { drafts[current] = draft }
+        current = nil
+    }
+    func signOut(discardDraft: Bool) {
+        signOuts += 1
+        if discardDraft, let current { drafts[current] = nil }
+        current = nil
+    }
+    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+        -> (session: SessionInfo, recoveryKey: String) {
+        accounts[login] = (passphrase, .doctor, nil)
+        current = login
+        return (SessionInfo(login: login, role: .doctor, practiceName: identity.doctorName), "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789")
+    }
+    func openDemo() throws -> [DemoAccount] {
+        [DemoAccount(login: "demo", passphrase: "Demo-Fictif-2026!", role: .doctor),
+         DemoAccount(login: "accueil", passphrase: "Accueil-Fictif-2026!", role: .secretary)]
+    }
+    func listAccounts() throws -> [AccountRow] {
+        accounts.keys.sorted().map { AccountRow(login: $0, role: accounts[$0]?.role ?? .secretary) }
+    }
+    func createAccount(login: String, displayName: String?, role: Role) throws -> String {
+        guard accounts[login] == nil else { throw CabinetError.accountExists(login: login) }
+        accounts[login] = ("Une-Fois-Fictif-99!", role, nil)
+        return "Une-Fois-Fictif-99!"
+    }
+    func resetAccount(login: String) throws -> String { "Autre-Fois-Fictif-77!" }
+    func disableAccount(login: String) throws { accounts[login] = nil }
+    var rekeys = 0
+    func rekey() throws { rekeys += 1 }
+    func beginSecondFactor() throws -> SecondFactorOffer {
+        SecondFactorOffer(secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", qrLines: Array(repeating: String(repeating: "█", count: 31), count: 16))
+    }
+    func confirmSecondFactor(code: String) throws {
+        guard code == "123456" else { throw CabinetError.wrongSecondFactor }
+        secondFactor = true
+    }
+    func disableSecondFactor() throws { secondFactor = false }
+    func setLockAfter(minutes: Int) throws { lockAfter = minutes }
+    func setLanguage(_ language: Language?) throws { self.language = language }
 }
 
 /// A runner on an 80×24 in-memory screen with a clock the test moves.
@@ -191,16 +237,57 @@ final class Harness {
     @Test func theManPageKeysSectionMatchesTheCatalogue() throws {
         let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("man/cabinet.1")
-        let text = try String(contentsOf: man, encoding: .utf8)
+        var text = try String(contentsOf: man, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["CABINET_RECORD_SNAPSHOTS"] == "1" {
+            text = try Self.regenerateKeys(text)
+            try text.write(to: man, atomically: true, encoding: .utf8)
+        }
         guard let start = text.range(of: ".SH KEYS") else { Issue.record("no KEYS section in man/cabinet.1"); return }
         let rest = text[start.upperBound...]
         let section = String(rest[..<(rest.range(of: "\n.SH ")?.lowerBound ?? rest.endIndex)])
             .replacingOccurrences(of: "\\-", with: "-")
+        // Non-ASCII characters are written as \[uXXXX] escapes.
+        var decoded = ""
+        var rest2 = Substring(section)
+        while let r = rest2.range(of: "\\[u") {
+            decoded += rest2[..<r.lowerBound]
+            let hex = rest2[r.upperBound...].prefix(4)
+            if let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) {
+                decoded.unicodeScalars.append(u)
+                rest2 = rest2[r.upperBound...].dropFirst(5)
+            } else {
+                decoded += "\\[u"
+                rest2 = rest2[r.upperBound...]
+            }
+        }
+        decoded += rest2
+        let section2 = decoded
         let en = Catalog.load(.english)
         for entry in AppCommands.helpEntries(en) {
-            #expect(section.contains(entry.keys), "man page KEYS lacks \(entry.keys)")
-            #expect(section.contains(en.text(entry.command.helpKey)), "man page KEYS lacks: \(en.text(entry.command.helpKey))")
+            #expect(section2.contains(entry.keys), "man page KEYS lacks \(entry.keys)")
+            #expect(section2.contains(en.text(entry.command.helpKey)), "man page KEYS lacks: \(en.text(entry.command.helpKey))")
         }
+    }
+
+    /// Rewrites the entries of the KEYS section (from its first .SS to the
+    /// paragraph after the last entry) from the English catalogue.
+    static func regenerateKeys(_ text: String) throws -> String {
+        guard let start = text.range(of: ".SH KEYS"),
+              let firstSS = text.range(of: "\n.SS ", range: start.upperBound..<text.endIndex),
+              let end = text.range(of: "\n.PP\n", range: firstSS.lowerBound..<text.endIndex)
+        else { throw CabinetError.cancelled }
+        let en = Catalog.load(.english)
+        func roff(_ s: String) -> String {
+            s.replacingOccurrences(of: "-", with: "\\-").unicodeScalars.map { u in
+                u.isASCII ? String(u) : String(format: "\\[u%04X]", u.value)
+            }.joined()
+        }
+        var out = ""
+        for entry in AppCommands.helpEntries(en) {
+            if let g = entry.groupHeader { out += "\n.SS " + roff(en.text(g)) }
+            out += "\n.TP\n.B " + roff(entry.keys) + "\n" + roff(en.text(entry.command.helpKey))
+        }
+        return String(text[..<firstSS.lowerBound]) + out + String(text[end.lowerBound...])
     }
 
     @Test func everyCatalogueTextExistsInBothLanguages() {
@@ -228,7 +315,8 @@ final class Harness {
         let demo = Harness()
         var state = AppState(now: demo.now)
         state.isDemo = true
-        state.demoHint = "Cabinet de DÉMONSTRATION, fictif. Médecin : « demo » / Demo-Medecin-2026!"
+        state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
+                              DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
         let runner = AppRunner(screen: demo.screen, services: demo.services, catalog: Catalog.load(.french), state: state,
                                clock: { demo.now })
         runner.step(nil)

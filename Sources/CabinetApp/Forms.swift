@@ -1,0 +1,196 @@
+import CabinetCore
+import Foundation
+import TerminalUI
+
+/// One entry of a form: a single-line editor with a cursor, a purpose (its
+/// label's catalogue key) and a length.
+public struct FormField: Codable, Equatable, Sendable {
+    public let id: String
+    /// Catalogue key of the label.
+    public let label: String
+    public private(set) var value: String = ""
+    /// Cursor position, in characters.
+    public private(set) var cursor: Int = 0
+    public let maxLength: Int
+    /// Never drawn (passphrases): neither the text nor its length.
+    public let secret: Bool
+    public let required: Bool
+
+    public init(_ id: String, label: String, maxLength: Int = 80, secret: Bool = false, required: Bool = false,
+                value: String = "") {
+        self.id = id
+        self.label = label
+        self.maxLength = maxLength
+        self.secret = secret
+        self.required = required
+        set(value)
+    }
+
+    public mutating func set(_ text: String) {
+        value = String(FormField.clean(text).prefix(maxLength))
+        cursor = value.count
+    }
+
+    /// What may be typed or pasted into a single-line field: no control
+    /// characters, no escape sequences (the ESC that starts one is dropped
+    /// here; keys never deliver the rest as characters), tabs as spaces.
+    static func clean(_ text: String) -> String {
+        String(text.compactMap { ch -> Character? in
+            if ch == "\t" { return " " }
+            if ch.isNewline { return nil }
+            if ch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return nil }
+            return ch
+        })
+    }
+
+    /// Inserts text at the cursor; returns false when it had to be cut.
+    @discardableResult
+    public mutating func insert(_ text: String) -> Bool {
+        let clean = FormField.clean(text)
+        let room = maxLength - value.count
+        let kept = String(clean.prefix(max(0, room)))
+        let i = value.index(value.startIndex, offsetBy: cursor)
+        value.insert(contentsOf: kept, at: i)
+        cursor += kept.count
+        return kept.count == clean.count
+    }
+
+    /// Applies an editing key; returns true when the key was used.
+    public mutating func edit(_ key: Key) -> Bool {
+        switch key {
+        case .char(let c):
+            insert(String(c))
+        case .backspace:
+            guard cursor > 0 else { return true }
+            let i = value.index(value.startIndex, offsetBy: cursor - 1)
+            value.remove(at: i)
+            cursor -= 1
+        case .delete, .ctrl("d"):
+            guard cursor < value.count else { return true }
+            value.remove(at: value.index(value.startIndex, offsetBy: cursor))
+        case .left: cursor = max(0, cursor - 1)
+        case .right: cursor = min(value.count, cursor + 1)
+        case .home, .ctrl("a"): cursor = 0
+        case .end, .ctrl("e"): cursor = value.count
+        case .ctrl("u"):
+            value = ""
+            cursor = 0
+        default:
+            return false
+        }
+        return true
+    }
+
+    public var trimmed: String { value.trimmingCharacters(in: .whitespaces) }
+}
+
+/// A form: fields, the focused one, and a message under them.
+public struct Form: Codable, Equatable, Sendable {
+    public var fields: [FormField]
+    public var focus = 0
+    /// A catalogue key and its arguments, shown under the form.
+    public var message: String?
+    public var messageArgs: [String: String] = [:]
+    /// The message is an error (drawn in the error style).
+    public var messageIsError = false
+
+    public init(_ fields: [FormField]) { self.fields = fields }
+
+    public subscript(id: String) -> String {
+        get { fields.first { $0.id == id }?.value ?? "" }
+        set { if let i = fields.firstIndex(where: { $0.id == id }) { fields[i].set(newValue) } }
+    }
+
+    public var focusedID: String { fields.indices.contains(focus) ? fields[focus].id : "" }
+    public var isLastFieldFocused: Bool { focus == fields.count - 1 }
+    /// Something was typed (a draft worth keeping, a quit worth asking about).
+    public var hasInput: Bool { fields.contains { !$0.value.isEmpty } }
+    /// The first required field left empty.
+    public var firstMissing: Int? { fields.firstIndex { $0.required && $0.trimmed.isEmpty } }
+
+    public mutating func next() { focus = (focus + 1) % max(fields.count, 1) }
+    public mutating func previous() { focus = (focus - 1 + fields.count) % max(fields.count, 1) }
+    public mutating func focus(_ id: String) { if let i = fields.firstIndex(where: { $0.id == id }) { focus = i } }
+
+    public mutating func fail(_ key: String, _ args: [String: String] = [:]) {
+        message = key
+        messageArgs = args
+        messageIsError = true
+    }
+
+    /// Typing into the focused field (Tab and Enter are the caller's).
+    public mutating func edit(_ key: Key) -> Bool {
+        guard fields.indices.contains(focus) else { return false }
+        let used: Bool
+        if key == .up { previous(); return true }
+        if key == .down { next(); return true }
+        used = fields[focus].edit(key)
+        if used, case .char = key { message = nil }
+        if used, fields[focus].value.count >= fields[focus].maxLength, case .char = key {
+            message = "form.too_long"
+            messageArgs = ["max": String(fields[focus].maxLength)]
+            messageIsError = false
+        }
+        return used
+    }
+
+    public mutating func paste(_ text: String) {
+        guard fields.indices.contains(focus) else { return }
+        if !fields[focus].insert(text) {
+            message = "form.too_long"
+            messageArgs = ["max": String(fields[focus].maxLength)]
+            messageIsError = false
+        }
+    }
+
+    /// Wipes secret fields (at a lock, after use).
+    public mutating func wipeSecrets() {
+        for i in fields.indices where fields[i].secret { fields[i].set("") }
+    }
+}
+
+/// Draws `form` inside `rect`: a label column and an underlined entry per
+/// field; secret fields show only that something was typed; the focused
+/// field shows its cursor. Returns the row after the last field.
+@discardableResult
+func drawForm(_ form: Form, in rect: Rect, labelWidth: Int, _ c: Catalog, _ canvas: inout Canvas) -> Int {
+    var y = rect.y
+    for (i, field) in form.fields.enumerated() where y < rect.y + rect.height {
+        let focused = i == form.focus
+        var label = c.text(field.label)
+        if field.required { label += " *" }
+        canvas.put(label, x: rect.x, y: y, style: focused ? Style(.normal, bold: true) : .normal, maxWidth: labelWidth - 1)
+        let fx = rect.x + labelWidth, fw = max(4, rect.width - labelWidth - 1)
+        canvas.fill(Rect(x: fx, y: y, width: fw, height: 1), style: Style(.input, underline: true))
+        if field.secret {
+            canvas.put(field.value.isEmpty ? "" : c.text("signin.typed"), x: fx, y: y,
+                       style: Style(.input, underline: true), maxWidth: fw)
+        } else {
+            // Scroll so that the cursor stays visible.
+            let chars = Array(field.value)
+            let start = max(0, field.cursor - (fw - 1))
+            let visible = String(chars[min(start, chars.count)...])
+            canvas.put(visible, x: fx, y: y, style: Style(.input, bold: focused, underline: true), maxWidth: fw)
+            if focused {
+                let before = String(chars[min(start, chars.count)..<field.cursor])
+                let cx = fx + DisplayWidth.of(before)
+                let under = field.cursor < chars.count ? String(chars[field.cursor]) : " "
+                if cx < fx + fw { canvas.put(under, x: cx, y: y, style: Style(.input, reverse: true)) }
+            }
+        }
+        if focused { canvas.put("◂", x: fx + fw, y: y, style: Style(.keyHint)) }
+        y += 1
+    }
+    return y
+}
+
+/// Draws the form's message (wrapped, at most `lines` lines) from row `y`.
+func drawMessage(_ form: Form, x: Int, y: Int, width: Int, lines: Int = 2, _ c: Catalog, _ canvas: inout Canvas) {
+    guard let m = form.message else { return }
+    let style = form.messageIsError ? Style(.error, bold: true) : Style(.warning)
+    var row = y
+    for line in wrap(c.text(m, form.messageArgs), width: width).prefix(lines) {
+        canvas.put(line, x: x, y: row, style: style, maxWidth: width)
+        row += 1
+    }
+}

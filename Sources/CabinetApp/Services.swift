@@ -1,0 +1,104 @@
+import CabinetCore
+import Foundation
+
+/// The practice's identity, entered at the first run (the compliance
+/// documents use it later). Never health data.
+public struct PracticeIdentity: Codable, Equatable, Sendable {
+    public var doctorName: String
+    public var rpps: String
+    public var address: String
+    public var phone: String
+    public var email: String
+    public init(doctorName: String, rpps: String = "", address: String = "", phone: String = "", email: String = "") {
+        self.doctorName = doctorName
+        self.rpps = rpps
+        self.address = address
+        self.phone = phone
+        self.email = email
+    }
+}
+
+/// An account of the demonstration cabinet, published on its sign-in screen.
+public struct DemoAccount: Sendable, Equatable {
+    public let login: String
+    public let passphrase: String
+    public let role: Role
+    public init(login: String, passphrase: String, role: Role) {
+        self.login = login
+        self.passphrase = passphrase
+        self.role = role
+    }
+}
+
+/// An account as the administration screen lists it.
+public struct AccountRow: Codable, Equatable, Sendable {
+    public let login: String
+    public let role: Role
+    public let displayName: String?
+    public let disabled: Bool
+    public let hasSecondFactor: Bool
+    public let mustChangePassphrase: Bool
+    public let lastSignIn: Date?
+    public init(login: String, role: Role, displayName: String? = nil, disabled: Bool = false,
+                hasSecondFactor: Bool = false, mustChangePassphrase: Bool = false, lastSignIn: Date? = nil) {
+        self.login = login
+        self.role = role
+        self.displayName = displayName
+        self.disabled = disabled
+        self.hasSecondFactor = hasSecondFactor
+        self.mustChangePassphrase = mustChangePassphrase
+        self.lastSignIn = lastSignIn
+    }
+}
+
+/// A second factor being enrolled: the secret to type by hand, and the QR
+/// code of its otpauth:// URI as terminal lines (half blocks).
+public struct SecondFactorOffer: Codable, Equatable, Sendable {
+    public let secret: String
+    public let qrLines: [String]
+    public init(secret: String, qrLines: [String]) {
+        self.secret = secret
+        self.qrLines = qrLines
+    }
+}
+
+/// What the interface asks of the domain (implemented over the vault by
+/// `CabinetServices.VaultServices`; by doubles in tests). Every call is
+/// checked again by the domain's access policy, whatever the screen shows.
+public protocol AppServices: AnyObject {
+    /// Signs in; throws `CabinetError` (wrong passphrase, delay, second factor…).
+    /// The session comes back with the account's draft, if one was kept.
+    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo
+    /// The forced change after a reset: replaces the one-time passphrase the
+    /// session signed in with.
+    func changePassphrase(new: String) throws
+    /// Keeps `draft` sealed for the signed-in account (nil: none), then
+    /// wipes the keys.
+    func lock(draft: Data?)
+    /// Closes the session; `discardDraft` drops a draft kept earlier (the
+    /// user chose to quit).
+    func signOut(discardDraft: Bool)
+
+    // First run.
+    /// Creates the cabinet (doctor's account) and signs the doctor in.
+    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+        -> (session: SessionInfo, recoveryKey: String)
+    /// Creates (or reuses) the demonstration cabinet and points the services at it.
+    func openDemo() throws -> [DemoAccount]
+
+    // Administration.
+    func listAccounts() throws -> [AccountRow]
+    /// A new account; returns its one-time passphrase.
+    func createAccount(login: String, displayName: String?, role: Role) throws -> String
+    /// A new one-time passphrase for `login` (forced change at next sign-in).
+    func resetAccount(login: String) throws -> String
+    func disableAccount(login: String) throws
+    /// A new data key for the whole vault (needs every other desk closed).
+    func rekey() throws
+    func beginSecondFactor() throws -> SecondFactorOffer
+    func confirmSecondFactor(code: String) throws
+    func disableSecondFactor() throws
+    func setLockAfter(minutes: Int) throws
+    /// The signed-in account's language (nil: the environment's).
+    func setLanguage(_ language: Language?) throws
+}

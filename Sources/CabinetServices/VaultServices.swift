@@ -1,0 +1,186 @@
+import CabinetApp
+import CabinetCore
+@_spi(Testing) import CabinetStore
+import Foundation
+import QRCode
+
+/// The interface's services over the sealed vault. Every call goes through
+/// the store, whose access policy checks the session again.
+public final class VaultServices: AppServices {
+    public private(set) var path: String
+    public private(set) var vault: Vault?
+    private var oneTime: String?
+    /// Argon2id parameters for new slots (the minimum only in tests).
+    let kdf: KDFParameters
+
+    public init(path: String) {
+        self.path = path
+        kdf = .moderate
+    }
+
+    @_spi(Testing)
+    public init(path: String, kdf: KDFParameters) {
+        self.path = path
+        self.kdf = kdf
+    }
+
+    func signedIn() throws -> Vault {
+        guard let vault, !vault.isLocked else { throw CabinetError.wrongPassphrase }
+        return vault
+    }
+
+    func sessionInfo(_ v: Vault) -> SessionInfo {
+        let identity = (try? v.practiceIdentity()) ?? [:]
+        let language = (try? v.preference("language")).flatMap { $0 }.flatMap(Language.init(rawValue:))
+        let draft = (try? v.loadDraft()).flatMap { $0 }.map { Data($0) }
+        return SessionInfo(login: v.session.login, role: v.session.role, mustChangePassphrase: v.mustChangePassphrase,
+                           lockAfterMinutes: (try? v.lockAfterMinutes()) ?? 10, practiceName: identity["doctor_name"],
+                           language: language, draft: draft, hasSecondFactor: v.hasSecondFactor)
+    }
+
+    public func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
+        // A locked session's keys are already gone; a new sign-in unlocks anew.
+        vault?.lock()
+        vault = nil
+        let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
+        vault = v
+        // The one-time passphrase is kept only until the forced change.
+        oneTime = v.mustChangePassphrase ? passphrase : nil
+        return sessionInfo(v)
+    }
+
+    public func changePassphrase(new: String) throws {
+        guard let vault, let current = oneTime else { throw CabinetError.wrongPassphrase }
+        try vault.changeOwnPassphrase(current: current, new: new, kdf: kdf)
+        oneTime = nil
+    }
+
+    public func lock(draft: Data?) {
+        oneTime = nil
+        if let vault, !vault.isLocked {
+            // What was typed stays, sealed for this account only.
+            if let draft { try? vault.saveDraft([UInt8](draft)) } else { try? vault.discardDraft() }
+            try? vault.audit(.lock)
+        }
+        vault?.lock()
+        vault = nil
+    }
+
+    public func signOut(discardDraft: Bool) {
+        oneTime = nil
+        if discardDraft, let vault, !vault.isLocked { try? vault.discardDraft() }
+        vault?.signOut()
+        vault = nil
+    }
+
+    // MARK: - First run
+
+    public func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+        -> (session: SessionInfo, recoveryKey: String) {
+        var meta = ["doctor_name": identity.doctorName]
+        if !identity.rpps.isEmpty { meta["doctor_rpps"] = identity.rpps }
+        if !identity.address.isEmpty { meta["practice_address"] = identity.address }
+        if !identity.phone.isEmpty { meta["practice_phone"] = identity.phone }
+        if !identity.email.isEmpty { meta["practice_email"] = identity.email }
+        Self.makePrivateDirectory(for: path)
+        let (v, key) = try Vault.create(at: path, doctorLogin: login, passphrase: passphrase, metadata: meta, kdf: kdf)
+        vault = v
+        return (sessionInfo(v), key)
+    }
+
+    public func openDemo() throws -> [DemoAccount] {
+        let demo = DemoCabinet.path(nextTo: path)
+        if !FileManager.default.fileExists(atPath: demo) {
+            try DemoCabinet.create(at: demo, kdf: kdf)
+        }
+        path = demo
+        return DemoCabinet.accounts
+    }
+
+    /// The default location is ours to create, private to the user.
+    static func makePrivateDirectory(for path: String) {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
+    }
+
+    // MARK: - Administration
+
+    public func listAccounts() throws -> [AccountRow] {
+        try signedIn().listAccounts().map {
+            AccountRow(login: $0.login, role: $0.role, displayName: $0.displayName, disabled: $0.disabledAt != nil,
+                       hasSecondFactor: $0.hasSecondFactor, mustChangePassphrase: $0.mustChangePassphrase,
+                       lastSignIn: $0.lastSignIn)
+        }
+    }
+
+    public func createAccount(login: String, displayName: String?, role: Role) throws -> String {
+        try signedIn().createAccount(login: login, role: role, displayName: displayName, kdf: kdf)
+    }
+
+    public func resetAccount(login: String) throws -> String {
+        try signedIn().resetAccount(login: login, role: nil, kdf: kdf)
+    }
+
+    public func disableAccount(login: String) throws {
+        try signedIn().disableAccount(login: login)
+    }
+
+    public func rekey() throws {
+        let v = try signedIn()
+        try AccessPolicy.check(v.session, .manageAccounts)
+        try v.rekey()
+        try v.audit(.vaultRekeyed)
+    }
+
+    public func beginSecondFactor() throws -> SecondFactorOffer {
+        let e = try signedIn().beginSecondFactorEnrollment(issuer: "Cabinet")
+        let lines = QRMatrix.encode(e.uri)?.terminalLines(quietZone: 1) ?? []
+        return SecondFactorOffer(secret: e.secretBase32, qrLines: lines)
+    }
+
+    public func confirmSecondFactor(code: String) throws {
+        try signedIn().confirmSecondFactor(code: code)
+    }
+
+    public func disableSecondFactor() throws {
+        try signedIn().disableSecondFactor()
+    }
+
+    public func setLockAfter(minutes: Int) throws {
+        let v = try signedIn()
+        if (try? v.lockAfterMinutes()) != minutes { try v.setLockAfterMinutes(minutes) }
+    }
+
+    public func setLanguage(_ language: Language?) throws {
+        try signedIn().setPreference("language", language?.rawValue)
+    }
+}
+
+/// The demonstration cabinet: fictitious, clearly marked, its passphrases
+/// published on the sign-in screen.
+public enum DemoCabinet {
+    public static let fileName = "cabinet-demo.vault"
+    public static let accounts = [
+        DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
+        DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary),
+    ]
+
+    public static func isDemo(_ path: String) -> Bool { (path as NSString).lastPathComponent == fileName }
+
+    public static func path(nextTo path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(fileName)
+    }
+
+    public static func create(at demo: String, kdf: KDFParameters = .moderate) throws {
+        VaultServices.makePrivateDirectory(for: demo)
+        let doctor = accounts[0], secretary = accounts[1]
+        let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: doctor.passphrase,
+                                          metadata: ["doctor_name": Catalog.current.text("demo.doctor_name"), "demo": "1"],
+                                          kdf: kdf)
+        defer { vault.lock() }
+        try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
+    }
+}

@@ -289,13 +289,13 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     case .identity:
         para(c.text("setup.identity.intro"), Style(.muted), max: 3)
         y += 1
-        y = drawForm(s.identity, in: Rect(x: x0 + 2, y: y, width: inner, height: bottom - y), labelWidth: 26, c, &canvas)
+        y = drawForm(s.identity, in: Rect(x: x0 + 2, y: y, width: inner, height: bottom - y), labelWidth: 28, c, &canvas)
         y += 1
         drawMessage(s.identity, x: x0 + 2, y: y, width: inner, c, &canvas)
     case .passphrase:
         para(c.text("setup.passphrase.intro"), Style(.muted), max: 3)
         y += 1
-        y = drawForm(s.passphrase, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 26, c, &canvas)
+        y = drawForm(s.passphrase, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 28, c, &canvas)
         y += 1
         drawPolicyFeedback(s.passphrase["new"], c, &canvas, x: x0 + 2, y: &y, width: inner)
         y += 1
@@ -322,13 +322,13 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         }
         form.focus = s.confirm.focus
         // Restore each field's cursor (set() put it at the end, as typed).
-        y = drawForm(form, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 26, c, &canvas)
+        y = drawForm(form, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 28, c, &canvas)
         y += 1
         drawMessage(s.confirm, x: x0 + 2, y: y, width: inner, c, &canvas)
     case .secretary:
         para(c.text("setup.secretary.intro"), Style(.muted), max: 4)
         y += 1
-        y = drawForm(s.secretary, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 26, c, &canvas)
+        y = drawForm(s.secretary, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 28, c, &canvas)
         y += 1
         drawMessage(s.secretary, x: x0 + 2, y: y, width: inner, c, &canvas)
     case .secretaryCreated:

@@ -186,7 +186,7 @@ private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
     case .help: scope = .help
     }
     var x = 0
-    for cmd in AppCommands.visible(in: scope) + extra {
+    for cmd in AppCommands.visible(in: scope) + extra where !(scope == .setup && cmd.id == "help") {
         guard let bar = cmd.barKey, x < canvas.columns else { continue }
         let available = state.session == nil ? cmd.privilege == nil : cmd.isAvailable(to: state.session?.role)
         x += canvas.put(cmd.keyLabel(c), x: x, y: y, style: Style(.keyHint, bold: true))

@@ -34,6 +34,7 @@ public final class NcursesScreen: Screen {
         _ = nonl()
         _ = keypad(cabinet_stdscr(), true)
         _ = set_escdelay(25)
+        Self.defineCommonKeys()
         _ = curs_set(0)
         if has_colors() && theme.usesColor {
             _ = start_color()
@@ -164,6 +165,30 @@ public final class NcursesScreen: Screen {
     }
 
     /// Restores the terminal (idempotent).
+    /// Also understands the keys of the common terminals when `TERM` names
+    /// another one (a Linux console's TERM over ssh from an xterm, tmux or
+    /// screen under TERM=linux…): F1–F12, arrows, Home, End, as xterm and
+    /// VT220 send them. Sequences the terminfo entry already defines keep
+    /// their meaning.
+    static func defineCommonKeys() {
+        let f: [(String, Int32)] = [
+            ("\u{1B}OP", 1), ("\u{1B}OQ", 2), ("\u{1B}OR", 3), ("\u{1B}OS", 4),
+            ("\u{1B}[11~", 1), ("\u{1B}[12~", 2), ("\u{1B}[13~", 3), ("\u{1B}[14~", 4),
+            ("\u{1B}[[A", 1), ("\u{1B}[[B", 2), ("\u{1B}[[C", 3), ("\u{1B}[[D", 4), ("\u{1B}[[E", 5),
+            ("\u{1B}[15~", 5), ("\u{1B}[17~", 6), ("\u{1B}[18~", 7), ("\u{1B}[19~", 8),
+            ("\u{1B}[20~", 9), ("\u{1B}[21~", 10), ("\u{1B}[23~", 11), ("\u{1B}[24~", 12),
+        ]
+        var all = f.map { ($0.0, cabinet_key_f($0.1)) }
+        all += [("\u{1B}[A", KEY_UP), ("\u{1B}OA", KEY_UP), ("\u{1B}[B", KEY_DOWN), ("\u{1B}OB", KEY_DOWN),
+                ("\u{1B}[C", KEY_RIGHT), ("\u{1B}OC", KEY_RIGHT), ("\u{1B}[D", KEY_LEFT), ("\u{1B}OD", KEY_LEFT),
+                ("\u{1B}[H", KEY_HOME), ("\u{1B}OH", KEY_HOME), ("\u{1B}[1~", KEY_HOME), ("\u{1B}[7~", KEY_HOME),
+                ("\u{1B}[F", KEY_END), ("\u{1B}OF", KEY_END), ("\u{1B}[4~", KEY_END), ("\u{1B}[8~", KEY_END),
+                ("\u{1B}[3~", KEY_DC), ("\u{1B}[5~", KEY_PPAGE), ("\u{1B}[6~", KEY_NPAGE), ("\u{1B}[Z", KEY_BTAB)]
+        for (seq, code) in all where key_defined(seq) == 0 {
+            _ = define_key(seq, code)
+        }
+    }
+
     public func stop() {
         guard started else { return }
         started = false

@@ -91,11 +91,27 @@ final class FakeServices: AppServices {
 
 /// A runner on an 80×24 in-memory screen with a clock the test moves.
 final class Harness {
-    let screen = InMemoryScreen(columns: 80, rows: 24)
-    let services = FakeServices()
+    let screen: InMemoryScreen
+    let services: any AppServices
+    var fake: FakeServices { (services as? FakeServices) ?? FakeServices() }
     var now = Date(timeIntervalSince1970: 1_795_000_000) // a fixed, fictitious moment
+    let initial: AppState?
     lazy var runner = AppRunner(screen: screen, services: services, catalog: Catalog.load(.french),
-                                state: AppState(now: now), clock: { [unowned self] in self.now })
+                                state: initial ?? AppState(now: now), clock: { [unowned self] in self.now })
+
+    init(columns: Int = 80, rows: Int = 24, services: any AppServices = FakeServices(), state: AppState? = nil) {
+        screen = InMemoryScreen(columns: columns, rows: rows)
+        self.services = services
+        initial = state
+    }
+
+    /// A first run: no vault yet.
+    static func firstRun(columns: Int = 80, rows: Int = 24, services: any AppServices = FakeServices()) -> Harness {
+        var state = AppState(now: Date(timeIntervalSince1970: 1_795_000_000))
+        state.route = .setup
+        state.setupPath = "/home/fictif/.local/share/cabinet/cabinet.vault"
+        return Harness(columns: columns, rows: rows, services: services, state: state)
+    }
 
     func keys(_ keys: Key...) { for k in keys { runner.step(.key(k)) } }
     func type(_ text: String) { for ch in text { runner.step(.key(.char(ch))) } }
@@ -113,7 +129,7 @@ final class Harness {
         #expect(h.text.contains("Connexion"))
         #expect(h.text.contains("Chaque connexion") && h.text.contains("journal protégé"), "the sign-in tells users access is logged")
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
-        #expect(h.services.signIns == ["doc"])
+        #expect(h.fake.signIns == ["doc"])
         #expect(h.runner.state.route == .main(.agenda))
         #expect(h.text.contains("Ce module arrive bientôt"))
         let status = h.screen.current?.line(22) ?? ""
@@ -155,7 +171,7 @@ final class Harness {
         #expect(h.runner.state.route == .main(.patients))
         let clears = h.screen.clearCount
         h.keys(.function(12))
-        #expect(h.services.locks == 1)
+        #expect(h.fake.locks == 1)
         #expect(h.screen.clearCount == clears + 1, "the terminal (and its scrollback) is wiped at once")
         #expect(h.runner.state.session == nil)
         #expect(h.text.contains("Session verrouillée") && !h.text.contains("Patients "))
@@ -165,7 +181,7 @@ final class Harness {
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
         #expect(h.runner.state.route == .main(.agenda))
         h.keys(.ctrl("l"))
-        #expect(h.services.locks == 2)
+        #expect(h.fake.locks == 2)
         // The doctor comes back to the patients module.
         h.runner.step(.key(.backTab))
         for _ in 0..<10 { h.keys(.backspace) }
@@ -182,7 +198,7 @@ final class Harness {
         #expect(h.screen.current?.line(22).contains("verrouillage dans 1:00") == true)
         h.now = h.now.addingTimeInterval(61)
         h.runner.step(nil)
-        #expect(h.runner.state.session == nil && h.services.locks == 1)
+        #expect(h.runner.state.session == nil && h.fake.locks == 1)
     }
 
     @Test func aSecretaryCannotOpenAClinicalModuleAndHelpSaysWhy() throws {
@@ -209,7 +225,7 @@ final class Harness {
         let h = Harness()
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         h.keys(.function(10))
-        #expect(h.runner.state.quit && h.services.signOuts == 1)
+        #expect(h.runner.state.quit && h.fake.signOuts == 1)
     }
 
     @Test func theLayoutFollowsAResize() throws {
@@ -317,7 +333,7 @@ final class Harness {
         state.isDemo = true
         state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
                               DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
-        let runner = AppRunner(screen: demo.screen, services: demo.services, catalog: Catalog.load(.french), state: state,
+        let runner = AppRunner(screen: demo.screen, services: demo.fake, catalog: Catalog.load(.french), state: state,
                                clock: { demo.now })
         runner.step(nil)
         #expect(demo.screen.current?.line(0).contains("DÉMO") == true)
@@ -335,7 +351,7 @@ final class Harness {
         #expect(h.text.contains("Il manque : au moins 12 caractères"))
         h.keys(.tab); h.type("court"); h.keys(.enter)
         #expect(h.text.contains("ne respecte pas la règle"))
-        #expect(h.services.changed.isEmpty)
+        #expect(h.fake.changed.isEmpty)
         // A good one, mistyped in the confirmation.
         for _ in 0..<5 { h.keys(.backspace) }
         h.runner.step(.key(.backTab))
@@ -345,7 +361,7 @@ final class Harness {
         h.keys(.tab); h.type("Nouvelle-Phrase-Accueil-8"); h.keys(.enter)
         #expect(h.text.contains("Les deux saisies ne correspondent pas."))
         h.type("Nouvelle-Phrase-Accueil-9"); h.keys(.enter)
-        #expect(h.services.changed == ["Nouvelle-Phrase-Accueil-9"])
+        #expect(h.fake.changed == ["Nouvelle-Phrase-Accueil-9"])
         #expect(h.runner.state.route == .main(.agenda))
         #expect(h.text.contains("Mot de passe changé."))
         #expect(!h.allFramesText.contains("Nouvelle-Phrase") && !h.allFramesText.contains("Kx7pQ"))
@@ -355,11 +371,11 @@ final class Harness {
 @Suite struct LockDelayTests {
     @Test func thePracticeDelayApplies() throws {
         let h = Harness()
-        h.services.lockAfter = 2
+        h.fake.lockAfter = 2
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         #expect(h.runner.state.secondsBeforeLock == 120)
         h.now = h.now.addingTimeInterval(121)
         h.runner.step(nil)
-        #expect(h.runner.state.session == nil && h.services.locks == 1)
+        #expect(h.runner.state.session == nil && h.fake.locks == 1)
     }
 }

@@ -158,4 +158,81 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let audit = try sb.run(["audit", "list", "--json", "--vault", vault, "--user", doctorLogin, "--password-file", pw])
         #expect(audit.stdout.contains("\"lock\""))
     }
+
+    /// The first run in a real terminal: the cabinet created from the
+    /// interface, the recovery key read off the screen and typed back, at
+    /// two sizes and under two terminal types.
+    @Test(.enabled(if: tmuxAvailable), arguments: [(80, 24, "xterm-256color"), (120, 40, "linux")])
+    func theFirstRunCreatesTheCabinet(size: (Int, Int, String)) throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let vault = sb.path("cabinet.vault")
+        let exe = try cabinetExecutable().path
+        let t = try TmuxSession(command: "env TERM=\(size.2) LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
+                                columns: size.0, rows: size.1)
+        try t.waitFor("Bienvenue dans Cabinet")
+        try t.keys("Enter")
+        try t.waitFor("le médecin")
+        try t.literal("Dr Élise Fictive-Noël"); try t.keys("Tab")
+        try t.keys("Tab", "Tab", "Tab", "Tab")
+        try t.literal("efictive")
+        try t.keys("Enter")
+        try t.waitFor("le mot de passe")
+        try t.literal(passphrase)
+        try t.waitFor("Mot de passe conforme")
+        try t.keys("Tab"); try t.literal(passphrase); try t.keys("Enter")
+        let screen = try t.waitFor("la clé de secours", timeout: 60)
+        #expect(!screen.contains(passphrase))
+        // The eight groups, read off the screen.
+        let line = try #require(screen.split(separator: "\n").first { $0.components(separatedBy: " - ").count == 8 })
+        let groups = line.trimmingCharacters(in: CharacterSet(charactersIn: " │|")).components(separatedBy: " - ")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        try t.keys("Enter")
+        try t.waitFor("tapez ses groupes")
+        try t.literal(groups[1]); try t.keys("Tab"); try t.literal(groups[5]); try t.keys("Enter")
+        try t.waitFor("secrétariat")
+        #expect(try !t.screen(history: true).contains(groups[0] + " - " + groups[1]), "the key left the screen")
+        try t.keys("Escape")
+        try t.waitFor("Cabinet créé")
+        #expect(try t.screen().contains("Dr Élise Fictive-Noël"))
+        try t.keys("F1")
+        try t.waitFor("Aide — touches")
+        try t.keys("Escape", "F10")
+        try t.waitFor("CABINET-EXIT-0")
+        // The vault opens with that passphrase and the recovery key.
+        let pw = try sb.write("pw", passphrase)
+        #expect(try sb.verify(vault, passwordFile: pw, login: "efictive").status == 0)
+    }
+
+    /// The demo, from the first run, with a resize on the way.
+    @Test(.enabled(if: tmuxAvailable))
+    func theDemoOpensFromTheFirstRunAndFollowsAResize() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let vault = sb.path("cabinet.vault")
+        let exe = try cabinetExecutable().path
+        let t = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60")
+        try t.waitFor("Bienvenue dans Cabinet")
+        try t.keys("2")
+        try t.waitFor("Demo-Medecin-2026!", timeout: 60)
+        #expect(try t.screen().contains("DÉMO"))
+        try t.literal("Demo-Medecin-2026!")
+        try t.keys("Enter")
+        try t.waitFor("verrouillage dans")
+        try t.tmux(["resize-window", "-t", t.name, "-x", "120", "-y", "40"])
+        let deadline = Date().addingTimeInterval(20)
+        var lines: [Substring] = []
+        while Date() < deadline {
+            lines = try t.screen().split(separator: "\n", omittingEmptySubsequences: false)
+            if lines.count >= 39 && lines[38].contains("verrouillage dans") { break }
+            usleep(100_000)
+        }
+        #expect(lines.count >= 39 && lines[38].contains("verrouillage dans"), "status line not on row 39 after the resize")
+        try t.keys("F7")
+        try t.waitFor("accueil")
+        #expect(try t.screen().contains("Comptes"))
+        try t.keys("F10")
+        try t.waitFor("CABINET-EXIT-0")
+        #expect(FileManager.default.fileExists(atPath: sb.path("cabinet-demo.vault")))
+    }
 }

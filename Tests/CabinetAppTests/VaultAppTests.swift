@@ -1,0 +1,176 @@
+@testable import CabinetApp
+import CabinetCore
+import CabinetTOTP
+@_spi(Testing) import CabinetServices
+@_spi(Testing) import CabinetStore
+import Foundation
+import Testing
+import TerminalUI
+
+/// Whole-app scripts of key events against a temporary vault: the real
+/// services, the real sealed store, an in-memory screen and a clock the
+/// test moves.
+@Suite(.serialized) struct VaultAppTests {
+    final class Dir {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cabinet-app-\(UUID().uuidString)")
+        init() { try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        var vault: String { url.appendingPathComponent("cabinet.vault").path }
+        deinit { try? FileManager.default.removeItem(at: url) }
+
+        /// True when `needle` appears, as UTF-8, in any file of the directory.
+        func anyFileContains(_ needle: String) -> Bool {
+            let n = Array(needle.utf8)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+            return files.contains { name in
+                guard let data = FileManager.default.contents(atPath: url.appendingPathComponent(name).path) else { return false }
+                let b = [UInt8](data)
+                guard b.count >= n.count else { return false }
+                return (0...(b.count - n.count)).contains { i in b[i] == n[0] && Array(b[i..<(i + n.count)]) == n }
+            }
+        }
+    }
+
+    static let pass = "Cabinet-Fictif-Sur-2026!"
+
+    /// Runs the first run through the interface: creates the cabinet with a
+    /// secretary; returns the harness (doctor signed in) and the secretary's
+    /// one-time passphrase.
+    static func create(_ dir: Dir) throws -> (Harness, String) {
+        let services = VaultServices(path: dir.vault, kdf: .minimumForTests)
+        var state = AppState(now: Date())
+        state.route = .setup
+        state.setupPath = dir.vault
+        let h = Harness(services: services, state: state)
+        h.now = Date()
+        FirstRunTests.fillIdentity(h)
+        h.keys(.enter)
+        h.type(pass); h.keys(.tab); h.type(pass); h.keys(.enter)
+        let key = try #require(h.runner.state.setup.recoveryKey)
+        let groups = key.split(separator: "-").map(String.init)
+        h.keys(.enter)
+        h.type(groups[1].lowercased()); h.keys(.tab); h.type(groups[5]); h.keys(.enter)
+        #expect(h.runner.state.setup.step == .secretary)
+        h.type("accueil"); h.keys(.tab); h.type("Mme Fictive"); h.keys(.enter)
+        let onetime = try #require(h.runner.state.setup.secretaryPassphrase)
+        h.keys(.enter)
+        #expect(h.runner.state.route == .main(.agenda))
+        return (h, onetime)
+    }
+
+    @Test func theFirstRunCreatesTheCabinetWithItsIdentityAndTheSecretary() throws {
+        let dir = Dir()
+        let (h, onetime) = try Self.create(dir)
+        #expect(FileManager.default.fileExists(atPath: dir.vault))
+        #expect(h.screen.current?.line(0).contains("Dr Marie Durand-Lefèvre") == true)
+        // What the compliance documents will need, sealed in the vault.
+        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+        defer { v.signOut() }
+        let identity = try v.practiceIdentity()
+        #expect(identity["doctor_rpps"] == "10003456786")
+        #expect(identity["practice_email"] == "cabinet@example.org")
+        let accounts = try v.listAccounts()
+        #expect(accounts.first { $0.login == "accueil" }?.mustChangePassphrase == true)
+        #expect(accounts.first { $0.login == "accueil" }?.role == .secretary)
+        #expect(!dir.anyFileContains("Durand-Lef"), "the identity is sealed like everything else")
+        // The secretary signs in with the one-time passphrase: forced change.
+        let s = Harness(services: VaultServices(path: dir.vault, kdf: .minimumForTests))
+        s.now = Date()
+        s.signIn("accueil", onetime)
+        #expect(s.runner.state.route == .changePassphrase)
+        s.type("Accueil-Nouveau-Fictif-2026!"); s.keys(.tab); s.type("Accueil-Nouveau-Fictif-2026!"); s.keys(.enter)
+        #expect(s.runner.state.route == .main(.agenda), "\(s.text)")
+        s.keys(.function(7))
+        #expect(s.runner.state.route == .main(.agenda), "the secretary has no administration")
+    }
+
+    @Test func unsavedInputIsSealedAcrossALockAndOnlyItsAuthorGetsItBack() throws {
+        let dir = Dir()
+        let (h, onetime) = try Self.create(dir)
+        h.keys(.function(7))
+        #expect(h.text.contains("accueil"))
+        h.keys(.char("n"))
+        h.type("brouillon"); h.keys(.tab); h.type("Canari Zygomatique")
+        // Locked by inactivity (simulated clock).
+        h.now = h.now.addingTimeInterval(10 * 60 + 1)
+        h.runner.step(nil)
+        #expect(h.runner.state.session == nil)
+        #expect(!h.text.contains("Canari"))
+        #expect(h.screen.clearCount >= 1)
+        // Kept in the vault, never in clear on disk.
+        #expect(!dir.anyFileContains("Canari Zygomatique"))
+        // The secretary signs in on this screen: her own place, no draft.
+        h.runner.step(.key(.backTab))
+        h.keys(.ctrl("u"))
+        for _ in 0..<10 { h.keys(.backspace) }
+        h.signIn("accueil", onetime)
+        #expect(h.runner.state.route == .changePassphrase)
+        #expect(!h.text.contains("Canari"))
+        h.keys(.function(10))
+        // Even holding the data key, her session cannot open the doctor's draft.
+        let sec = try Vault.signIn(at: dir.vault, login: "accueil", passphrase: onetime)
+        #expect(try sec.loadDraft() == nil)
+        sec.signOut()
+        // The doctor comes back to the form as typed.
+        let d = Harness(services: VaultServices(path: dir.vault, kdf: .minimumForTests))
+        d.now = Date()
+        d.signIn("mdurand", Self.pass)
+        #expect(d.runner.state.route == .main(.admin))
+        #expect(d.text.contains("Canari Zygomatique") && d.text.contains("brouillon"))
+        d.keys(.enter)
+        #expect(d.text.contains("Mot de passe à usage unique"))
+        d.keys(.enter, .function(10))
+        #expect(d.runner.state.quit)
+    }
+
+    @Test func failedSignInsShowTheDelay() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(12))
+        // Three free attempts, then a growing delay (1 s, 2 s, 4 s…): typed
+        // at once, an attempt soon meets the delay, however slow the machine.
+        var sawDelay = false
+        for _ in 0..<6 where !sawDelay {
+            h.type("Mauvais-Fictif-0000!"); h.keys(.enter)
+            sawDelay = h.text.contains("Trop de tentatives échouées")
+        }
+        #expect(sawDelay, "\(h.text)")
+        #expect(h.runner.state.session == nil)
+        #expect(h.text.contains("Chaque connexion"))
+        // The right passphrase, once the delay is over, is refused until then
+        // and says so; nothing is unlocked by a wrong one.
+        #expect(h.runner.state.form.passphrase.isEmpty)
+    }
+
+    @Test func theAdministrationWorksOnTheVault() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(7), .char("n"))
+        h.type("remplacant"); h.keys(.ctrl("r"), .tab, .enter)
+        let onetime = try #require({ () -> String? in
+            if case .oneTime(_, let p) = h.runner.state.admin.dialog { return p }
+            return nil
+        }())
+        h.keys(.enter)
+        #expect(h.text.contains("remplacant"))
+        // The second factor, enrolled from the screen with a real code.
+        h.keys(.char("t"))
+        guard case .secondFactor(let offer, _) = h.runner.state.admin.dialog else {
+            Issue.record("no enrolment: \(h.text)"); return
+        }
+        #expect(offer.qrLines.count > 10)
+        let code = TOTP(secret: try #require(Base32.decode(offer.secret))).code(at: Date())
+        h.type(code); h.keys(.enter)
+        #expect(h.text.contains("Double authentification activée"), "\(h.text)")
+        // Disable the replacement: the re-key is offered and done.
+        h.keys(.up, .up, .up)
+        while h.runner.state.admin.selectedAccount?.login != "remplacant" { h.keys(.down) }
+        h.keys(.char("d"), .enter, .enter)
+        #expect(h.text.contains("Clé de données changée"), "\(h.text)")
+        #expect(throws: CabinetError.self) { try Vault.signIn(at: dir.vault, login: "remplacant", passphrase: onetime) }
+        // Settings: the delay, saved in the vault.
+        h.keys(.tab, .left, .left, .enter)
+        #expect(h.text.contains("Réglages enregistrés"))
+        #expect(try (h.services as? VaultServices)?.vault?.lockAfterMinutes() == 8)
+        #expect(h.runner.state.lockAfter == 8 * 60)
+    }
+}

@@ -265,6 +265,8 @@ extension Vault {
         _ = try write { db in
             try db.execute(sql: "UPDATE account SET disabled_at = ?, disabled_by = ?, totp_sealed = NULL, totp_pending = NULL WHERE login = ?",
                            arguments: [AuditLog.timestamp(Date()), actor, target])
+            // Its draft could only be opened by the slot just removed.
+            try db.execute(sql: "DELETE FROM draft WHERE login = ?", arguments: [target])
             try AuditLog.append(db, key: key, actor: actor, action: .accountDisabled, object: target)
         }
     }
@@ -306,6 +308,8 @@ extension Vault {
                 UPDATE account SET role = ?, disabled_at = NULL, disabled_by = NULL, totp_sealed = NULL,
                                    totp_pending = NULL, totp_last_step = NULL WHERE login = ?
                 """, arguments: [role.rawValue, target])
+            // The old slot's draft key is gone with it.
+            try db.execute(sql: "DELETE FROM draft WHERE login = ?", arguments: [target])
             try AuditLog.append(db, key: key, actor: actor, action: .accountReset, object: target)
             if role != oldRole {
                 try AuditLog.append(db, key: key, actor: actor, action: .roleChanged, object: target,

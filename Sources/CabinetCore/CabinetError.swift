@@ -67,6 +67,14 @@ public enum CabinetError: Error, Equatable, Sendable {
     case secondFactorNotForRole
     case secondFactorAlreadyActive
     case secondFactorNotPending
+    case patientNotFound(id: Int64)
+    case entryNotFound(id: Int64)
+    /// The record is limited (frozen) while a contestation is checked.
+    case recordLimited
+    /// Same names and date of birth as an existing patient.
+    case possibleDuplicate(id: Int64)
+    case documentTooLarge(maxMegabytes: Int)
+    case invalidField(field: String, key: String)
 
     public var exitCode: ExitCode {
         switch self {
@@ -77,8 +85,12 @@ public enum CabinetError: Error, Equatable, Sendable {
             return .permission
         case .auditChainBroken:
             return .integrity
-        case .accountNotFound:
+        case .accountNotFound, .patientNotFound, .entryNotFound:
             return .notFound
+        case .recordLimited, .possibleDuplicate:
+            return .conflict
+        case .documentTooLarge, .invalidField:
+            return .usage
         case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive, .secondFactorNotPending:
             return .conflict
         case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
@@ -156,6 +168,13 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .secondFactorNotForRole: return c.text("error.totp_role")
         case .secondFactorAlreadyActive: return c.text("error.totp_active")
         case .secondFactorNotPending: return c.text("error.totp_not_pending")
+        case .patientNotFound(let id): return c.text("error.patient_not_found", ["id": String(id)])
+        case .entryNotFound(let id): return c.text("error.entry_not_found", ["id": String(id)])
+        case .recordLimited: return c.text("error.record_limited")
+        case .possibleDuplicate(let id): return c.text("error.possible_duplicate", ["id": String(id)])
+        case .documentTooLarge(let mb): return c.text("error.document_too_large", ["max": String(mb)])
+        case .invalidField(let field, let key):
+            return c.text("error.invalid_field", ["field": c.text("patient.field.\(field)"), "message": c.text(key)])
         }
     }
 }

@@ -81,6 +81,62 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v4-patients") { db in
+            // The patient file. The identity (seen by the front desk) is
+            // kept as versions: every change is a new row, never an update.
+            // Clinical entries are sealed field by field with the clinical
+            // key, which a secretary's slot never holds; a correction is a
+            // new entry that supersedes the previous one.
+            try db.execute(sql: """
+                CREATE TABLE patient (
+                    id           INTEGER PRIMARY KEY,
+                    version      INTEGER NOT NULL,
+                    search_key   TEXT NOT NULL,
+                    birth_date   TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    sex          TEXT NOT NULL,
+                    deceased_on  TEXT,
+                    legal_hold   INTEGER NOT NULL DEFAULT 0,
+                    limited      INTEGER NOT NULL DEFAULT 0,
+                    last_care_on TEXT,
+                    archived_at  TEXT,
+                    created_at   TEXT NOT NULL,
+                    created_by   TEXT NOT NULL,
+                    change_seq   INTEGER NOT NULL
+                );
+                CREATE INDEX patient_birth ON patient(birth_date);
+                CREATE INDEX patient_change ON patient(change_seq);
+                CREATE TABLE patient_version (
+                    patient_id INTEGER NOT NULL REFERENCES patient(id),
+                    version    INTEGER NOT NULL,
+                    at         TEXT NOT NULL,
+                    author     TEXT NOT NULL,
+                    identity   TEXT NOT NULL,
+                    PRIMARY KEY (patient_id, version)
+                ) WITHOUT ROWID;
+                CREATE TRIGGER patient_version_no_update BEFORE UPDATE ON patient_version
+                BEGIN SELECT RAISE(ABORT, 'identity versions are never changed'); END;
+                CREATE TABLE clinical_entry (
+                    id          INTEGER PRIMARY KEY,
+                    uid         BLOB NOT NULL UNIQUE,
+                    patient_id  INTEGER NOT NULL REFERENCES patient(id),
+                    kind        TEXT NOT NULL,
+                    occurred_on TEXT NOT NULL,
+                    supersedes  INTEGER REFERENCES clinical_entry(id),
+                    at          TEXT NOT NULL,
+                    author      TEXT NOT NULL,
+                    sealed      BLOB NOT NULL
+                );
+                CREATE INDEX clinical_by_patient ON clinical_entry(patient_id, kind, occurred_on);
+                CREATE INDEX clinical_superseded ON clinical_entry(supersedes) WHERE supersedes IS NOT NULL;
+                CREATE TRIGGER clinical_no_update BEFORE UPDATE ON clinical_entry
+                BEGIN SELECT RAISE(ABORT, 'clinical entries are never changed'); END;
+                CREATE TABLE document_blob (
+                    entry_id INTEGER PRIMARY KEY REFERENCES clinical_entry(id),
+                    sealed   BLOB NOT NULL
+                );
+                """)
+        }
         return m
     }()
 }

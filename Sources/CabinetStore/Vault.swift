@@ -28,6 +28,8 @@ public final class Vault: @unchecked Sendable {
     private var vfs: OpaquePointer?
     public internal(set) var database: DatabasePool?
     private var rawConnections: [WeakRaw] = []
+    /// Patients' names in memory for search-as-you-type; emptied at lock.
+    let patientIndexStorage = PatientIndex()
 
     public static let busyTimeout: TimeInterval = 5
     /// WAL size (frames) after which the writer checkpoints (RESTART mode).
@@ -441,6 +443,7 @@ public final class Vault: @unchecked Sendable {
         dataKey = nil
         clinicalKey = nil
         slotSecret = nil
+        patientIndexStorage.clear()
     }
 
     // MARK: - Internal access for the store

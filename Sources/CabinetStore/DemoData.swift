@@ -1,0 +1,215 @@
+import CabinetCore
+import Foundation
+import GRDB
+
+/// What `fillDemo` made.
+public struct DemoSummary: Sendable, Equatable {
+    public var patients = 0
+    public var consultations = 0
+    public var vitals = 0
+    public var otherEntries = 0
+    public var documents = 0
+}
+
+/// Fictitious but realistic records for the demonstration cabinet and the
+/// benchmarks: identities from `DemoIdentities`, then antecedents,
+/// allergies, treatments, consultations with vitals and a few letters over
+/// up to `years` years. Deterministic for a seed. Only fictitious data.
+extension Vault {
+    public func fillDemo(patients count: Int, years: Int, seed: UInt64 = 2026, now: Date = Date(),
+                         progress: (Int, Int) -> Void = { _, _ in }) throws -> DemoSummary {
+        try AccessPolicy.check(session, .writeClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.writeClinical.rawValue) }
+        let today = CivilDate(now)
+        let identities = DemoIdentities.generate(count: count, seed: seed, today: today)
+        var rng = SplitMix64(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
+        var summary = DemoSummary()
+        let stamp = AuditLog.timestamp(now)
+        let actor = session.actor
+        let firstDay = today.dayNumber - 365 * max(1, min(years, 30))
+        let batch = 250
+        var done = 0
+        progress(0, count)
+        for start in stride(from: 0, to: identities.count, by: batch) {
+            let slice = identities[start..<min(start + batch, identities.count)]
+            try write { db in
+                let seq = try Self.nextChangeSeq(db)
+                let insertPatient = try db.cachedStatement(sql: """
+                    INSERT INTO patient(version, search_key, birth_date, display_name, sex, created_at, created_by, change_seq, last_care_on)
+                    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                let insertVersion = try db.cachedStatement(sql: """
+                    INSERT INTO patient_version(patient_id, version, at, author, identity) VALUES (?, 1, ?, ?, ?)
+                    """)
+                let insertEntry = try db.cachedStatement(sql: """
+                    INSERT INTO clinical_entry(uid, patient_id, kind, occurred_on, at, author, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+                let insertBlob = try db.cachedStatement(sql: "INSERT INTO document_blob(entry_id, sealed) VALUES (?, ?)")
+                for d in slice {
+                    let identity = PatientIdentity(
+                        birthName: d.birthName, usedName: d.usedName ?? "", firstNames: d.firstNames.joined(separator: " "),
+                        sex: d.sex, birthDate: d.birthDate, birthPlace: d.birthPlace, addressLine1: d.address.line1,
+                        addressLine2: d.address.line2 ?? "", postcode: d.address.postcode, city: d.address.city,
+                        phone: d.phone ?? "", mobile: d.mobile ?? "", email: d.email ?? "", insStatus: d.insStatus,
+                        nir: d.nir.value, lifestyleConsent: rng.chance(0.3))
+                    // Care from the later of birth and the start of the period.
+                    let from = max(firstDay, d.birthDate.dayNumber)
+                    var entries: [(ClinicalKind, CivilDate, [String: String])] = []
+                    let age = d.birthDate.age(on: today)
+                    for _ in 0..<rng.below(age > 40 ? 4 : 2) {
+                        entries.append((.antecedent, CivilDate(dayNumber: from + rng.below(max(1, today.dayNumber - from))) ?? today,
+                                        DemoClinic.antecedent(&rng)))
+                    }
+                    if rng.chance(0.15) { entries.append((.allergy, CivilDate(dayNumber: from) ?? today, DemoClinic.allergy(&rng))) }
+                    if age > 30 {
+                        for _ in 0..<rng.below(3) { entries.append((.treatment, today.adding(days: -rng.below(900)) ?? today, DemoClinic.treatment(&rng))) }
+                    }
+                    // About one consultation a year (more for the very young
+                    // and the old), vitals at half of them.
+                    let span = today.dayNumber - from
+                    let perYear = age < 3 || age > 70 ? 2.5 : 1.0
+                    let visits = max(1, Int(Double(span) / 365.0 * perYear * (0.5 + Double(rng.below(100)) / 100.0)))
+                    var lastCare: CivilDate?
+                    for _ in 0..<visits {
+                        let day = CivilDate(dayNumber: from + rng.below(max(1, span))) ?? today
+                        entries.append((.consultation, day, DemoClinic.consultation(&rng)))
+                        if rng.chance(0.5) {
+                            let ageThen = d.birthDate.age(on: day)
+                            entries.append((.vitals, day, DemoClinic.vitals(&rng, age: ageThen, sex: d.sex)))
+                        }
+                        if lastCare.map({ $0 < day }) ?? true { lastCare = day }
+                    }
+                    try insertPatient.execute(arguments: [identity.searchKey.value, identity.birthDate.iso, identity.displayName,
+                                                          identity.sex.rawValue, stamp, actor, seq, lastCare?.iso])
+                    let id = db.lastInsertedRowID
+                    try insertVersion.execute(arguments: [id, stamp, actor, try Self.encode(identity)])
+                    for (kind, day, fields) in entries {
+                        let uid = randomBytes(16)
+                        try insertEntry.execute(arguments: [Data(uid), id, kind.rawValue, day.iso, stamp, actor,
+                                                            Data(Self.sealFields(fields, kind: kind, uid: uid, key: ck))])
+                        switch kind {
+                        case .consultation: summary.consultations += 1
+                        case .vitals: summary.vitals += 1
+                        default: summary.otherEntries += 1
+                        }
+                    }
+                    // Now and then a letter from a specialist (a short text).
+                    if rng.chance(0.05), let day = lastCare {
+                        let letter = DemoClinic.letter(&rng, patient: identity.displayName)
+                        let uid = randomBytes(16)
+                        let fields = ["title": "Courrier du cardiologue (fictif)", "filename": "courrier.txt", "mime": "text/plain",
+                                      "size": String(letter.utf8.count)]
+                        try insertEntry.execute(arguments: [Data(uid), id, ClinicalKind.document.rawValue, day.iso, stamp, actor,
+                                                            Data(Self.sealFields(fields, kind: .document, uid: uid, key: ck))])
+                        try insertBlob.execute(arguments: [db.lastInsertedRowID,
+                                                           Data(Self.sealData(Array(letter.utf8), key: ck,
+                                                                              ad: Array("cabinet-document-v1".utf8) + uid))])
+                        summary.documents += 1
+                    }
+                    summary.patients += 1
+                }
+            }
+            done += slice.count
+            progress(done, count)
+        }
+        try audit(.recordWritten, object: "demo", detail: "patients=\(summary.patients),years=\(years),seed=\(seed)")
+        return summary
+    }
+}
+
+/// Fictitious clinical content: common reasons, examinations, conclusions
+/// and prescriptions of a general practice, combined at random.
+enum DemoClinic {
+    static let reasons = [
+        "Renouvellement d'ordonnance", "Fièvre et toux depuis trois jours", "Douleur lombaire", "Certificat de sport",
+        "Suivi d'hypertension artérielle", "Vaccination", "Mal de gorge", "Suivi de diabète de type 2", "Éruption cutanée",
+        "Fatigue persistante", "Douleur abdominale", "Bilan annuel", "Entorse de cheville", "Céphalées", "Otalgie",
+        "Suivi de grossesse", "Troubles du sommeil", "Toux chronique", "Conjonctivite", "Contrôle après traitement",
+    ]
+    static let exams = [
+        "Examen clinique sans particularité. Auscultation cardio-pulmonaire normale.",
+        "Pharynx érythémateux, pas d'adénopathie. Tympans normaux.",
+        "Contracture paravertébrale lombaire, pas de signe neurologique.",
+        "Abdomen souple, dépressible, indolore. Pas de défense.",
+        "Lésions érythémateuses du tronc, non prurigineuses.",
+        "Œdème modéré de la cheville droite, pas de douleur osseuse à la palpation.",
+        "Bon état général. Examen neurologique normal.",
+    ]
+    static let conclusions = [
+        "Rhinopharyngite virale.", "Lombalgie commune.", "Hypertension équilibrée.", "Angine virale probable (TDR négatif).",
+        "Entorse bénigne.", "Pas de contre-indication à la pratique sportive.", "Diabète équilibré, HbA1c à contrôler.",
+        "Gastro-entérite aiguë.", "Eczéma de contact.", "Céphalées de tension.",
+    ]
+    static let prescriptions = [
+        "Paracétamol 1 g : 1 comprimé jusqu'à 3 fois par jour pendant 5 jours",
+        "Ibuprofène 400 mg : 1 comprimé 3 fois par jour pendant 3 jours, au cours des repas",
+        "Amlodipine 5 mg : 1 comprimé le matin, 3 mois",
+        "Metformine 1000 mg : 1 comprimé matin et soir, 3 mois",
+        "Sérum physiologique : lavages de nez 3 fois par jour",
+        "Bande de contention : 10 jours",
+        "Crème émolliente : 2 applications par jour",
+        "Kinésithérapie : 10 séances",
+    ]
+    static let antecedents: [(String, [String])] = [
+        ("medical", ["Hypertension artérielle", "Asthme", "Diabète de type 2", "Hypothyroïdie", "Migraine", "Dépression"]),
+        ("surgical", ["Appendicectomie", "Cholécystectomie", "Prothèse de hanche", "Amygdalectomie", "Césarienne"]),
+        ("family", ["Père : infarctus à 60 ans", "Mère : cancer du sein", "Diabète chez un parent", "Frère : asthme"]),
+    ]
+    static let allergies = [("Pénicilline", "Urticaire"), ("Pollens", "Rhinite"), ("Arachide", "Œdème"), ("Aspirine", "Bronchospasme")]
+    static let treatments = [("Amlodipine", "5 mg le matin"), ("Lévothyroxine", "75 µg le matin à jeun"),
+                             ("Metformine", "1000 mg matin et soir"), ("Salbutamol", "2 bouffées si besoin")]
+
+    static func consultation(_ rng: inout SplitMix64) -> [String: String] {
+        var f = ["reason": reasons[rng.below(reasons.count)], "examination": exams[rng.below(exams.count)],
+                 "conclusion": conclusions[rng.below(conclusions.count)]]
+        let lines = (0..<rng.below(3)).map { _ in prescriptions[rng.below(prescriptions.count)] }
+        if !lines.isEmpty { f["prescriptions"] = lines.joined(separator: "\n") }
+        return f
+    }
+
+    static func antecedent(_ rng: inout SplitMix64) -> [String: String] {
+        let (category, labels) = antecedents[rng.below(antecedents.count)]
+        return ["category": category, "label": labels[rng.below(labels.count)]]
+    }
+
+    static func allergy(_ rng: inout SplitMix64) -> [String: String] {
+        let (s, r) = allergies[rng.below(allergies.count)]
+        return ["substance": s, "reaction": r]
+    }
+
+    static func treatment(_ rng: inout SplitMix64) -> [String: String] {
+        let (d, dose) = treatments[rng.below(treatments.count)]
+        return ["drug": d, "dosage": dose]
+    }
+
+    static func vitals(_ rng: inout SplitMix64, age: Int, sex: Sex) -> [String: String] {
+        let height: Double
+        if age < 18 { height = min(50 + Double(age) * 6.2, 175) + Double(rng.below(10)) - 5 } else {
+            height = (sex == .female ? 163 : 176) + Double(rng.below(20)) - 10
+        }
+        let bmi = age < 18 ? 16 + Double(rng.below(40)) / 10 : 19 + Double(rng.below(140)) / 10
+        let weight = (bmi * height * height / 10_000 * 10).rounded() / 10
+        var f = ["weight": String(format: "%.1f", weight), "height": String(format: "%.0f", height)]
+        if age >= 18 {
+            let sys = 105 + rng.below(50) + max(0, age - 50) / 2
+            f["systolic"] = String(sys)
+            f["diastolic"] = String(min(sys - 30, 60 + rng.below(35)))
+        }
+        f["pulse"] = String(55 + rng.below(45))
+        if rng.chance(0.4) { f["temperature"] = String(format: "%.1f", 36.4 + Double(rng.below(30)) / 10) }
+        return f
+    }
+
+    static func letter(_ rng: inout SplitMix64, patient: String) -> String {
+        """
+        Cher confrère,
+
+        J'ai revu en consultation votre patient(e) \(patient) (personne fictive).
+        L'échographie cardiaque est normale. Je propose de poursuivre le traitement
+        actuel et de revoir dans un an.
+
+        Bien confraternellement,
+        Dr Cardio Fictif
+        """
+    }
+}

@@ -1,0 +1,491 @@
+import CSodium
+import CabinetCore
+import Foundation
+import GRDB
+
+/// The patient file over the sealed database (docs/SEALED-STORE.md
+/// "Patient file"). Every entry point checks the session's role; every
+/// opening and every write goes to the audit trail, without any content.
+extension Vault {
+    /// Largest document accepted (a scanned letter, a PDF of results).
+    public static let documentMaxBytes = 20 * 1024 * 1024
+
+    // MARK: - Identity
+
+    /// Creates a patient; throws `possibleDuplicate` when a patient with the
+    /// same names and date of birth exists, unless `allowDuplicate`.
+    public func addPatient(_ raw: PatientIdentity, allowDuplicate: Bool = false, now: Date = Date()) throws -> Int64 {
+        try AccessPolicy.check(session, .writeIdentity)
+        let identity = raw.sanitized()
+        try Self.validate(identity, now: now)
+        if !allowDuplicate, let twin = try duplicates(of: identity).first { throw CabinetError.possibleDuplicate(id: twin) }
+        let json = try Self.encode(identity)
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            let seq = try Self.nextChangeSeq(db)
+            try db.execute(sql: """
+                INSERT INTO patient(version, search_key, birth_date, display_name, sex, created_at, created_by, change_seq)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [identity.searchKey.value, identity.birthDate.iso, identity.displayName,
+                                 identity.sex.rawValue, AuditLog.timestamp(now), actor, seq])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO patient_version(patient_id, version, at, author, identity) VALUES (?, 1, ?, ?, ?)",
+                           arguments: [id, AuditLog.timestamp(now), actor, json])
+            try AuditLog.append(db, key: key, actor: actor, action: .recordWritten, object: "patient:\(id)", detail: "identity.created")
+            return id
+        }
+    }
+
+    /// Patients with the same names and date of birth as `identity`.
+    public func duplicates(of identity: PatientIdentity, excluding: Int64? = nil) throws -> [Int64] {
+        try AccessPolicy.check(session, .readIdentity)
+        let key = identity.searchKey.value
+        return try read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM patient WHERE search_key = ? AND birth_date = ? AND id IS NOT ?",
+                               arguments: [key, identity.birthDate.iso, excluding])
+        }
+    }
+
+    /// A new version of the identity; the previous ones stay.
+    public func updatePatient(_ id: Int64, _ raw: PatientIdentity, now: Date = Date()) throws {
+        try AccessPolicy.check(session, .writeIdentity)
+        let identity = raw.sanitized()
+        try Self.validate(identity, now: now)
+        let json = try Self.encode(identity)
+        let key = try auditKey(), actor = session.actor
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT version, limited FROM patient WHERE id = ?", arguments: [id])
+            else { throw CabinetError.patientNotFound(id: id) }
+            if (row["limited"] as Int) != 0 { throw CabinetError.recordLimited }
+            let previous = try Self.identity(db, id: id, version: row["version"])
+            let changed = Self.changedFields(previous, identity)
+            guard !changed.isEmpty else { return }
+            let version = (row["version"] as Int) + 1
+            let seq = try Self.nextChangeSeq(db)
+            try db.execute(sql: "INSERT INTO patient_version(patient_id, version, at, author, identity) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [id, version, AuditLog.timestamp(now), actor, json])
+            try db.execute(sql: """
+                UPDATE patient SET version = ?, search_key = ?, birth_date = ?, display_name = ?, sex = ?, change_seq = ?
+                WHERE id = ?
+                """, arguments: [version, identity.searchKey.value, identity.birthDate.iso, identity.displayName,
+                                 identity.sex.rawValue, seq, id])
+            try AuditLog.append(db, key: key, actor: actor, action: .recordWritten, object: "patient:\(id)",
+                                detail: "identity:" + changed.joined(separator: ","))
+        }
+    }
+
+    /// Opens a record's identity (logged).
+    public func patient(_ id: Int64, now: Date = Date()) throws -> PatientRecord {
+        try AccessPolicy.check(session, .readIdentity)
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM patient WHERE id = ?", arguments: [id])
+            else { throw CabinetError.patientNotFound(id: id) }
+            let identity = try Self.identity(db, id: id, version: row["version"])
+            try AuditLog.append(db, key: key, actor: actor, action: .recordOpened, object: "patient:\(id)", detail: "identity")
+            return PatientRecord(id: id, identity: identity, flags: Self.flags(row), version: row["version"],
+                                 createdAt: AuditLog.date(row["created_at"]), createdBy: row["created_by"])
+        }
+    }
+
+    /// The identity as it was at each version, oldest first.
+    public func identityVersions(_ id: Int64) throws -> [(version: Int, at: Date, author: String, identity: PatientIdentity)] {
+        try AccessPolicy.check(session, .readIdentity)
+        return try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM patient_version WHERE patient_id = ? ORDER BY version", arguments: [id]).map {
+                (version: $0["version"], at: AuditLog.date($0["at"]), author: $0["author"],
+                 identity: try JSONDecoder().decode(PatientIdentity.self, from: Data(($0["identity"] as String).utf8)))
+            }
+        }
+    }
+
+    /// Who changed what and when: identity versions, and (for doctors)
+    /// clinical entries and corrections. Never the content.
+    public func history(_ id: Int64) throws -> [HistoryLine] {
+        let versions = try identityVersions(id)
+        var lines: [HistoryLine] = []
+        for (i, v) in versions.enumerated() {
+            let detail = i == 0 ? "created" : Self.changedFields(versions[i - 1].identity, v.identity).joined(separator: ", ")
+            lines.append(HistoryLine(at: v.at, author: v.author, what: "identity", detail: detail))
+        }
+        if session.role.isDoctor {
+            let rows = try read { db in
+                try Row.fetchAll(db, sql: "SELECT kind, at, author, supersedes FROM clinical_entry WHERE patient_id = ?",
+                                 arguments: [id])
+            }
+            for r in rows {
+                lines.append(HistoryLine(at: AuditLog.date(r["at"]), author: r["author"], what: r["kind"],
+                                         detail: (r["supersedes"] as Int64?) == nil ? "new" : "correction"))
+            }
+        }
+        return lines.sorted { $0.at < $1.at }
+    }
+
+    public func setFlags(_ id: Int64, _ flags: PatientFlags) throws {
+        try AccessPolicy.check(session, .writeClinical)
+        let key = try auditKey(), actor = session.actor
+        try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) != nil
+            else { throw CabinetError.patientNotFound(id: id) }
+            let seq = try Self.nextChangeSeq(db)
+            try db.execute(sql: "UPDATE patient SET deceased_on = ?, legal_hold = ?, limited = ?, change_seq = ? WHERE id = ?",
+                           arguments: [flags.deceasedOn?.iso, flags.legalHold ? 1 : 0, flags.limited ? 1 : 0, seq, id])
+            try AuditLog.append(db, key: key, actor: actor, action: .recordWritten, object: "patient:\(id)",
+                                detail: "flags:deceased=\(flags.deceasedOn != nil),hold=\(flags.legalHold),limited=\(flags.limited)")
+        }
+    }
+
+    // MARK: - Search
+
+    /// Accent-, case- and hyphen-insensitive search by name prefixes,
+    /// optionally with a date of birth ("dupont 12/03/1960", "hel dup").
+    public func searchPatients(_ text: String, limit: Int = 200) throws -> [PatientSummary] {
+        try AccessPolicy.check(session, .readIdentity)
+        let query = PatientQuery.parse(text)
+        guard !query.isEmpty else { return [] }
+        let index = try patientIndex()
+        return index.search(query, limit: limit)
+    }
+
+    /// Every patient (the list before anything is typed), by name.
+    public func patientCount() throws -> Int {
+        try AccessPolicy.check(session, .readIdentity)
+        return try patientIndex().count
+    }
+
+    /// The in-memory search index, brought up to date with what any desk
+    /// changed since (rows whose change number is newer).
+    func patientIndex() throws -> PatientIndex {
+        let index = patientIndexStorage
+        try read { db in
+            let last = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'")
+                .flatMap(Int64.init) ?? 0
+            guard last > index.seenSeq else { return }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, search_key, birth_date, display_name, sex, deceased_on, legal_hold, limited, archived_at, change_seq
+                FROM patient WHERE change_seq > ?
+                """, arguments: [index.seenSeq])
+            while let r = try rows.next() {
+                index.upsert(id: r["id"], key: r["search_key"], birth: CivilDate(iso: r["birth_date"]),
+                             name: r["display_name"], sex: Sex(rawValue: r["sex"]) ?? .indeterminate,
+                             flags: Self.flags(r), archived: (r["archived_at"] as String?) != nil)
+            }
+            index.seenSeq = last
+        }
+        return index
+    }
+
+    // MARK: - Clinical entries
+
+    /// Adds a clinical entry (or a correction of `supersedes`); doctors only.
+    public func addClinicalEntry(patient id: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields raw: [String: String],
+                                 supersedes: Int64? = nil, now: Date = Date()) throws -> Int64 {
+        try AccessPolicy.check(session, .writeClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.writeClinical.rawValue) }
+        let fields = try Self.cleanFields(kind, raw)
+        let uid = randomBytes(16)
+        let sealed = Self.sealFields(fields, kind: kind, uid: uid, key: ck)
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            try Self.requireWritable(db, id)
+            if let supersedes {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM clinical_entry WHERE id = ? AND patient_id = ? AND kind = ?",
+                                        arguments: [supersedes, id, kind.rawValue]) != nil
+                else { throw CabinetError.entryNotFound(id: supersedes) }
+            }
+            try db.execute(sql: """
+                INSERT INTO clinical_entry(uid, patient_id, kind, occurred_on, supersedes, at, author, sealed)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Data(uid), id, kind.rawValue, occurredOn.iso, supersedes, AuditLog.timestamp(now), actor, Data(sealed)])
+            let entry = db.lastInsertedRowID
+            if kind == .consultation || kind == .vitals || kind == .document {
+                // Retention counts from the last care (PRODUCT.md "Retention").
+                try db.execute(sql: """
+                    UPDATE patient SET last_care_on = max(coalesce(last_care_on, ''), ?) WHERE id = ?
+                    """, arguments: [occurredOn.iso, id])
+            }
+            try AuditLog.append(db, key: key, actor: actor, action: .recordWritten, object: "patient:\(id)",
+                                detail: "clinical:\(kind.rawValue)\(supersedes == nil ? "" : ":correction")")
+            return entry
+        }
+    }
+
+    /// The current clinical entries of a record (corrections replace what
+    /// they supersede), newest first; doctors only, logged.
+    public func clinicalEntries(patient id: Int64, kind: ClinicalKind? = nil, includeSuperseded: Bool = false,
+                                limit: Int = 10_000) throws -> [ClinicalEntry] {
+        try AccessPolicy.check(session, .readClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.readClinical.rawValue) }
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) != nil
+            else { throw CabinetError.patientNotFound(id: id) }
+            var sql = "SELECT c.* FROM clinical_entry c WHERE c.patient_id = ?"
+            var args: [(any DatabaseValueConvertible)?] = [id]
+            if let kind { sql += " AND c.kind = ?"; args.append(kind.rawValue) }
+            if !includeSuperseded {
+                sql += " AND NOT EXISTS (SELECT 1 FROM clinical_entry n WHERE n.supersedes = c.id)"
+            }
+            sql += " ORDER BY c.occurred_on DESC, c.id DESC LIMIT ?"
+            args.append(limit)
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            let entries = try rows.map { r -> ClinicalEntry in
+                let k = ClinicalKind(rawValue: r["kind"]) ?? .consultation
+                let uid = [UInt8](r["uid"] as Data)
+                guard let fields = Self.openFields([UInt8](r["sealed"] as Data), kind: k, uid: uid, key: ck) else {
+                    throw CabinetError.damaged(.page(0))
+                }
+                return ClinicalEntry(id: r["id"], patientID: id, kind: k, occurredOn: CivilDate(iso: r["occurred_on"]) ?? CivilDate(Date()),
+                                     author: r["author"], at: AuditLog.date(r["at"]), supersedes: r["supersedes"], fields: fields)
+            }
+            try AuditLog.append(db, key: key, actor: actor, action: .recordOpened, object: "patient:\(id)",
+                                detail: "clinical" + (kind.map { ":" + $0.rawValue } ?? ""))
+            return entries
+        }
+    }
+
+    // MARK: - Documents
+
+    /// Imports a file (letter, results, PDF or image) sealed in the vault.
+    public func importDocument(patient id: Int64, path: String, title: String, date: CivilDate, now: Date = Date()) throws -> Int64 {
+        try AccessPolicy.check(session, .writeClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.writeClinical.rawValue) }
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw CabinetError.io(path: path, errno: errno) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
+        guard Int(st.st_size) <= Self.documentMaxBytes else {
+            throw CabinetError.documentTooLarge(maxMegabytes: Self.documentMaxBytes / 1_048_576)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CabinetError.io(path: path, errno: EACCES) }
+        defer { try? handle.close() }
+        let data = try handle.readToEnd() ?? Data()
+        guard data.count <= Self.documentMaxBytes else {
+            throw CabinetError.documentTooLarge(maxMegabytes: Self.documentMaxBytes / 1_048_576)
+        }
+        let name = (path as NSString).lastPathComponent
+        let entry = try addClinicalEntry(patient: id, kind: .document, occurredOn: date,
+                                         fields: ["title": title, "filename": name, "mime": Self.mime(data, name: name),
+                                                  "size": String(data.count)], now: now)
+        let uid = try read { db in try Data.fetchOne(db, sql: "SELECT uid FROM clinical_entry WHERE id = ?", arguments: [entry]) } ?? Data()
+        let sealed = Self.sealData([UInt8](data), key: ck, ad: Array("cabinet-document-v1".utf8) + [UInt8](uid))
+        try write { db in
+            try db.execute(sql: "INSERT INTO document_blob(entry_id, sealed) VALUES (?, ?)", arguments: [entry, Data(sealed)])
+        }
+        return entry
+    }
+
+    /// Writes a document out of the vault (doctors only; logged).
+    public func exportDocument(entry: Int64, to path: String) throws {
+        try AccessPolicy.check(session, .exportRecords)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.exportRecords.rawValue) }
+        let row = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.uid, c.patient_id, b.sealed FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
+                """, arguments: [entry])
+        }
+        guard let row else { throw CabinetError.entryNotFound(id: entry) }
+        let uid = [UInt8](row["uid"] as Data)
+        guard let plain = Self.openData([UInt8](row["sealed"] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid)
+        else { throw CabinetError.damaged(.page(0)) }
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw CabinetError.io(path: path, errno: errno) }
+        defer { close(fd) }
+        var off = 0
+        while off < plain.count {
+            let n = plain[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 { let e = errno; unlink(path); throw e == ENOSPC ? CabinetError.diskFull : CabinetError.io(path: path, errno: e) }
+            off += n
+        }
+        let patient: Int64 = row["patient_id"]
+        try audit(.export, object: "patient:\(patient)", detail: "document:\(entry)")
+    }
+
+    // MARK: - Helpers
+
+    static func validate(_ identity: PatientIdentity, now: Date) throws {
+        if let p = identity.problems(today: CivilDate(now)).first {
+            throw CabinetError.invalidField(field: p.field, key: p.key)
+        }
+    }
+
+    static func encode(_ identity: PatientIdentity) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(identity), as: UTF8.self)
+    }
+
+    static func identity(_ db: Database, id: Int64, version: Int) throws -> PatientIdentity {
+        guard let json = try String.fetchOne(db, sql: "SELECT identity FROM patient_version WHERE patient_id = ? AND version = ?",
+                                             arguments: [id, version])
+        else { throw CabinetError.patientNotFound(id: id) }
+        return try JSONDecoder().decode(PatientIdentity.self, from: Data(json.utf8))
+    }
+
+    static func flags(_ row: Row) -> PatientFlags {
+        PatientFlags(deceasedOn: (row["deceased_on"] as String?).flatMap(CivilDate.init(iso:)),
+                     legalHold: (row["legal_hold"] as Int) != 0, limited: (row["limited"] as Int) != 0)
+    }
+
+    static func requireWritable(_ db: Database, _ id: Int64) throws {
+        guard let limited = try Int.fetchOne(db, sql: "SELECT limited FROM patient WHERE id = ?", arguments: [id])
+        else { throw CabinetError.patientNotFound(id: id) }
+        if limited != 0 { throw CabinetError.recordLimited }
+    }
+
+    static func nextChangeSeq(_ db: Database) throws -> Int64 {
+        let next = (try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'")
+            .flatMap(Int64.init) ?? 0) + 1
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('patient_change_seq', ?)",
+                       arguments: [String(next)])
+        return next
+    }
+
+    /// The names of the identity fields that differ (never their values).
+    static func changedFields(_ a: PatientIdentity, _ b: PatientIdentity) -> [String] {
+        var out: [String] = []
+        func cmp(_ name: String, _ x: some Equatable, _ y: some Equatable) {
+            if let yy = y as? AnyHashable, let xx = x as? AnyHashable, xx == yy { return }
+            out.append(name)
+        }
+        cmp("birth_name", a.birthName, b.birthName)
+        cmp("used_name", a.usedName, b.usedName)
+        cmp("first_names", a.firstNames, b.firstNames)
+        cmp("sex", a.sex.rawValue, b.sex.rawValue)
+        cmp("birth_date", a.birthDate.iso, b.birthDate.iso)
+        cmp("birth_place", a.birthPlace, b.birthPlace)
+        cmp("address", a.addressLine1 + "\n" + a.addressLine2 + "\n" + a.postcode + "\n" + a.city,
+            b.addressLine1 + "\n" + b.addressLine2 + "\n" + b.postcode + "\n" + b.city)
+        cmp("phone", a.phone, b.phone)
+        cmp("mobile", a.mobile, b.mobile)
+        cmp("email", a.email, b.email)
+        cmp("profession", a.profession, b.profession)
+        cmp("ins", a.ins + a.insStatus.rawValue, b.ins + b.insStatus.rawValue)
+        cmp("nir", a.nir, b.nir)
+        cmp("lifestyle_consent", a.lifestyleConsent ? "1" : "0", b.lifestyleConsent ? "1" : "0")
+        return out
+    }
+
+    /// Keeps the kind's fields only, sanitised to their length; refuses an
+    /// unknown field and an entry with nothing in it.
+    static func cleanFields(_ kind: ClinicalKind, _ raw: [String: String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in raw {
+            guard kind.fields.contains(name) else { throw CabinetError.usage(key: "error.unknown_field") }
+            let clean = FieldText.sanitize(value, multiline: kind.isMultiline(name), maxLength: kind.maxLength(name)).text
+            if !clean.isEmpty { out[name] = clean }
+        }
+        if out.isEmpty { throw CabinetError.usage(key: "error.empty_entry") }
+        return out
+    }
+
+    /// Each field sealed on its own (XChaCha20-Poly1305, AD = entry uid ‖
+    /// field name): [field index: 1 byte][length: 4 bytes LE][nonce ‖ ciphertext].
+    static func sealFields(_ fields: [String: String], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, name) in kind.fields.enumerated() {
+            guard let value = fields[name] else { continue }
+            let box = sealData(Array(value.utf8), key: key, ad: uid + Array(name.utf8))
+            out.append(UInt8(i))
+            out += le32(UInt32(box.count))
+            out += box
+        }
+        return out
+    }
+
+    static func openFields(_ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [String: String]? {
+        var out: [String: String] = [:]
+        var i = 0
+        while i + 5 <= blob.count {
+            let index = Int(blob[i])
+            let length = Int(readLE32(blob, i + 1))
+            i += 5
+            guard index < kind.fields.count, i + length <= blob.count else { return nil }
+            let name = kind.fields[index]
+            guard let plain = openData(Array(blob[i..<(i + length)]), key: key, ad: uid + Array(name.utf8)) else { return nil }
+            out[name] = String(decoding: plain, as: UTF8.self)
+            i += length
+        }
+        return i == blob.count ? out : nil
+    }
+
+    /// Seals data (not a key: plain arrays, no guarded allocation).
+    static func sealData(_ plain: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8] {
+        var nonce = [UInt8](repeating: 0, count: 24)
+        randombytes_buf(&nonce, 24)
+        var out = [UInt8](repeating: 0, count: plain.count + 16)
+        var outLen: UInt64 = 0
+        key.withBytes { k in
+            _ = crypto_aead_xchacha20poly1305_ietf_encrypt(&out, &outLen, plain, UInt64(plain.count), ad, UInt64(ad.count),
+                                                            nil, nonce, k)
+        }
+        return nonce + out
+    }
+
+    static func openData(_ sealed: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8]? {
+        guard sealed.count >= 40 else { return nil }
+        var out = [UInt8](repeating: 0, count: sealed.count - 40)
+        var outLen: UInt64 = 0
+        let ok = sealed.withUnsafeBufferPointer { s -> Bool in
+            guard let base = s.baseAddress else { return false }
+            return key.withBytes { k in
+                crypto_aead_xchacha20poly1305_ietf_decrypt(&out, &outLen, nil, base + 24, UInt64(sealed.count - 24),
+                                                            ad, UInt64(ad.count), base, k) == 0
+            }
+        }
+        return ok ? out : nil
+    }
+
+    static func mime(_ data: Data, name: String) -> String {
+        let head = [UInt8](data.prefix(8))
+        if head.starts(with: Array("%PDF".utf8)) { return "application/pdf" }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "image/png" }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+        if name.lowercased().hasSuffix(".txt") { return "text/plain" }
+        return "application/octet-stream"
+    }
+}
+
+/// The in-memory search index of a vault's patients (names folded, dates
+/// of birth), kept up to date incrementally. Never written anywhere.
+final class PatientIndex: @unchecked Sendable {
+    // Touched under the vault's owning thread only (like Vault itself).
+    struct Row {
+        let id: Int64
+        let key: PatientSearchKey
+        let birth: CivilDate?
+        let name: String
+        let sex: Sex
+        let flags: PatientFlags
+    }
+    var rows: [Row] = []
+    var position: [Int64: Int] = [:]
+    var seenSeq: Int64 = 0
+    var count: Int { rows.count }
+
+    func clear() {
+        rows = []
+        position = [:]
+        seenSeq = 0
+    }
+
+    func upsert(id: Int64, key: String, birth: CivilDate?, name: String, sex: Sex, flags: PatientFlags, archived: Bool) {
+        let row = Row(id: id, key: PatientSearchKey(stored: key), birth: birth, name: name, sex: sex, flags: flags)
+        if let i = position[id] {
+            rows[i] = row
+        } else {
+            position[id] = rows.count
+            rows.append(row)
+        }
+    }
+
+    func search(_ query: PatientQuery, limit: Int) -> [PatientSummary] {
+        var hits: [Row] = []
+        for r in rows where query.matches(r.key, birthDate: r.birth) {
+            hits.append(r)
+        }
+        hits.sort { ($0.name, $0.birth?.iso ?? "") < ($1.name, $1.birth?.iso ?? "") }
+        return hits.prefix(limit).map {
+            PatientSummary(id: $0.id, displayName: $0.name, birthDate: $0.birth ?? CivilDate(Date()), sex: $0.sex, flags: $0.flags)
+        }
+    }
+}

@@ -1,0 +1,242 @@
+@testable @_spi(Testing) import CabinetStore
+import CabinetCore
+import Foundation
+import Testing
+
+/// The patient file over a real sealed vault.
+@Suite struct PatientStoreTests {
+    static func identity(_ last: String = "Lefèvre", _ first: String = "Hélène", born: String = "1960-03-12",
+                         sex: Sex = .female) -> PatientIdentity {
+        PatientIdentity(birthName: last, firstNames: first, sex: sex, birthDate: CivilDate(iso: born) ?? CivilDate(Date()),
+                        addressLine1: "3 rue des Fictifs", postcode: "75000", city: "Paris", phone: "01 99 00 12 34")
+    }
+
+    /// A vault with a doctor and a secretary (cheapest key derivation).
+    static func vault(_ dir: TempDir) throws -> (Vault, String) {
+        let (v, _, path) = try makeVault(dir)
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+                                mustChange: false, kdf: .minimumForTests)
+        return (v, path)
+    }
+
+    @Test func aPatientIsCreatedFoundAndOpened() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let id = try v.addPatient(Self.identity())
+        _ = try v.addPatient(Self.identity("Dupont-Martin", "Jean-Pierre", born: "1984-12-01", sex: .male))
+        _ = try v.addPatient(Self.identity("Dupont", "Hélène", born: "1990-01-01"))
+        #expect(try v.searchPatients("lefevre").map(\.id) == [id])
+        #expect(try v.searchPatients("HEL dup").count == 1)
+        #expect(try v.searchPatients("dupont").count == 2)
+        #expect(try v.searchPatients("jean pierre").count == 1)
+        #expect(try v.searchPatients("hel 12/03/1960").map(\.id) == [id])
+        #expect(try v.searchPatients("hel 13/03/1960").isEmpty)
+        let record = try v.patient(id)
+        #expect(record.identity.birthName == "Lefèvre")
+        #expect(record.identity.phone == "0199001234")
+        let trail = try v.auditEntries(object: "patient:\(id)")
+        #expect(trail.contains { $0.action == "record.opened" && $0.detail == "identity" })
+        #expect(trail.contains { $0.action == "record.written" })
+        #expect(!trail.contains { ($0.detail ?? "").contains("Lef") }, "no content in the trail")
+    }
+
+    @Test func aDuplicateIsRaisedAndMayBeForced() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let id = try v.addPatient(Self.identity())
+        #expect(throws: CabinetError.possibleDuplicate(id: id)) { try v.addPatient(Self.identity("LEFEVRE", "hélène")) }
+        let twin = try v.addPatient(Self.identity(), allowDuplicate: true)
+        #expect(twin != id)
+    }
+
+    @Test func badIdentitiesAreRefusedWithTheirReason() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        var p = Self.identity()
+        p.nir = "2 60 03 75 123 456 00"
+        #expect(throws: CabinetError.invalidField(field: "nir", key: "nir.key")) { try v.addPatient(p) }
+        p = Self.identity(born: "2999-01-01")
+        #expect(throws: CabinetError.invalidField(field: "birth_date", key: "date.future")) { try v.addPatient(p) }
+        p = Self.identity(" ", "Hélène")
+        #expect(throws: CabinetError.invalidField(field: "birth_name", key: "patient.error.birth_name")) { try v.addPatient(p) }
+        // Escape sequences pasted into a name never reach the vault.
+        p = Self.identity("Mar\u{1B}[31mtin\u{07}", "Paul")
+        let id = try v.addPatient(p)
+        #expect(try v.patient(id).identity.birthName == "Martin")
+        #expect(try v.searchPatients("martin").count == 1)
+    }
+
+    @Test func everyChangeIsANewVersionAndTheHistorySaysWhoAndWhat() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        let id = try v.addPatient(Self.identity())
+        v.lock()
+        // The secretary corrects the address.
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        var p = try s.patient(id).identity
+        p.addressLine1 = "5 avenue des Exemples"
+        try s.updatePatient(id, p)
+        #expect(try s.patient(id).version == 2)
+        let versions = try s.identityVersions(id)
+        #expect(versions.map(\.identity.addressLine1) == ["3 rue des Fictifs", "5 avenue des Exemples"])
+        #expect(versions.map(\.author) == ["doc", "accueil"])
+        let history = try s.history(id)
+        #expect(history.last?.detail == "address" && history.last?.author == "accueil")
+        // The trail names the field, never its value.
+        let written = try read(path) { try $0.auditEntries(object: "patient:\(id)") }
+        #expect(written.contains { $0.detail == "identity:address" })
+        #expect(!written.contains { ($0.detail ?? "").contains("avenue") })
+        s.signOut()
+    }
+
+    @Test func clinicalEntriesAreSealedAndOnlyDoctorsSeeThem() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        let id = try v.addPatient(Self.identity())
+        let canary = "Canari-Clinique-Zéphyr"
+        let day = try #require(CivilDate(iso: "2026-11-02"))
+        let first = try v.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day,
+                                           fields: ["reason": "Toux", "examination": "Auscultation : \(canary)",
+                                                    "prescriptions": "Paracétamol 1 g\nSirop"])
+        _ = try v.addClinicalEntry(patient: id, kind: .vitals, occurredOn: day, fields: ["weight": "72,5", "height": "170"])
+        // A correction supersedes, never erases.
+        let fixed = try v.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day,
+                                           fields: ["reason": "Toux sèche", "examination": "Auscultation normale"], supersedes: first)
+        let current = try v.clinicalEntries(patient: id, kind: .consultation)
+        #expect(current.map(\.id) == [fixed])
+        let all = try v.clinicalEntries(patient: id, kind: .consultation, includeSuperseded: true)
+        #expect(all.count == 2)
+        #expect(all.first { $0.id == first }?.fields["examination"]?.contains(canary) == true)
+        #expect(all.first { $0.id == first }?.fields["prescriptions"] == "Paracétamol 1 g\nSirop")
+        #expect(throws: CabinetError.usage(key: "error.unknown_field")) {
+            try v.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: ["commentaire": "libre"])
+        }
+        #expect(throws: CabinetError.patientNotFound(id: 999)) {
+            try v.addClinicalEntry(patient: 999, kind: .allergy, occurredOn: day, fields: ["substance": "x"])
+        }
+        v.lock()
+        // The secretary: refused by the policy, and her slot has no key anyway.
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(throws: CabinetError.permissionDenied(operation: "readClinical")) { try s.clinicalEntries(patient: id) }
+        #expect(throws: CabinetError.permissionDenied(operation: "writeClinical")) {
+            try s.addClinicalEntry(patient: id, kind: .allergy, occurredOn: day, fields: ["substance": "x"])
+        }
+        #expect(!s.hasClinicalKey)
+        #expect(!(try s.history(id)).contains { $0.what == "consultation" }, "no clinical lines in her history")
+        s.signOut()
+        // Nowhere on disk in clear.
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            #expect(!containsBytes(bytes(dir.file(name)), Array(canary.utf8)), "\(name)")
+            #expect(!containsBytes(bytes(dir.file(name)), Array("Lefèvre".utf8)), "\(name)")
+        }
+    }
+
+    @Test func aLimitedRecordIsReadOnly() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let id = try v.addPatient(Self.identity())
+        try v.setFlags(id, PatientFlags(limited: true))
+        var p = try v.patient(id).identity
+        #expect(try v.patient(id).flags.limited)
+        p.city = "Lyon"
+        #expect(throws: CabinetError.recordLimited) { try v.updatePatient(id, p) }
+        #expect(throws: CabinetError.recordLimited) {
+            try v.addClinicalEntry(patient: id, kind: .allergy, occurredOn: CivilDate(Date()), fields: ["substance": "x"])
+        }
+        try v.setFlags(id, PatientFlags(limited: false))
+        try v.updatePatient(id, p)
+    }
+
+    @Test func documentsAreSealedAndExportedByADoctorOnly() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        let id = try v.addPatient(Self.identity())
+        let outside = TempDir()
+        let letter = outside.file("lettre.txt")
+        try "Compte rendu fictif : Canari-Document-Ultramarine".write(toFile: letter, atomically: true, encoding: .utf8)
+        let entry = try v.importDocument(patient: id, path: letter, title: "Compte rendu", date: CivilDate(Date()))
+        #expect(throws: CabinetError.self) { try v.importDocument(patient: id, path: outside.file("absent.pdf"), title: "x", date: CivilDate(Date())) }
+        #expect(throws: CabinetError.isDirectory(path: outside.path)) {
+            try v.importDocument(patient: id, path: outside.path, title: "x", date: CivilDate(Date()))
+        }
+        let big = outside.file("gros.pdf")
+        #expect(FileManager.default.createFile(atPath: big, contents: Data(count: Vault.documentMaxBytes + 1)))
+        #expect(throws: CabinetError.documentTooLarge(maxMegabytes: 20)) {
+            try v.importDocument(patient: id, path: big, title: "x", date: CivilDate(Date()))
+        }
+        let out = outside.file("export.txt")
+        try v.exportDocument(entry: entry, to: out)
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("Canari-Document-Ultramarine"))
+        var st = stat()
+        #expect(stat(out, &st) == 0 && (st.st_mode & 0o777) == 0o600)
+        #expect(try v.auditEntries(object: "patient:\(id)").contains { $0.action == "export" })
+        v.lock()
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            #expect(!containsBytes(bytes(dir.file(name)), Array("Canari-Document".utf8)), "\(name)")
+        }
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(throws: CabinetError.permissionDenied(operation: "exportRecords")) {
+            try s.exportDocument(entry: entry, to: outside.file("s.txt"))
+        }
+        s.signOut()
+    }
+
+    @Test func aSecondDeskSeesNewPatientsInItsSearch() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        defer { v.lock() }
+        _ = try v.addPatient(Self.identity())
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        defer { s.signOut() }
+        #expect(try s.searchPatients("lef").count == 1)
+        _ = try v.addPatient(Self.identity("Lefort", "Noël", born: "2001-05-05", sex: .male))
+        #expect(try s.searchPatients("lef").count == 2, "the index catches up with the other desk")
+        var p = try v.patient(1).identity
+        p.usedName = "Martin"
+        try v.updatePatient(1, p)
+        #expect(try s.searchPatients("martin hel").count == 1)
+    }
+
+    @Test func theDemoIsDeterministicAndRealistic() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        var ticks: [Int] = []
+        let summary = try v.fillDemo(patients: 120, years: 10, seed: 7, now: now) { done, _ in ticks.append(done) }
+        #expect(summary.patients == 120)
+        #expect(summary.consultations > 120)
+        #expect(ticks.first == 0 && ticks.last == 120, "progress shown")
+        let anyone = try #require(try v.searchPatients("a").first)
+        let entries = try v.clinicalEntries(patient: anyone.id)
+        #expect(!entries.isEmpty)
+        // Same seed, same people.
+        let dir2 = TempDir()
+        let (w, _) = try Self.vault(dir2)
+        defer { w.lock() }
+        _ = try w.fillDemo(patients: 120, years: 10, seed: 7, now: now)
+        #expect(try w.searchPatients("a").map(\.displayName) == v.searchPatients("a").map(\.displayName))
+    }
+}
+
+/// Opens the vault at `path` as the doctor for one read.
+func read<T>(_ path: String, _ body: (Vault) throws -> T) throws -> T {
+    let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+    defer { v.signOut() }
+    return try body(v)
+}
+
+func containsBytes(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    guard !needle.isEmpty, haystack.count >= needle.count else { return false }
+    let first = needle[0]
+    var i = 0
+    while i <= haystack.count - needle.count {
+        if haystack[i] == first && Array(haystack[i..<(i + needle.count)]) == needle { return true }
+        i += 1
+    }
+    return false
+}

@@ -182,5 +182,10 @@ public enum DemoCabinet {
                                           kdf: kdf)
         defer { vault.lock() }
         try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
+        // Fictitious patients with fifteen years of care.
+        _ = try vault.fillDemo(patients: patients, years: 15)
     }
+
+    /// How many fictitious patients the demonstration cabinet holds.
+    public static let patients = 800
 }

@@ -213,3 +213,20 @@ enum DemoClinic {
         """
     }
 }
+
+extension Vault {
+    /// A demonstration vault: fictitious data only, marked DÉMO on screen.
+    public func isDemo() throws -> Bool {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'demo'") } == "1"
+    }
+
+    /// Fictitious patients go only into a demo vault, or into an empty one
+    /// which then becomes a demo vault: never mixed with real records.
+    public func prepareForDemo() throws {
+        try AccessPolicy.check(session, .writeClinical)
+        if try isDemo() { return }
+        let patients = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM patient") } ?? 0
+        guard patients == 0 else { throw CabinetError.usage(key: "error.demo_real_vault") }
+        try write { db in try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('demo', '1')") }
+    }
+}

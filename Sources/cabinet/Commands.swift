@@ -13,7 +13,8 @@ struct CabinetCommand: ParsableCommand {
             discussion: L.text("help.discussion"),
             version: "0.1.0",
             subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self, UserCommand.self,
-                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self])
+                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self, PatientCommand.self,
+                          EncounterCommand.self, DemoCommand.self])
     }
 
     @OptionGroup var global: GlobalOptions

@@ -12,6 +12,12 @@ enum Term {
         put(s + "\n", to: STDOUT_FILENO)
     }
 
+    /// A progress line rewritten in place on a terminal (carriage return),
+    /// one line per update otherwise (logs of a script).
+    static func errInline(_ s: String) {
+        put(isatty(STDERR_FILENO) != 0 ? "\r\u{1B}[K" + s : s + "\n", to: STDERR_FILENO)
+    }
+
     /// POSIX write, errors ignored: a terminal that went away (a dropped ssh
     /// connection) must not turn a message into a crash.
     private static func put(_ s: String, to fd: Int32) {

@@ -7,7 +7,7 @@ public enum Module: String, CaseIterable, Sendable, Codable {
 
     public var titleKey: String { "module.\(rawValue)" }
     /// The issue that brings the module; until then a placeholder says so.
-    public var isAvailable: Bool { self == .admin }
+    public var isAvailable: Bool { self == .admin || self == .patients }
 }
 
 /// Where a command applies.
@@ -20,6 +20,8 @@ public enum CommandScope: Sendable, Equatable {
     case admin
     /// The first run.
     case setup
+    /// The patient module.
+    case patients
 }
 
 /// One entry of the action catalogue: its key, its help text (catalogue
@@ -103,6 +105,28 @@ public enum AppCommands {
                    helpKey: "keys.admin.change", group: "group.admin", privilege: .changeSettings),
         AppCommand(id: "admin.save", key: .enter, keyName: "key.enter", scope: .admin, barKey: nil,
                    helpKey: "keys.admin.save", group: "group.admin", privilege: .changeSettings),
+        AppCommand(id: "patients.new", key: .function(8), keyName: "F8", scope: .patients, barKey: "bar.patients.new",
+                   helpKey: "keys.patients.new", group: "group.patients", privilege: .writeIdentity),
+        AppCommand(id: "patients.save", key: .function(9), keyName: "F9", scope: .patients, barKey: "bar.patients.save",
+                   helpKey: "keys.patients.save", group: "group.patients", privilege: .writeIdentity),
+        AppCommand(id: "patients.save.ctrl", key: .ctrl("s"), keyName: "Ctrl-S", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.save", group: "group.patients", privilege: .writeIdentity),
+        AppCommand(id: "patients.open", key: .enter, keyName: "key.enter", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.open", group: "group.patients", privilege: .readIdentity),
+        AppCommand(id: "patients.tabs", key: .right, keyName: "← →", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.tabs", group: "group.patients", privilege: .readIdentity),
+        AppCommand(id: "patients.add", key: .char("n"), keyName: "n", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.add", group: "group.patients", privilege: .writeClinical),
+        AppCommand(id: "patients.allergy", key: .char("a"), keyName: "a", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.allergy", group: "group.patients", privilege: .writeClinical),
+        AppCommand(id: "patients.edit", key: .char("e"), keyName: "e", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.edit", group: "group.patients", privilege: .writeIdentity),
+        AppCommand(id: "patients.export", key: .char("x"), keyName: "x", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.export", group: "group.patients", privilege: .exportRecords),
+        AppCommand(id: "patients.undo", key: .ctrl("z"), keyName: "Ctrl-Z", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.undo", group: "group.patients", privilege: .writeClinical),
+        AppCommand(id: "patients.back", key: .escape, keyName: "key.escape", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.back", group: "group.patients", privilege: nil),
         AppCommand(id: "admin.cancel", key: .escape, keyName: "key.escape", scope: .admin, barKey: nil,
                    helpKey: "keys.admin.cancel", group: "group.admin", privilege: nil),
     ]

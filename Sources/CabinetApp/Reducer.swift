@@ -17,6 +17,7 @@ public enum AppAction: Sendable, Equatable {
     case demoReady([DemoAccount])
     case setupFailed(CabinetError)
     case admin(AdminResult)
+    case patients(PatientResult)
 }
 
 /// Work for the effect runner (calls into the domain services).
@@ -40,6 +41,12 @@ public enum AppEffect: Sendable, Equatable {
     case confirmSecondFactor(code: String)
     case disableSecondFactor
     case saveSettings(lockAfter: Int, language: Language?)
+    case searchPatients(String)
+    case openPatient(Int64)
+    case savePatient(Int64?, PatientIdentity, allowDuplicate: Bool)
+    case saveEntry(patient: Int64, kind: ClinicalKind, date: CivilDate, fields: [String: String], supersedes: Int64?)
+    case importDocument(patient: Int64, path: String, title: String, date: CivilDate)
+    case exportDocument(entry: Int64, path: String)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -116,6 +123,8 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return []
     case .admin(let result):
         return reduceAdminResult(result, &state)
+    case .patients(let result):
+        return reducePatientResult(result, &state)
     case .passphraseChangeFailed(let error):
         state.change.new = ""
         state.change.confirm = ""
@@ -154,6 +163,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             }
             if state.route == .setup { pasteIntoSetup(text, &state) }
             if state.route == .main(.admin) { pasteIntoAdmin(text, &state) }
+            if state.route == .main(.patients) { pasteIntoPatients(text, &state) }
             return []
         case .key(let key):
             return handle(key, &state)
@@ -178,12 +188,18 @@ func draft(of state: AppState) -> Draft {
     admin.busy = nil
     admin.accounts = []
     if admin != AdminState() { d.admin = admin }
+    // Coding keeps only what was typed and where (records are reloaded).
+    if let coded = try? JSONEncoder().encode(state.patients),
+       let kept = try? JSONDecoder().decode(PatientsState.self, from: coded), kept != PatientsState() {
+        d.patients = kept
+    }
     return d
 }
 
 /// Back where the draft says, with its input (the accounts list reloaded).
 private func restore(_ draft: Draft?, _ state: inout AppState) -> [AppEffect] {
     state.admin = draft?.admin ?? AdminState()
+    state.patients = draft?.patients ?? PatientsState()
     state.setup = SetupState()
     if let setup = draft?.setup {
         state.setup = setup
@@ -192,7 +208,9 @@ private func restore(_ draft: Draft?, _ state: inout AppState) -> [AppEffect] {
     }
     let module = draft?.module ?? .agenda
     state.route = draft?.help == true ? .help(returnTo: module) : .main(module)
-    return module == .admin ? enterAdmin(&state, keepDraft: true) : []
+    if module == .admin { return enterAdmin(&state, keepDraft: true) }
+    if module == .patients { return enterPatients(&state) }
+    return []
 }
 
 /// Opening the administration: its settings from the session, the
@@ -244,6 +262,7 @@ private func lock(_ state: inout AppState) -> [AppEffect] {
     let kept = draft(of: state)
     state.setup = SetupState()
     state.admin = AdminState()
+    state.patients = PatientsState()
     state.status = nil
     state.confirmQuit = false
     state.change = ChangeForm()
@@ -326,12 +345,16 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         }
         return []
     case .main(let current):
+        // The main keys (F1–F7, F10, F12, Ctrl-L) first; then the module's
+        // (which also gets the printable keys, for its text fields).
         let global: Bool
         switch key {
-        case .function, .ctrl("l"): global = true
+        case .function, .ctrl("l"): global = AppCommands.command(for: key, in: .main) != nil
         default: global = false
         }
         if current == .admin, !global, let effects = handleAdmin(key, &state) { return effects }
+        if current == .patients, !global, state.session.map({ AccessPolicy.allows($0.role, .readIdentity) }) == true,
+           let effects = handlePatients(key, &state) { return effects }
         guard let cmd = AppCommands.command(for: key, in: .main) else { return [] }
         guard cmd.isAvailable(to: state.session?.role) else {
             state.status = "status.unavailable"
@@ -350,6 +373,7 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
             if cmd.id.hasPrefix("module."), let m = Module(rawValue: String(cmd.id.dropFirst(7))) {
                 state.route = .main(m)
                 if m == .admin && current != .admin { return enterAdmin(&state, keepDraft: true) }
+                if m == .patients && current != .patients { return enterPatients(&state) }
             }
         }
         return []
@@ -429,4 +453,29 @@ private func handleChange(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     }
     state.change.message = nil
     return []
+}
+
+private func pasteIntoPatients(_ text: String, _ state: inout AppState) {
+    switch state.patients.editor {
+    case .identity(let id, var form):
+        form.paste(text)
+        state.patients.editor = .identity(id: id, form: form)
+    case .entry(var form):
+        let field = form.focusedID
+        if var e = form.editors[field] {
+            e.paste(text)
+            form.editors[field] = e
+        } else if var f = form.lines[field] {
+            f.insert(FieldText.sanitize(text, multiline: false, maxLength: f.maxLength).text)
+            form.lines[field] = f
+        }
+        state.patients.editor = .entry(form)
+    case .export(let entry, var form):
+        form.paste(text)
+        state.patients.editor = .export(entry: entry, form: form)
+    case nil:
+        if state.patients.openID == nil {
+            state.patients.query.insert(FieldText.sanitize(text, multiline: false, maxLength: 80).text)
+        }
+    }
 }

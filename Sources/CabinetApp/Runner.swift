@@ -99,6 +99,39 @@ public final class AppRunner {
         case .openDemo:
             draw()
             do { return .demoReady(try services.openDemo()) } catch { return .setupFailed(Self.cabinetError(error)) }
+        case .searchPatients(let text):
+            do {
+                let total = try services.patientCount()
+                let rows = text.trimmingCharacters(in: .whitespaces).isEmpty ? [] : try services.searchPatients(text)
+                return .patients(.found(rows, total: total))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .openPatient(let id):
+            do {
+                let record = try services.openPatient(id)
+                return .patients(.opened(record, try services.clinicalEntries(id), try services.history(id)))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .savePatient(let id, let identity, let force):
+            do {
+                return .patients(.saved(try services.savePatient(id, identity, allowDuplicate: force)))
+            } catch CabinetError.possibleDuplicate(let other) {
+                return .patients(.duplicate(other))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .saveEntry(let patient, let kind, let date, let fields, let supersedes):
+            do {
+                _ = try services.addClinicalEntry(patient: patient, kind: kind, occurredOn: date, fields: fields, supersedes: supersedes)
+                return .patients(.saved(patient))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .importDocument(let patient, let path, let title, let date):
+            draw()
+            do {
+                _ = try services.importDocument(patient: patient, path: path, title: title, date: date)
+                return .patients(.saved(patient))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .exportDocument(let entry, let path):
+            do {
+                try services.exportDocument(entry: entry, to: path)
+                return .patients(.exported(path))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
         default:
             draw()
             return .admin(performAdmin(effect))

@@ -101,4 +101,17 @@ public protocol AppServices: AnyObject {
     func setLockAfter(minutes: Int) throws
     /// The signed-in account's language (nil: the environment's).
     func setLanguage(_ language: Language?) throws
+
+    // Patient file (the store checks the role again).
+    func searchPatients(_ text: String) throws -> [PatientSummary]
+    func patientCount() throws -> Int
+    func openPatient(_ id: Int64) throws -> PatientRecord
+    func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry]
+    func history(_ id: Int64) throws -> [HistoryLine]
+    /// Creates (nil id) or updates a patient; returns its id.
+    func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64
+    func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
+                          supersedes: Int64?) throws -> Int64
+    func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64
+    func exportDocument(entry: Int64, to path: String) throws
 }

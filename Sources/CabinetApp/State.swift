@@ -44,12 +44,15 @@ public struct Draft: Codable, Equatable, Sendable {
     public var module: Module?
     public var setup: SetupState?
     public var admin: AdminState?
+    public var patients: PatientsState?
     public var help = false
 
-    public init(module: Module? = nil, setup: SetupState? = nil, admin: AdminState? = nil, help: Bool = false) {
+    public init(module: Module? = nil, setup: SetupState? = nil, admin: AdminState? = nil, patients: PatientsState? = nil,
+                help: Bool = false) {
         self.module = module
         self.setup = setup
         self.admin = admin
+        self.patients = patients
         self.help = help
     }
 
@@ -103,6 +106,7 @@ public struct AppState: Sendable, Equatable {
     public var change = ChangeForm()
     public var setup = SetupState()
     public var admin = AdminState()
+    public var patients = PatientsState()
     /// The vault the first run will create (shown on its first screen).
     public var setupPath: String?
     /// First line of the help shown (the help scrolls).
@@ -133,7 +137,7 @@ public struct AppState: Sendable, Equatable {
     /// Something typed and not saved: quitting asks first.
     public var hasUnsavedInput: Bool {
         if route == .setup { return setup.step != .welcome && setup.step != .done }
-        return admin.hasUnsavedInput
+        return admin.hasUnsavedInput || patients.hasUnsavedInput
     }
 
     /// Seconds before the automatic lock.

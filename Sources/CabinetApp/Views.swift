@@ -26,6 +26,8 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
         drawTabs(module, state, c, &canvas)
         if module == .admin {
             drawAdmin(state, c, &canvas)
+        } else if module == .patients {
+            drawPatients(state, c, &canvas)
         } else {
             drawPlaceholder(module, c, &canvas)
         }
@@ -182,6 +184,10 @@ private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
         scope = .main
         if m == .admin && state.admin.dialog == nil && state.admin.pane == .accounts {
             extra = AppCommands.all.filter { $0.scope == .admin }
+        }
+        if m == .patients {
+            let inForm = state.patients.editor != nil
+            extra = AppCommands.all.filter { $0.scope == .patients && ($0.id == "patients.save") == inForm }
         }
     case .help: scope = .help
     }

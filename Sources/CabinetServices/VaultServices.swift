@@ -157,6 +157,37 @@ public final class VaultServices: AppServices {
     public func setLanguage(_ language: Language?) throws {
         try signedIn().setPreference("language", language?.rawValue)
     }
+
+    // MARK: - Patient file
+
+    public func searchPatients(_ text: String) throws -> [PatientSummary] { try signedIn().searchPatients(text) }
+    public func patientCount() throws -> Int { try signedIn().patientCount() }
+    public func openPatient(_ id: Int64) throws -> PatientRecord { try signedIn().patient(id) }
+    public func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry] {
+        let v = try signedIn()
+        // Doctors only: the front desk gets nothing (and is never asked).
+        guard v.session.role.isDoctor else { return [] }
+        return try v.clinicalEntries(patient: id)
+    }
+    public func history(_ id: Int64) throws -> [HistoryLine] { try signedIn().history(id) }
+    public func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
+        let v = try signedIn()
+        if let id {
+            try v.updatePatient(id, identity)
+            return id
+        }
+        return try v.addPatient(identity, allowDuplicate: allowDuplicate)
+    }
+    public func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
+                                 supersedes: Int64?) throws -> Int64 {
+        try signedIn().addClinicalEntry(patient: patient, kind: kind, occurredOn: occurredOn, fields: fields, supersedes: supersedes)
+    }
+    public func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
+        try signedIn().importDocument(patient: patient, path: path, title: title, date: date)
+    }
+    public func exportDocument(entry: Int64, to path: String) throws {
+        try signedIn().exportDocument(entry: entry, to: path)
+    }
 }
 
 /// The demonstration cabinet: fictitious, clearly marked, its passphrases

@@ -87,6 +87,59 @@ final class FakeServices: AppServices {
     func disableSecondFactor() throws { secondFactor = false }
     func setLockAfter(minutes: Int) throws { lockAfter = minutes }
     func setLanguage(_ language: Language?) throws { self.language = language }
+
+    // A small in-memory patient file (the real one is tested in VaultAppTests).
+    var patients: [Int64: PatientIdentity] = [:]
+    var entries: [ClinicalEntry] = []
+    var opened: [Int64] = []
+    var clinicalReads = 0
+    func role() -> Role { current.flatMap { accounts[$0]?.role } ?? .secretary }
+    func searchPatients(_ text: String) throws -> [PatientSummary] {
+        let q = PatientQuery.parse(text)
+        return patients.sorted { $0.key < $1.key }.filter { q.matches($0.value.searchKey, birthDate: $0.value.birthDate) }
+            .map { PatientSummary(id: $0.key, displayName: $0.value.displayName, birthDate: $0.value.birthDate, sex: $0.value.sex) }
+    }
+    func patientCount() throws -> Int { patients.count }
+    func openPatient(_ id: Int64) throws -> PatientRecord {
+        guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
+        opened.append(id)
+        return PatientRecord(id: id, identity: p, flags: PatientFlags(limited: id == 99), version: 1, createdAt: Date(timeIntervalSince1970: 0),
+                             createdBy: "doc")
+    }
+    func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry] {
+        guard role().isDoctor else { return [] }
+        clinicalReads += 1
+        return entries.filter { e in e.patientID == id && !entries.contains(where: { n in n.supersedes == e.id }) }
+            .sorted { $0.occurredOn > $1.occurredOn }
+    }
+    func history(_ id: Int64) throws -> [HistoryLine] {
+        [HistoryLine(at: Date(timeIntervalSince1970: 1_795_000_000), author: "doc", what: "identity", detail: "created")]
+    }
+    func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
+        if id == nil, !allowDuplicate,
+           let twin = patients.first(where: { $0.value.searchKey == identity.searchKey && $0.value.birthDate == identity.birthDate }) {
+            throw CabinetError.possibleDuplicate(id: twin.key)
+        }
+        let new = id ?? Int64(patients.count + 1)
+        patients[new] = identity
+        return new
+    }
+    func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
+                          supersedes: Int64?) throws -> Int64 {
+        guard role().isDoctor else { throw CabinetError.permissionDenied(operation: "writeClinical") }
+        let id = Int64(entries.count + 1)
+        entries.append(ClinicalEntry(id: id, patientID: patient, kind: kind, occurredOn: occurredOn, author: current ?? "",
+                                     at: Date(), supersedes: supersedes, fields: fields))
+        return id
+    }
+    var imported: [String] = []
+    func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
+        imported.append(path)
+        return try addClinicalEntry(patient: patient, kind: .document, occurredOn: date,
+                                    fields: ["title": title, "filename": (path as NSString).lastPathComponent, "size": "100"], supersedes: nil)
+    }
+    var exported: [String] = []
+    func exportDocument(entry: Int64, to path: String) throws { exported.append(path) }
 }
 
 /// A runner on an 80×24 in-memory screen with a clock the test moves.

@@ -173,4 +173,50 @@ import TerminalUI
         #expect(try (h.services as? VaultServices)?.vault?.lockAfterMinutes() == 8)
         #expect(h.runner.state.lockAfter == 8 * 60)
     }
+
+    /// A day's work in the patient file on a real vault: a patient created,
+    /// a consultation written, locked in the middle (sealed draft), resumed,
+    /// saved; the canary of the consultation is in no file of the directory;
+    /// the front desk does not see it.
+    @Test func aConsultationOnTheVaultNeverLeavesClearText() throws {
+        let dir = Dir()
+        let (h, onetime) = try Self.create(dir)
+        h.keys(.function(3))
+        h.type("Zéphyrin Fictif")
+        h.keys(.function(8))
+        h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
+        #expect(h.text.contains("Dossier enregistré"), "\(h.text)")
+        h.keys(.right, .right, .right, .char("n"), .tab)
+        h.type("Douleur thoracique"); h.keys(.tab)
+        h.type("Canari-Thoracique-Xylophone")
+        h.keys(.function(12))
+        #expect(!dir.anyFileContains("Canari-Thoracique"))
+        #expect(!dir.anyFileContains("Douleur thoracique"))
+        h.type(Self.pass); h.keys(.enter)
+        #expect(h.text.contains("Canari-Thoracique-Xylophone"))
+        h.keys(.function(9))
+        #expect(h.text.contains("Entrée enregistrée"), "\(h.text)")
+        #expect(h.text.contains("Douleur thoracique"))
+        h.keys(.function(10))
+        #expect(!dir.anyFileContains("Canari-Thoracique"))
+        #expect(!dir.anyFileContains("Zéphyrin") && !dir.anyFileContains("ZEPHYRIN"))
+        // The front desk finds the patient, never the consultation.
+        let s = Harness(services: VaultServices(path: dir.vault, kdf: .minimumForTests))
+        s.now = Date()
+        s.signIn("accueil", onetime)
+        let next = "Accueil-Nouveau-Fictif-2026!"
+        s.type(next); s.keys(.tab); s.type(next); s.keys(.enter)
+        s.keys(.function(3))
+        s.type("zeph"); s.keys(.enter)
+        #expect(s.text.contains("ZÉPHYRIN Fictif") || s.text.contains("Fictif"), "\(s.text)")
+        for _ in 0..<8 { s.keys(.right) }
+        #expect(!s.allFramesText.contains("Canari") && !s.allFramesText.contains("Douleur"))
+        // Opening the record was logged, for both.
+        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+        defer { v.signOut() }
+        let trail = try v.auditEntries(object: "patient:1")
+        #expect(trail.contains { $0.actor == "accueil" && $0.action == "record.opened" })
+        #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical" })
+        #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical:consultation" })
+    }
 }

@@ -1,0 +1,825 @@
+import CabinetCore
+import Foundation
+import TerminalUI
+
+/// The tabs of an open record. The clinical ones are absent for the front
+/// desk (the help says why).
+public enum PatientTab: String, Codable, Sendable, CaseIterable {
+    case identity, antecedents, treatments, consultations, vitals, documents, history
+
+    public var isClinical: Bool { self != .identity && self != .history }
+
+    static func visible(to role: Role?) -> [PatientTab] {
+        guard let role, AccessPolicy.allows(role, .readClinical) else { return [.identity, .history] }
+        return allCases
+    }
+}
+
+/// A clinical entry being written: single-line fields and multi-line
+/// editors, in the kind's order, after the date.
+public struct EntryForm: Codable, Equatable, Sendable {
+    public var kind: ClinicalKind
+    public var supersedes: Int64?
+    public var lines: [String: FormField]
+    public var editors: [String: TextEditor]
+    public var order: [String]
+    public var focus = 0
+    public var message: String?
+    public var messageArgs: [String: String] = [:]
+
+    init(kind: ClinicalKind, today: CivilDate, from entry: ClinicalEntry? = nil) {
+        self.kind = kind
+        supersedes = entry?.id
+        order = ["date"] + (kind == .document ? ["path", "title"] : kind.fields)
+        var lines: [String: FormField] = [:]
+        var editors: [String: TextEditor] = [:]
+        lines["date"] = FormField("date", label: "entry.field.date", maxLength: 10, required: true,
+                                  value: (entry?.occurredOn ?? today).formatted)
+        if kind == .document {
+            lines["path"] = FormField("path", label: "entry.field.path", maxLength: 1024, required: true)
+        }
+        for f in kind.fields where kind != .document || f == "title" {
+            let value = entry?.fields[f] ?? ""
+            if kind.isMultiline(f) {
+                editors[f] = TextEditor(text: value, maxLength: kind.maxLength(f))
+            } else {
+                lines[f] = FormField(f, label: "entry.field.\(f)", maxLength: kind.maxLength(f), value: value)
+            }
+        }
+        self.lines = lines
+        self.editors = editors
+    }
+
+    var focusedID: String { order.indices.contains(focus) ? order[focus] : "" }
+
+    var hasInput: Bool {
+        lines.contains { $0.key != "date" && !$0.value.value.isEmpty } || editors.values.contains { !$0.isEmpty }
+    }
+
+    /// The typed values (the date apart), empty ones left out.
+    var values: [String: String] {
+        var out: [String: String] = [:]
+        for (k, f) in lines where k != "date" && k != "path" && !f.trimmed.isEmpty { out[k] = f.trimmed }
+        for (k, e) in editors where !e.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { out[k] = e.text }
+        return out
+    }
+}
+
+public enum PatientEditor: Codable, Equatable, Sendable {
+    /// A new patient (nil id) or a new version of an identity.
+    case identity(id: Int64?, form: Form)
+    case entry(EntryForm)
+    /// Writing a document out of the vault (doctors; logged).
+    case export(entry: Int64, form: Form)
+}
+
+/// The patient module: search, the open record, the form in progress.
+public struct PatientsState: Codable, Equatable, Sendable {
+    public var query = FormField("query", label: "patients.search", maxLength: 80)
+    public var results: [PatientSummary] = []
+    public var total = 0
+    public var selected = 0
+    public var openID: Int64?
+    public var record: PatientRecord?
+    public var entries: [ClinicalEntry] = []
+    public var history: [HistoryLine] = []
+    public var tab: PatientTab = .identity
+    public var entrySelected = 0
+    public var editor: PatientEditor?
+    /// A possible duplicate found on saving: Enter creates anyway.
+    public var duplicateOf: Int64?
+    public var message: String?
+    public var messageArgs: [String: String] = [:]
+    public var messageIsError = false
+    public var loaded = false
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case query, selected, openID, tab, entrySelected, editor, duplicateOf }
+
+    var hasUnsavedInput: Bool {
+        switch editor {
+        case .identity(_, let form): return form.hasInput
+        case .entry(let form): return form.hasInput
+        case .export: return false
+        case nil: return false
+        }
+    }
+
+    mutating func say(_ key: String, _ args: [String: String] = [:], error: Bool = false) {
+        message = key
+        messageArgs = args
+        messageIsError = error
+    }
+
+    /// The entries shown in the current tab, newest first.
+    var tabEntries: [ClinicalEntry] {
+        let kinds: [ClinicalKind]
+        switch tab {
+        case .antecedents: kinds = [.allergy, .antecedent]
+        case .treatments: kinds = [.treatment]
+        case .consultations: kinds = [.consultation]
+        case .vitals: kinds = [.vitals]
+        case .documents: kinds = [.document]
+        case .identity, .history: kinds = []
+        }
+        return entries.filter { kinds.contains($0.kind) }
+    }
+}
+
+/// Results of the patient module's effects.
+public enum PatientResult: Sendable, Equatable {
+    case found([PatientSummary], total: Int)
+    case opened(PatientRecord, [ClinicalEntry], [HistoryLine])
+    case saved(Int64)
+    case exported(String)
+    case duplicate(Int64)
+    case failed(CabinetError)
+}
+
+// MARK: - Identity form
+
+func identityForm(_ p: PatientIdentity? = nil) -> Form {
+    Form([
+        FormField("birth_name", label: "patient.field.birth_name", maxLength: 80, required: true, value: p?.birthName ?? ""),
+        FormField("used_name", label: "patient.field.used_name", maxLength: 80, value: p?.usedName ?? ""),
+        FormField("first_names", label: "patient.field.first_names", maxLength: 120, required: true, value: p?.firstNames ?? ""),
+        FormField("sex", label: "patients.field.sex", maxLength: 1, required: true, value: p?.sex.rawValue ?? ""),
+        FormField("birth_date", label: "patients.field.birth_date", maxLength: 10, required: true, value: p?.birthDate.formatted ?? ""),
+        FormField("birth_place", label: "patient.field.birth_place", maxLength: 80, value: p?.birthPlace ?? ""),
+        FormField("address_line1", label: "patient.field.address_line1", maxLength: 120, value: p?.addressLine1 ?? ""),
+        FormField("address_line2", label: "patient.field.address_line2", maxLength: 120, value: p?.addressLine2 ?? ""),
+        FormField("postcode", label: "patient.field.postcode", maxLength: 10, value: p?.postcode ?? ""),
+        FormField("city", label: "patient.field.city", maxLength: 80, value: p?.city ?? ""),
+        FormField("phone", label: "patient.field.phone", maxLength: 20, value: p?.phone ?? ""),
+        FormField("mobile", label: "patient.field.mobile", maxLength: 20, value: p?.mobile ?? ""),
+        FormField("email", label: "patient.field.email", maxLength: 254, value: p?.email ?? ""),
+        FormField("profession", label: "patient.field.profession", maxLength: 80, value: p?.profession ?? ""),
+        FormField("nir", label: "patients.field.nir", maxLength: 21, value: p.map { $0.nir.isEmpty ? "" : (try? NIR($0.nir))?.formatted ?? $0.nir } ?? ""),
+        FormField("ins", label: "patients.field.ins", maxLength: 15, value: p?.ins ?? ""),
+        FormField("consent", label: "patients.field.consent", maxLength: 3, value: p.map { $0.lifestyleConsent ? "oui" : "non" } ?? "non"),
+    ])
+}
+
+/// Reads the identity form; on a problem, says which field and why.
+func identity(from form: inout Form, today: CivilDate, keeping old: PatientIdentity?) -> PatientIdentity? {
+    let sexText = form["sex"].uppercased()
+    let sex: Sex? = sexText == "F" ? .female : sexText == "M" || sexText == "H" ? .male : sexText == "I" || sexText == "X" ? .indeterminate : nil
+    guard let sex else {
+        form.focus("sex")
+        form.fail("patients.error.sex")
+        return nil
+    }
+    let birth: CivilDate
+    do { birth = try FrenchDate.parseBirthDate(form["birth_date"], today: today) } catch {
+        form.focus("birth_date")
+        form.fail(error.messageKey)
+        return nil
+    }
+    let consent = form["consent"].lowercased()
+    var p = old ?? PatientIdentity(birthName: "", firstNames: "", sex: sex, birthDate: birth)
+    p.birthName = form["birth_name"]
+    p.usedName = form["used_name"]
+    p.firstNames = form["first_names"]
+    p.sex = sex
+    p.birthDate = birth
+    p.birthPlace = form["birth_place"]
+    p.addressLine1 = form["address_line1"]
+    p.addressLine2 = form["address_line2"]
+    p.postcode = form["postcode"]
+    p.city = form["city"]
+    p.phone = form["phone"]
+    p.mobile = form["mobile"]
+    p.email = form["email"]
+    p.profession = form["profession"]
+    p.nir = form["nir"]
+    p.ins = form["ins"]
+    p.lifestyleConsent = consent.hasPrefix("o") || consent.hasPrefix("y")
+    p = p.sanitized()
+    if let problem = p.problems(today: today).first {
+        form.focus(problem.field == "address" ? "address_line1" : problem.field)
+        form.fail(problem.key)
+        return nil
+    }
+    return p
+}
+
+// MARK: - Reducer
+
+func enterPatients(_ state: inout AppState) -> [AppEffect] {
+    if let id = state.patients.openID { return [.openPatient(id)] }
+    return [.searchPatients(state.patients.query.value)]
+}
+
+/// Keys of the patient module; nil when the key is not the module's.
+func handlePatients(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
+    let today = CivilDate(state.now)
+    if state.patients.duplicateOf != nil {
+        if key == .enter, case .identity(let id, var form) = state.patients.editor {
+            state.patients.duplicateOf = nil
+            if let p = identity(from: &form, today: today, keeping: nil) {
+                return [.savePatient(id, p, allowDuplicate: true)]
+            }
+        }
+        if key == .escape { state.patients.duplicateOf = nil }
+        return []
+    }
+    if let editor = state.patients.editor { return handleEditor(editor, key, &state, today: today) }
+    if state.patients.openID == nil { return handleList(key, &state) }
+    return handleFile(key, &state)
+}
+
+private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
+    let p = state.patients
+    switch key {
+    case .up:
+        state.patients.selected = max(0, p.selected - 1)
+    case .down:
+        state.patients.selected = min(max(0, p.results.count - 1), p.selected + 1)
+    case .pageDown:
+        state.patients.selected = min(max(0, p.results.count - 1), p.selected + 10)
+    case .pageUp:
+        state.patients.selected = max(0, p.selected - 10)
+    case .enter:
+        guard p.results.indices.contains(p.selected) else { return [] }
+        state.patients.openID = p.results[p.selected].id
+        state.patients.tab = .identity
+        state.patients.entrySelected = 0
+        return [.openPatient(p.results[p.selected].id)]
+    case .function(8):
+        guard AccessPolicy.allows(state.session?.role ?? .secretary, .writeIdentity) else { return [] }
+        var form = identityForm()
+        // What was typed in the search box starts the new record.
+        let words = p.query.value.split(separator: " ").filter { !FrenchDate.looksLikeDate(String($0)) }
+        if let last = words.first { form["birth_name"] = String(last).capitalized }
+        if words.count > 1 { form["first_names"] = words.dropFirst().joined(separator: " ").capitalized }
+        form.focus = form.firstMissing ?? 0
+        state.patients.editor = .identity(id: nil, form: form)
+    case .escape:
+        state.patients.query.set("")
+        state.patients.selected = 0
+        return [.searchPatients("")]
+    default:
+        if key == .char("?") && p.query.value.isEmpty { return nil }
+        guard state.patients.query.edit(key) else { return nil }
+        state.patients.selected = 0
+        return [.searchPatients(state.patients.query.value)]
+    }
+    return []
+}
+
+private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
+    let tabs = PatientTab.visible(to: state.session?.role)
+    let p = state.patients
+    let i = tabs.firstIndex(of: p.tab) ?? 0
+    let role = state.session?.role ?? .secretary
+    let limited = p.record?.flags.limited == true
+    switch key {
+    case .left:
+        state.patients.tab = tabs[(i - 1 + tabs.count) % tabs.count]
+        state.patients.entrySelected = 0
+    case .right, .tab:
+        state.patients.tab = tabs[(i + 1) % tabs.count]
+        state.patients.entrySelected = 0
+    case .backTab:
+        state.patients.tab = tabs[(i - 1 + tabs.count) % tabs.count]
+        state.patients.entrySelected = 0
+    case .up:
+        state.patients.entrySelected = max(0, p.entrySelected - 1)
+    case .down:
+        let count = p.tab == .history ? p.history.count : p.tabEntries.count
+        state.patients.entrySelected = min(max(0, count - 1), p.entrySelected + 1)
+    case .escape:
+        state.patients.openID = nil
+        state.patients.record = nil
+        state.patients.entries = []
+        state.patients.history = []
+        return [.searchPatients(p.query.value)]
+    case .char("x"):
+        let shown = p.tabEntries
+        guard p.tab == .documents, AccessPolicy.allows(role, .exportRecords), shown.indices.contains(p.entrySelected) else { return nil }
+        let entry = shown[p.entrySelected]
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
+        let name = entry.fields["filename"] ?? "document"
+        state.patients.editor = .export(entry: entry.id, form: Form([
+            FormField("path", label: "entry.field.export_path", maxLength: 1024, required: true, value: home + "/" + name),
+        ]))
+    case .char("n"), .char("a"), .function(8), .char("e"):
+        if limited {
+            state.patients.say("error.record_limited", error: true)
+            return []
+        }
+        let today = CivilDate(state.now)
+        let correcting = key == .char("e")
+        switch p.tab {
+        case .identity, .history:
+            guard AccessPolicy.allows(role, .writeIdentity), let record = p.record else { return [] }
+            state.patients.editor = .identity(id: record.id, form: identityForm(record.identity))
+        default:
+            guard AccessPolicy.allows(role, .writeClinical) else { return [] }
+            let kind: ClinicalKind
+            switch p.tab {
+            case .antecedents: kind = key == .char("a") ? .allergy : .antecedent
+            case .treatments: kind = .treatment
+            case .consultations: kind = .consultation
+            case .vitals: kind = .vitals
+            default: kind = .document
+            }
+            if kind == .document && correcting { return [] }
+            if correcting {
+                let shown = p.tabEntries
+                guard shown.indices.contains(p.entrySelected) else { return [] }
+                let entry = shown[p.entrySelected]
+                state.patients.editor = .entry(EntryForm(kind: entry.kind, today: today, from: entry))
+            } else {
+                state.patients.editor = .entry(EntryForm(kind: kind, today: today))
+            }
+        }
+    default:
+        return nil
+    }
+    state.patients.message = nil
+    return []
+}
+
+private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout AppState, today: CivilDate) -> [AppEffect]? {
+    let save = key == .function(9) || key == .ctrl("s")
+    switch editor {
+    case .identity(let id, var form):
+        if key == .escape {
+            state.patients.editor = nil
+            return []
+        }
+        if save || (key == .enter && form.isLastFieldFocused) {
+            let old = state.patients.record?.id == id ? state.patients.record?.identity : nil
+            guard let p = identity(from: &form, today: today, keeping: old) else {
+                state.patients.editor = .identity(id: id, form: form)
+                return []
+            }
+            state.patients.editor = .identity(id: id, form: form)
+            return [.savePatient(id, p, allowDuplicate: false)]
+        }
+        switch key {
+        case .tab, .enter: form.next()
+        case .backTab: form.previous()
+        default:
+            if case .function = key { return nil }
+            _ = form.edit(key)
+        }
+        state.patients.editor = .identity(id: id, form: form)
+        return []
+    case .export(let entry, var form):
+        if key == .escape {
+            state.patients.editor = nil
+            return []
+        }
+        if save || key == .enter {
+            let path = (form["path"].trimmingCharacters(in: .whitespaces) as NSString).expandingTildeInPath
+            return [.exportDocument(entry: entry, path: path)]
+        }
+        if case .function = key { return nil }
+        _ = form.edit(key)
+        state.patients.editor = .export(entry: entry, form: form)
+        return []
+    case .entry(var form):
+        if key == .escape {
+            state.patients.editor = nil
+            return []
+        }
+        if save {
+            guard let (date, fields) = entryValues(&form, today: today) else {
+                state.patients.editor = .entry(form)
+                return []
+            }
+            state.patients.editor = .entry(form)
+            guard let id = state.patients.openID else { return [] }
+            if form.kind == .document {
+                let path = form.lines["path"]?.trimmed ?? ""
+                return [.importDocument(patient: id, path: (path as NSString).expandingTildeInPath, title: fields["title"] ?? path, date: date)]
+            }
+            return [.saveEntry(patient: id, kind: form.kind, date: date, fields: fields, supersedes: form.supersedes)]
+        }
+        let field = form.focusedID
+        switch key {
+        case .tab:
+            form.focus = (form.focus + 1) % form.order.count
+        case .backTab:
+            form.focus = (form.focus - 1 + form.order.count) % form.order.count
+        case .enter where form.editors[field] == nil:
+            form.focus = (form.focus + 1) % form.order.count
+        default:
+            if case .function = key { return nil }
+            if var e = form.editors[field] {
+                _ = e.edit(key)
+                form.editors[field] = e
+            } else if var f = form.lines[field] {
+                _ = f.edit(key)
+                form.lines[field] = f
+            }
+            form.message = nil
+        }
+        state.patients.editor = .entry(form)
+        return []
+    }
+}
+
+/// The date and fields of an entry form, checked (vitals in range, dates
+/// possible and not in the future); nil with a message otherwise.
+func entryValues(_ form: inout EntryForm, today: CivilDate) -> (CivilDate, [String: String])? {
+    func fail(_ field: String, _ key: String, _ args: [String: String] = [:]) -> (CivilDate, [String: String])? {
+        form.focus = form.order.firstIndex(of: field) ?? 0
+        form.message = key
+        form.messageArgs = args
+        return nil
+    }
+    let date: CivilDate
+    do { date = try FrenchDate.parseBirthDate(form.lines["date"]?.value ?? "", today: today) } catch {
+        return fail("date", error.messageKey)
+    }
+    var values = form.values
+    if form.kind == .vitals {
+        for sign in [VitalSign.weight, .height, .systolic, .diastolic, .pulse, .temperature] {
+            guard let text = values[sign.rawValue] else { continue }
+            do {
+                let v = try Vitals.parse(text, as: sign)
+                values[sign.rawValue] = Vitals.format(v, language: .french)
+            } catch {
+                return fail(sign.rawValue, error.messageKey, ["min": String(Int(sign.range.lowerBound)),
+                                                              "max": String(Int(sign.range.upperBound))])
+            }
+        }
+        if let s = values["systolic"].flatMap(Vitals.parseDecimal), let d = values["diastolic"].flatMap(Vitals.parseDecimal) {
+            do { try Vitals.checkPressure(systolic: s, diastolic: d) } catch { return fail("systolic", error.messageKey) }
+        }
+    }
+    if form.kind == .antecedent, let c = values["category"] {
+        let l = c.lowercased()
+        values["category"] = l.hasPrefix("c") || l.hasPrefix("s") ? "surgical" : l.hasPrefix("f") ? "family" : "medical"
+    }
+    if form.kind == .document {
+        if form.lines["path"]?.trimmed.isEmpty ?? true { return fail("path", "entry.error.path") }
+        return (date, values)
+    }
+    if values.isEmpty { return fail(form.order.dropFirst().first ?? "date", "error.empty_entry") }
+    return (date, values)
+}
+
+func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [AppEffect] {
+    switch result {
+    case .found(let rows, let total):
+        state.patients.results = rows
+        state.patients.total = total
+        state.patients.selected = min(state.patients.selected, max(0, rows.count - 1))
+        state.patients.loaded = true
+    case .opened(let record, let entries, let history):
+        state.patients.openID = record.id
+        state.patients.record = record
+        state.patients.entries = entries
+        state.patients.history = history
+        if !PatientTab.visible(to: state.session?.role).contains(state.patients.tab) { state.patients.tab = .identity }
+    case .saved(let id):
+        let wasEntry: Bool
+        if case .entry = state.patients.editor { wasEntry = true } else { wasEntry = false }
+        state.patients.editor = nil
+        state.patients.duplicateOf = nil
+        state.patients.openID = id
+        state.patients.entrySelected = 0
+        if !wasEntry { state.patients.tab = .identity }
+        state.patients.say(wasEntry ? "patients.entry_saved" : "patients.saved")
+        return [.openPatient(id)]
+    case .duplicate(let other):
+        state.patients.duplicateOf = other
+    case .exported(let path):
+        state.patients.editor = nil
+        state.patients.say("patients.exported", ["path": path])
+    case .failed(let error):
+        switch state.patients.editor {
+        case .identity(let id, var form):
+            form.fail("signin.error", ["message": error.message()])
+            state.patients.editor = .identity(id: id, form: form)
+        case .entry(var form):
+            form.message = "signin.error"
+            form.messageArgs = ["message": error.message()]
+            state.patients.editor = .entry(form)
+        case .export(let entry, var form):
+            form.fail("signin.error", ["message": error.message()])
+            state.patients.editor = .export(entry: entry, form: form)
+        case nil:
+            if case .patientNotFound = error {
+                state.patients.openID = nil
+                state.patients.record = nil
+            }
+            state.patients.say("signin.error", ["message": error.message()], error: true)
+        }
+    }
+    return []
+}
+
+// MARK: - View
+
+func drawPatients(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let p = state.patients
+    if p.openID != nil, let record = p.record {
+        drawFile(record, state, c, &canvas)
+    } else {
+        drawList(state, c, &canvas)
+    }
+    if let editor = p.editor { drawPatientEditor(editor, state, c, &canvas) }
+    if p.duplicateOf != nil {
+        let text = c.text("patients.duplicate", ["id": String(p.duplicateOf ?? 0)])
+        let w = min(canvas.columns - 4, 70)
+        let lines = wrap(text, width: w - 4)
+        let x0 = (canvas.columns - w) / 2, y0 = canvas.rows / 2 - 2
+        canvas.fill(Rect(x: x0, y: y0, width: w, height: lines.count + 2), style: .normal)
+        canvas.box(Rect(x: x0, y: y0, width: w, height: lines.count + 2), style: Style(.warning, bold: true))
+        for (i, line) in lines.enumerated() { canvas.put(line, x: x0 + 2, y: y0 + 1 + i, style: Style(.warning), maxWidth: w - 4) }
+    }
+    if let m = p.message, p.editor == nil {
+        canvas.put(c.text(m, p.messageArgs), x: 2, y: canvas.rows - 3,
+                   style: p.messageIsError ? Style(.error, bold: true) : Style(.success), maxWidth: canvas.columns - 4)
+    }
+}
+
+private func ageText(_ birth: CivilDate, _ state: AppState, _ c: Catalog) -> String {
+    c.text("patients.age", ["n": String(birth.age(on: CivilDate(state.now)))])
+}
+
+private func drawList(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let p = state.patients
+    let w = canvas.columns
+    let label = c.text("patients.search") + " "
+    canvas.put(label, x: 2, y: 3, style: Style(.normal, bold: true))
+    var searchForm = Form([p.query])
+    searchForm.focus = 0
+    _ = drawForm(searchForm, in: Rect(x: 2, y: 3, width: min(w - 4, 60), height: 1), labelWidth: DisplayWidth.of(label) + 1, c, &canvas)
+    canvas.put(c.text("patients.search_hint"), x: 2, y: 4, style: Style(.muted), maxWidth: w - 4)
+    let y0 = 6
+    canvas.put(c.text("patients.col.name"), x: 2, y: y0, style: Style(.title, bold: true))
+    canvas.put(c.text("patients.col.birth"), x: w - 34, y: y0, style: Style(.title, bold: true))
+    canvas.put(c.text("patients.col.sex"), x: w - 12, y: y0, style: Style(.title, bold: true))
+    let room = canvas.rows - y0 - 5
+    let first = max(0, p.selected - room + 1)
+    var y = y0 + 1
+    for (i, row) in p.results.enumerated().dropFirst(first).prefix(room) {
+        let selected = i == p.selected
+        let style: Style = selected ? Style(.selection, bold: true) : .normal
+        if selected { canvas.fill(Rect(x: 1, y: y, width: w - 2, height: 1), style: style) }
+        var name = row.displayName
+        if row.flags.deceasedOn != nil { name += " †" }
+        if row.flags.limited { name += " " + c.text("patients.limited_short") }
+        canvas.put(name, x: 2, y: y, style: style, maxWidth: w - 38)
+        canvas.put(row.birthDate.formatted + " (" + ageText(row.birthDate, state, c) + ")", x: w - 34, y: y, style: style, maxWidth: 22)
+        canvas.put(c.text("sex.short.\(row.sex.rawValue)"), x: w - 12, y: y, style: style)
+        y += 1
+    }
+    let summary: String
+    if p.query.value.trimmingCharacters(in: .whitespaces).isEmpty {
+        summary = c.text("patients.count", ["n": String(p.total)])
+    } else if p.results.isEmpty && p.loaded {
+        summary = c.text("patients.none", ["query": ""])
+    } else {
+        summary = c.text("patients.found", ["n": String(p.results.count), "total": String(p.total)])
+    }
+    canvas.put(summary, x: 2, y: canvas.rows - 4, style: Style(.muted), maxWidth: w - 4)
+}
+
+private func drawFile(_ record: PatientRecord, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let p = state.patients
+    let w = canvas.columns
+    let id = record.identity
+    var header = id.displayName + " — " + c.text(id.sex == .female ? "patients.born_f" : "patients.born",
+                                                    ["date": id.birthDate.formatted]) + " (" + ageText(id.birthDate, state, c) + ")"
+    header += "  " + c.text("patients.number", ["id": String(record.id)])
+    canvas.put(header, x: 2, y: 2, style: Style(.title, bold: true), maxWidth: w - 4)
+    var x = 2
+    if let d = record.flags.deceasedOn {
+        x += canvas.put(" " + c.text("patients.deceased", ["date": d.formatted]) + " ", x: x, y: 3, style: Style(.warning, reverse: true)) + 1
+    }
+    if record.flags.limited {
+        x += canvas.put(" " + c.text("patients.limited_banner") + " ", x: x, y: 3, style: Style(.error, bold: true, reverse: true)) + 1
+    }
+    // Tabs (short labels when the full ones do not fit).
+    let tabs = PatientTab.visible(to: state.session?.role)
+    let full = tabs.reduce(0) { $0 + DisplayWidth.of(c.text("patients.tab.\($1.rawValue)")) + 3 } <= w - 2
+    var tx = 2
+    for tab in tabs {
+        let label = " " + c.text((full ? "patients.tab." : "patients.tabshort.") + tab.rawValue) + " "
+        tx += canvas.put(label, x: tx, y: 4, style: tab == p.tab ? Style(.selection, bold: true) : Style(.muted)) + 1
+    }
+    let top = 6, bottom = canvas.rows - 4
+    switch p.tab {
+    case .identity: drawIdentity(id, c, &canvas, top: top, bottom: bottom)
+    case .history: drawHistory(p, c, &canvas, top: top, bottom: bottom)
+    case .consultations: drawConsultations(p, c, &canvas, top: top, bottom: bottom)
+    case .vitals: drawVitals(p, c, &canvas, top: top, bottom: bottom)
+    default: drawEntryList(p, c, &canvas, top: top, bottom: bottom)
+    }
+}
+
+private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
+    let nir = id.nir.isEmpty ? "" : ((try? NIR(id.nir))?.formatted ?? id.nir)
+    let rows: [(String, String)] = [
+        ("patient.field.birth_name", id.birthName), ("patient.field.used_name", id.usedName),
+        ("patient.field.first_names", id.firstNames), ("patients.field.sex", c.text("sex.\(id.sex == .female ? "female" : id.sex == .male ? "male" : "indeterminate")")),
+        ("patients.field.birth_date", id.birthDate.formatted), ("patient.field.birth_place", id.birthPlace),
+        ("patient.field.address_line1", [id.addressLine1, id.addressLine2].filter { !$0.isEmpty }.joined(separator: ", ")),
+        ("patient.field.city", [id.postcode, id.city].filter { !$0.isEmpty }.joined(separator: " ")),
+        ("patient.field.phone", id.phone), ("patient.field.mobile", id.mobile), ("patient.field.email", id.email),
+        ("patient.field.profession", id.profession), ("patients.field.nir", nir),
+        ("patients.field.ins", id.ins.isEmpty ? "" : id.ins + " (" + c.text(id.insStatus.messageKey) + ")"),
+        ("patients.field.consent", c.text(id.lifestyleConsent ? "admin.yes" : "admin.no")),
+    ]
+    var y = top
+    let two = canvas.columns >= 110
+    for (i, (label, value)) in rows.enumerated() {
+        let col = two && i >= (rows.count + 1) / 2 ? 1 : 0
+        let row = two ? (col == 0 ? i : i - (rows.count + 1) / 2) : i
+        y = top + row
+        guard y < bottom else { continue }
+        let x = 2 + col * (canvas.columns / 2)
+        canvas.put(c.text(label), x: x, y: y, style: Style(.muted), maxWidth: 24)
+        canvas.put(value.isEmpty ? "—" : value, x: x + 25, y: y, style: .normal, maxWidth: (two ? canvas.columns / 2 : canvas.columns) - 29)
+    }
+}
+
+private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
+    let df = DateFormatter()
+    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
+    df.dateFormat = "dd/MM/yyyy HH:mm"
+    var y = top
+    let lines = p.history.reversed()
+    for (i, line) in lines.enumerated().dropFirst(max(0, p.entrySelected - (bottom - top) + 1)) where y < bottom {
+        let style: Style = i == p.entrySelected ? Style(.selection, bold: true) : .normal
+        let what = c.text("patients.history.\(line.what)")
+        let detail = line.detail == "created" ? c.text("patients.history.created")
+            : line.detail == "new" ? c.text("patients.history.new")
+            : line.detail == "correction" ? c.text("patients.history.correction")
+            : c.text("patients.history.changed", ["fields": line.detail])
+        canvas.put(df.string(from: line.at) + "  " + line.author.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + what + " — " + detail,
+                   x: 2, y: y, style: style, maxWidth: canvas.columns - 4)
+        y += 1
+    }
+    if p.history.isEmpty { canvas.put(c.text("patients.empty"), x: 2, y: top, style: Style(.muted)) }
+}
+
+private func entrySummary(_ e: ClinicalEntry, _ c: Catalog) -> String {
+    switch e.kind {
+    case .antecedent:
+        return c.text("entry.category.\(e.fields["category"] ?? "medical")") + " : " + (e.fields["label"] ?? "")
+            + (e.fields["since"].map { " (" + $0 + ")" } ?? "")
+    case .allergy: return c.text("entry.allergy") + " : " + (e.fields["substance"] ?? "") + (e.fields["reaction"].map { " — " + $0 } ?? "")
+    case .treatment:
+        return (e.fields["drug"] ?? "") + (e.fields["dosage"].map { " " + $0 } ?? "")
+            + (e.fields["until"].map { " — " + c.text("entry.until", ["date": $0]) } ?? "")
+    case .document:
+        return (e.fields["title"] ?? "") + " (" + (e.fields["filename"] ?? "") + ", " + (e.fields["size"].flatMap { Int($0) }.map { String($0 / 1024 + 1) } ?? "?") + " Ko)"
+    case .consultation: return e.fields["reason"] ?? ""
+    case .vitals: return ""
+    }
+}
+
+private func drawEntryList(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
+    let entries = p.tabEntries
+    var y = top
+    for (i, e) in entries.enumerated().dropFirst(max(0, p.entrySelected - (bottom - top) + 1)) where y < bottom {
+        let style: Style = i == p.entrySelected ? Style(.selection, bold: true) : Style(.clinical)
+        canvas.put(e.occurredOn.formatted + "  " + entrySummary(e, c), x: 2, y: y, style: style, maxWidth: canvas.columns - 4)
+        y += 1
+    }
+    if entries.isEmpty { canvas.put(c.text("patients.empty"), x: 2, y: top, style: Style(.muted)) }
+}
+
+private func drawConsultations(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
+    let entries = p.tabEntries
+    guard !entries.isEmpty else {
+        canvas.put(c.text("patients.empty"), x: 2, y: top, style: Style(.muted))
+        return
+    }
+    // The list on top (a few lines), the selected consultation below.
+    let listRows = min(entries.count, max(3, (bottom - top) / 3))
+    var y = top
+    let first = max(0, p.entrySelected - listRows + 1)
+    for (i, e) in entries.enumerated().dropFirst(first).prefix(listRows) {
+        let style: Style = i == p.entrySelected ? Style(.selection, bold: true) : Style(.clinical)
+        canvas.put(e.occurredOn.formatted + "  " + (e.fields["reason"] ?? ""), x: 2, y: y, style: style, maxWidth: canvas.columns - 4)
+        y += 1
+    }
+    y += 1
+    guard entries.indices.contains(p.entrySelected) else { return }
+    let e = entries[p.entrySelected]
+    canvas.put(c.text("entry.by", ["author": e.author, "date": e.occurredOn.formatted]), x: 2, y: y, style: Style(.muted),
+               maxWidth: canvas.columns - 4)
+    y += 1
+    for field in ["examination", "conclusion", "prescriptions"] {
+        guard let text = e.fields[field], y < bottom else { continue }
+        canvas.put(c.text("entry.field.\(field)"), x: 2, y: y, style: Style(.title))
+        y += 1
+        for para in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in wrap(String(para), width: canvas.columns - 6) where y < bottom {
+                canvas.put(line, x: 4, y: y, style: Style(.clinical), maxWidth: canvas.columns - 6)
+                y += 1
+            }
+        }
+    }
+}
+
+private func drawVitals(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
+    let entries = p.tabEntries
+    guard !entries.isEmpty else {
+        canvas.put(c.text("patients.empty"), x: 2, y: top, style: Style(.muted))
+        return
+    }
+    // Trends (oldest to newest) beside the figures.
+    let chrono = entries.reversed()
+    var y = top
+    for sign in ["weight", "systolic", "pulse"] {
+        let values = chrono.compactMap { $0.fields[sign].flatMap(Vitals.parseDecimal) }
+        guard !values.isEmpty else { continue }
+        let last = values.last.map { Vitals.format($0, language: c.language == .english ? .english : .french) } ?? ""
+        canvas.put(c.text("entry.field.\(sign)"), x: 2, y: y, style: Style(.muted), maxWidth: 16)
+        canvas.put(Sparkline.render(values, width: min(40, canvas.columns - 40)), x: 19, y: y, style: Style(.clinical))
+        canvas.put(last, x: min(60, canvas.columns - 20), y: y, style: Style(.clinical, bold: true))
+        y += 1
+    }
+    y += 1
+    let header = [("entry.col.date", 12), ("entry.col.weight", 9), ("entry.col.height", 9), ("entry.col.bmi", 7),
+                  ("entry.col.pressure", 11), ("entry.col.pulse", 8), ("entry.col.temperature", 8)]
+    var x = 2
+    for (key, width) in header {
+        canvas.put(c.text(key), x: x, y: y, style: Style(.title, bold: true), maxWidth: width - 1)
+        x += width
+    }
+    y += 1
+    for (i, e) in entries.enumerated().dropFirst(max(0, p.entrySelected - (bottom - y) + 1)) where y < bottom {
+        let f = e.fields
+        let bmi = f["weight"].flatMap(Vitals.parseDecimal).flatMap { w in
+            f["height"].flatMap(Vitals.parseDecimal).flatMap { Vitals.bmi(weightKg: w, heightCm: $0) }
+        }.map { String(format: "%.1f", $0).replacingOccurrences(of: ".", with: ",") } ?? ""
+        let pressure = [f["systolic"], f["diastolic"]].compactMap { $0 }.joined(separator: "/")
+        let cells = [e.occurredOn.formatted, f["weight"] ?? "", f["height"] ?? "", bmi, pressure, f["pulse"] ?? "", f["temperature"] ?? ""]
+        let style: Style = i == p.entrySelected ? Style(.selection, bold: true) : Style(.clinical)
+        var cx = 2
+        for (j, (_, width)) in header.enumerated() {
+            canvas.put(cells[j], x: cx, y: y, style: style, maxWidth: width - 1)
+            cx += width
+        }
+        y += 1
+    }
+}
+
+private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let w = canvas.columns, h = canvas.rows
+    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
+    canvas.fill(rect, style: .normal)
+    canvas.box(rect, style: Style(.border))
+    let inner = rect.width - 4
+    switch editor {
+    case .identity(let id, let form):
+        canvas.put(" " + c.text(id == nil ? "patients.new_title" : "patients.edit_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
+        // The fields around the focused one when they do not all fit.
+        let room = rect.height - 5
+        var shown = form
+        let start = max(0, min(form.focus - room / 2, form.fields.count - room))
+        shown.fields = Array(form.fields.dropFirst(start).prefix(room))
+        shown.focus = form.focus - start
+        drawForm(shown, in: Rect(x: 3, y: 3, width: inner, height: room), labelWidth: 24, c, &canvas)
+        drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 1, c, &canvas)
+    case .export(_, let form):
+        canvas.put(" " + c.text("patients.export_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
+        var y = 4
+        for line in wrap(c.text("patients.export_intro"), width: inner) {
+            canvas.put(line, x: 3, y: y, style: Style(.muted), maxWidth: inner)
+            y += 1
+        }
+        y += 1
+        drawForm(form, in: Rect(x: 3, y: y, width: inner, height: 1), labelWidth: 24, c, &canvas)
+        drawMessage(form, x: 3, y: y + 2, width: inner, c, &canvas)
+    case .entry(let form):
+        canvas.put(" " + c.text("entry.title.\(form.kind.rawValue)") + (form.supersedes == nil ? "" : " — " + c.text("entry.correction")) + " ",
+                   x: 3, y: 2, style: Style(.title, bold: true))
+        var y = 3
+        let multi = form.order.filter { form.editors[$0] != nil }
+        let singleRows = form.order.count - multi.count
+        let editorRows = multi.isEmpty ? 0 : max(2, (rect.height - 4 - singleRows - multi.count) / multi.count)
+        for (i, name) in form.order.enumerated() where y < rect.y + rect.height - 2 {
+            let focused = i == form.focus
+            if let e = form.editors[name] {
+                canvas.put(c.text("entry.field.\(name)"), x: 3, y: y, style: Style(.normal, bold: focused))
+                y += 1
+                var ed = e
+                ed.width = TextEditor.wrapWidth(columns: inner)
+                drawEditor(ed, in: Rect(x: 3, y: y, width: inner, height: editorRows), focused: focused, &canvas)
+                y += editorRows
+            } else if let f = form.lines[name] {
+                var one = Form([f])
+                one.focus = focused ? 0 : -1
+                drawForm(one, in: Rect(x: 3, y: y, width: min(inner, 70), height: 1), labelWidth: 24, c, &canvas)
+                y += 1
+            }
+        }
+        if let m = form.message {
+            canvas.put(c.text(m, form.messageArgs), x: 3, y: rect.y + rect.height - 2, style: Style(.error, bold: true), maxWidth: inner)
+        }
+    }
+    canvas.put(c.text("patients.editor_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+}

@@ -1,0 +1,191 @@
+@testable import CabinetApp
+import CabinetCore
+import Foundation
+import Testing
+import TerminalUI
+import TerminalUITesting
+
+/// The patient module with the fake services: keys in, screens out.
+@Suite struct PatientScreenTests {
+    static func seeded(_ fake: FakeServices) {
+        let born = CivilDate(year: 1960, month: 3, day: 12) ?? CivilDate(Date())
+        fake.patients[1] = PatientIdentity(birthName: "Lefèvre", firstNames: "Hélène Marie", sex: .female, birthDate: born,
+                                           addressLine1: "3 rue des Fictifs", postcode: "75000", city: "Paris", phone: "0199001234",
+                                           nir: "260037512345652")
+        fake.patients[2] = PatientIdentity(birthName: "Dupont", firstNames: "Jean-Pierre", sex: .male,
+                                           birthDate: CivilDate(year: 1984, month: 12, day: 1) ?? born)
+        fake.patients[3] = PatientIdentity(birthName: "Dupont", firstNames: "Hélène", sex: .female,
+                                           birthDate: CivilDate(year: 1990, month: 1, day: 1) ?? born)
+        fake.patients[99] = PatientIdentity(birthName: "Gelé", firstNames: "Fictif", sex: .male,
+                                            birthDate: CivilDate(year: 1970, month: 1, day: 1) ?? born)
+        let day = CivilDate(year: 2026, month: 11, day: 2) ?? born
+        fake.entries = [
+            ClinicalEntry(id: 1, patientID: 1, kind: .consultation, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+                          fields: ["reason": "Toux", "examination": "Canari-Auscultation normale", "prescriptions": "Sirop"]),
+            ClinicalEntry(id: 2, patientID: 1, kind: .vitals, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+                          fields: ["weight": "72,5", "height": "170", "systolic": "130", "diastolic": "80"]),
+            ClinicalEntry(id: 3, patientID: 1, kind: .allergy, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+                          fields: ["substance": "Pénicilline", "reaction": "Urticaire"]),
+        ]
+    }
+
+    static func harness(_ login: String = "doc", _ pass: String = "Tres-Bon-Motdepasse-42", columns: Int = 80, rows: Int = 24) -> Harness {
+        let fake = FakeServices()
+        seeded(fake)
+        let h = Harness(columns: columns, rows: rows, services: fake)
+        h.signIn(login, pass)
+        h.keys(.function(3))
+        return h
+    }
+
+    @Test func searchAsYouTypeFindsHomonymsWithTheirBirthDates() throws {
+        let h = Self.harness()
+        #expect(h.text.contains("4 patients dans le cabinet"))
+        h.type("dup")
+        #expect(h.text.contains("DUPONT Jean-Pierre") && h.text.contains("DUPONT Hélène"))
+        #expect(h.text.contains("01/12/1984") && h.text.contains("01/01/1990"))
+        h.type(" hel")
+        #expect(!h.text.contains("Jean-Pierre") && h.text.contains("DUPONT Hélène"))
+        h.keys(.escape)
+        h.type("LEFEVRE 12/03/1960")
+        #expect(h.text.contains("LEFÈVRE Hélène Marie"))
+        h.keys(.enter)
+        #expect(h.fake.opened == [1])
+        #expect(h.text.contains("née le 12/03/1960"))
+        #expect(h.text.contains("2 60 03 75 123 456 52"))
+    }
+
+    @Test func theDoctorSeesTheClinicalTabs() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right)
+        #expect(h.text.contains("Pénicilline"))
+        h.keys(.right, .right)
+        #expect(h.text.contains("Canari-Auscultation"))
+        h.keys(.right)
+        #expect(h.text.contains("72,5") && h.text.contains("25,1"), "BMI computed: \(h.text)")
+        #expect(h.text.contains("130/80"))
+    }
+
+    @Test func theSecretarySeesNotASingleClinicalWord() throws {
+        let h = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        h.type("lef"); h.keys(.enter)
+        #expect(h.text.contains("Identité") && h.text.contains("Historique"))
+        for _ in 0..<8 { h.keys(.right) }
+        #expect(h.fake.clinicalReads == 0)
+        let everything = h.allFramesText
+        for word in ["Canari", "Pénicilline", "Consultations", "Constantes", "Antécédents", "72,5"] {
+            #expect(!everything.contains(word), "\(word) shown to the front desk")
+        }
+        // The clinical keys say why in the help.
+        h.keys(.function(1))
+        for _ in 0..<6 { h.keys(.pageDown) }
+        #expect(h.allFramesText.contains("réservé aux médecins"))
+    }
+
+    @Test func aNewPatientIsCheckedAndADuplicateAsked() throws {
+        let h = Self.harness()
+        h.type("martin paul")
+        h.keys(.function(8))
+        #expect(h.text.contains("Nouveau patient"))
+        #expect(h.text.contains("Martin") && h.text.contains("Paul"))
+        // Sex missing: named.
+        h.keys(.function(9))
+        #expect(h.text.contains("Sexe : F, M ou I"))
+        h.type("M"); h.keys(.tab)
+        h.type("31/02/1980"); h.keys(.function(9))
+        #expect(h.text.contains("n'existe pas") || h.text.contains("impossible"), "\(h.text)")
+        h.keys(.ctrl("u")); h.type("12/03/2099"); h.keys(.function(9))
+        #expect(h.text.contains("postérieure à aujourd'hui"), "\(h.text)")
+        h.keys(.ctrl("u")); h.type("12/03/1980"); h.keys(.function(9))
+        #expect(h.fake.patients.values.contains { $0.birthName == "Martin" })
+        #expect(h.text.contains("Dossier enregistré"))
+        // The same person again: the duplicate is raised.
+        h.keys(.escape, .escape)
+        h.type("martin paul"); h.keys(.function(8))
+        #expect(h.runner.state.patients.editor.map { if case .identity(_, let f) = $0 { return f.focusedID }; return "" } == "sex",
+                "the first field left to fill has the focus")
+        h.type("M"); h.keys(.tab); h.type("12/03/1980"); h.keys(.function(9))
+        #expect(h.text.contains("existe déjà"))
+        h.keys(.enter)
+        #expect(h.fake.patients.values.filter { $0.birthName == "Martin" }.count == 2)
+    }
+
+    @Test func aConsultationIsWrittenKeptAcrossALockAndSaved() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right, .right, .right)
+        h.keys(.char("n"))
+        #expect(h.text.contains("Consultation"))
+        h.keys(.tab)
+        h.type("Fièvre"); h.keys(.tab)
+        h.type("Gorge rouge,"); h.keys(.enter); h.type("pas d'adénopathie")
+        h.runner.step(.paste("\u{1B}[31mCollé\u{07} depuis un autre logiciel"))
+        // Locked in the middle: nothing left on screen, all kept.
+        h.keys(.function(12))
+        #expect(!h.text.contains("Gorge"))
+        #expect(h.runner.state.patients == PatientsState())
+        h.type("Tres-Bon-Motdepasse-42"); h.keys(.enter)
+        #expect(h.text.contains("Gorge rouge,") && h.text.contains("pas d'adénopathie"), "\(h.text)")
+        #expect(h.text.contains("Collé depuis"))
+        #expect(!h.text.contains("[31m"))
+        h.keys(.tab); h.type("Angine virale")
+        h.keys(.function(9))
+        let saved = try #require(h.fake.entries.last)
+        #expect(saved.kind == .consultation && saved.fields["reason"] == "Fièvre")
+        #expect(saved.fields["examination"] == "Gorge rouge,\npas d'adénopathieCollé depuis un autre logiciel")
+        #expect(saved.fields["conclusion"] == "Angine virale")
+        #expect(h.text.contains("Entrée enregistrée"))
+    }
+
+    @Test func vitalsOutOfRangeAreRefused() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right, .right, .right, .right, .char("n"))
+        h.keys(.tab); h.type("900"); h.keys(.function(9))
+        #expect(h.runner.state.patients.editor != nil)
+        #expect(h.fake.entries.count == 3)
+        h.keys(.ctrl("u")); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.function(9))
+        #expect(h.fake.entries.count == 4)
+    }
+
+    @Test func aFrozenRecordRefusesEdits() throws {
+        let h = Self.harness()
+        h.type("gelé"); h.keys(.enter)
+        #expect(h.text.contains("DOSSIER GELÉ"))
+        h.keys(.char("e"))
+        #expect(h.runner.state.patients.editor == nil)
+        #expect(h.text.contains("gelé (limitation"))
+    }
+
+    @Test func quittingDuringAConsultationAsksFirst() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter, .right, .right, .right, .char("n"), .tab)
+        h.type("Fièvre")
+        h.keys(.function(10))
+        #expect(!h.runner.state.quit)
+        h.keys(.function(10))
+        #expect(h.runner.state.quit)
+    }
+
+    @Test func snapshots() throws {
+        for (cols, rows) in [(80, 24), (120, 40)] {
+            let suffix = "\(cols)x\(rows)"
+            let h = Self.harness(columns: cols, rows: rows)
+            h.type("dup")
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "patients-list-\(suffix)", styles: true) == nil)
+            h.keys(.escape); h.type("lef"); h.keys(.enter)
+            for tab in ["identity", "antecedents", "treatments", "consultations", "vitals", "documents", "history"] {
+                #expect(Snapshot.verify(try #require(h.screen.current), named: "patients-\(tab)-\(suffix)") == nil)
+                h.keys(.right)
+            }
+            h.keys(.left, .left, .left, .left, .char("n"))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "patients-consultation-form-\(suffix)") == nil)
+            h.keys(.escape, .left, .left, .left, .char("e"))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "patients-identity-form-\(suffix)") == nil)
+        }
+        let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        s.type("lef"); s.keys(.enter)
+        #expect(Snapshot.verify(try #require(s.screen.current), named: "patients-identity-secretary") == nil)
+    }
+}

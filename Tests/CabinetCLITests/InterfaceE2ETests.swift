@@ -235,4 +235,66 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.waitFor("CABINET-EXIT-0")
         #expect(FileManager.default.fileExists(atPath: sb.path("cabinet-demo.vault")))
     }
+
+    /// The demo's patient file in a real terminal: search, open, write a
+    /// consultation, save; the front desk, in a second terminal on the same
+    /// vault, finds the patient and sees no clinical tab.
+    @Test(.enabled(if: tmuxAvailable))
+    func aConsultationInTheDemoAndTheFrontDeskBeside() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let vault = sb.path("cabinet.vault")
+        let exe = try cabinetExecutable().path
+        let t = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
+                                columns: 120, rows: 40)
+        try t.waitFor("Bienvenue dans Cabinet")
+        try t.keys("2")
+        try t.waitFor("Demo-Medecin-2026!", timeout: 90)
+        try t.literal("Demo-Medecin-2026!")
+        try t.keys("Enter")
+        try t.waitFor("verrouillage dans")
+        try t.keys("F3")
+        try t.waitFor("800 patients")
+        try t.literal("ma")
+        try t.waitFor("trouvé")
+        try t.keys("Enter")
+        let opened = try t.waitFor("dossier n°")
+        let header = opened.split(separator: "\n").first { $0.contains("dossier n°") }.map(String.init) ?? ""
+        try t.keys("Right", "Right", "Right")
+        try t.waitFor("Consultations")
+        try t.literal("n")
+        try t.waitFor("Examen clinique")
+        try t.keys("Tab")
+        try t.literal("Contrôle de tension")
+        try t.keys("Tab")
+        try t.literal("Canari-E2E-Mandoline, auscultation normale.")
+        try t.keys("F9")
+        try t.waitFor("Entrée enregistrée")
+        // The front desk, beside, on the same vault.
+        let demo = sb.path("cabinet-demo.vault")
+        let s = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(demo); echo CABINET-EXIT-$?; sleep 60",
+                                columns: 120, rows: 40)
+        try s.waitFor("Connexion")
+        try s.literal("accueil"); try s.keys("Tab"); try s.literal("Demo-Accueil-2026!"); try s.keys("Enter")
+        try s.waitFor("verrouillage dans")
+        try s.keys("F3")
+        try s.waitFor("800 patients")
+        try s.literal("ma")
+        try s.waitFor("trouvé")
+        try s.keys("Enter")
+        let seen = try s.waitFor("dossier n°")
+        let name = header.components(separatedBy: " — ").first?.trimmingCharacters(in: .whitespaces) ?? "?"
+        #expect(!name.isEmpty && seen.contains(name), "the same patient for both desks")
+        #expect(!seen.contains("Consultations") && !seen.contains("Constantes"))
+        try s.keys("Right", "Right", "Right")
+        #expect(try !s.screen(history: true).contains("Canari-E2E"))
+        try s.keys("F10")
+        try s.waitFor("CABINET-EXIT-0")
+        try t.keys("F10")
+        try t.waitFor("CABINET-EXIT-0")
+        // The canary is in no file of the directory.
+        for name in try FileManager.default.contentsOfDirectory(atPath: sb.dir.path) {
+            #expect(!bytes(of: sb.path(name)).contains("Canari-E2E"), "\(name)")
+        }
+    }
 }

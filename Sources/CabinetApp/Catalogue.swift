@@ -121,6 +121,8 @@ public enum AppCommands {
                    helpKey: "keys.patients.allergy", group: "group.patients", privilege: .writeClinical),
         AppCommand(id: "patients.edit", key: .char("e"), keyName: "e", scope: .patients, barKey: nil,
                    helpKey: "keys.patients.edit", group: "group.patients", privilege: .writeIdentity),
+        AppCommand(id: "patients.flags", key: .char("s"), keyName: "s", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.flags", group: "group.patients", privilege: .writeClinical),
         AppCommand(id: "patients.export", key: .char("x"), keyName: "x", scope: .patients, barKey: nil,
                    helpKey: "keys.patients.export", group: "group.patients", privilege: .exportRecords),
         AppCommand(id: "patients.undo", key: .ctrl("z"), keyName: "Ctrl-Z", scope: .patients, barKey: nil,

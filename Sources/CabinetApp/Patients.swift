@@ -71,6 +71,8 @@ public enum PatientEditor: Codable, Equatable, Sendable {
     case entry(EntryForm)
     /// Writing a document out of the vault (doctors; logged).
     case export(entry: Int64, form: Form)
+    /// The record's status: deceased, legal hold, limitation (doctors).
+    case flags(id: Int64, form: Form)
 }
 
 /// The patient module: search, the open record, the form in progress.
@@ -101,7 +103,7 @@ public struct PatientsState: Codable, Equatable, Sendable {
         switch editor {
         case .identity(_, let form): return form.hasInput
         case .entry(let form): return form.hasInput
-        case .export: return false
+        case .export, .flags: return false
         case nil: return false
         }
     }
@@ -295,6 +297,14 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         state.patients.entries = []
         state.patients.history = []
         return [.searchPatients(p.query.value)]
+    case .char("s"):
+        guard p.tab == .identity, AccessPolicy.allows(role, .writeClinical), let record = p.record else { return nil }
+        let f = record.flags
+        state.patients.editor = .flags(id: record.id, form: Form([
+            FormField("deceased", label: "patients.field.deceased", maxLength: 10, value: f.deceasedOn?.formatted ?? ""),
+            FormField("hold", label: "patients.field.hold", maxLength: 3, value: f.legalHold ? "oui" : "non"),
+            FormField("limited", label: "patients.field.limited", maxLength: 3, value: f.limited ? "oui" : "non"),
+        ]))
     case .char("x"):
         let shown = p.tabEntries
         guard p.tab == .documents, AccessPolicy.allows(role, .exportRecords), shown.indices.contains(p.entrySelected) else { return nil }
@@ -367,6 +377,36 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             _ = form.edit(key)
         }
         state.patients.editor = .identity(id: id, form: form)
+        return []
+    case .flags(let id, var form):
+        if key == .escape {
+            state.patients.editor = nil
+            return []
+        }
+        if save || (key == .enter && form.isLastFieldFocused) {
+            var flags = PatientFlags()
+            let deceased = form["deceased"].trimmingCharacters(in: .whitespaces)
+            if !deceased.isEmpty {
+                do { flags.deceasedOn = try FrenchDate.parseBirthDate(deceased, today: today) } catch {
+                    form.focus("deceased")
+                    form.fail(error.messageKey)
+                    state.patients.editor = .flags(id: id, form: form)
+                    return []
+                }
+            }
+            func yes(_ s: String) -> Bool { let l = s.lowercased(); return l.hasPrefix("o") || l.hasPrefix("y") }
+            flags.legalHold = yes(form["hold"])
+            flags.limited = yes(form["limited"])
+            return [.setFlags(id, flags)]
+        }
+        switch key {
+        case .tab, .enter: form.next()
+        case .backTab: form.previous()
+        default:
+            if case .function = key { return nil }
+            _ = form.edit(key)
+        }
+        state.patients.editor = .flags(id: id, form: form)
         return []
     case .export(let entry, var form):
         if key == .escape {
@@ -504,6 +544,9 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
         case .export(let entry, var form):
             form.fail("signin.error", ["message": error.message()])
             state.patients.editor = .export(entry: entry, form: form)
+        case .flags(let id, var form):
+            form.fail("signin.error", ["message": error.message()])
+            state.patients.editor = .flags(id: id, form: form)
         case nil:
             if case .patientNotFound = error {
                 state.patients.openID = nil
@@ -784,6 +827,16 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
         shown.focus = form.focus - start
         drawForm(shown, in: Rect(x: 3, y: 3, width: inner, height: room), labelWidth: 24, c, &canvas)
         drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 1, c, &canvas)
+    case .flags(_, let form):
+        canvas.put(" " + c.text("patients.flags_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
+        var y = 4
+        for line in wrap(c.text("patients.flags_intro"), width: inner) {
+            canvas.put(line, x: 3, y: y, style: Style(.muted), maxWidth: inner)
+            y += 1
+        }
+        y += 1
+        drawForm(form, in: Rect(x: 3, y: y, width: inner, height: 3), labelWidth: 34, c, &canvas)
+        drawMessage(form, x: 3, y: y + 4, width: inner, c, &canvas)
     case .export(_, let form):
         canvas.put(" " + c.text("patients.export_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
         var y = 4

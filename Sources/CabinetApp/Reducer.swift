@@ -47,6 +47,7 @@ public enum AppEffect: Sendable, Equatable {
     case saveEntry(patient: Int64, kind: ClinicalKind, date: CivilDate, fields: [String: String], supersedes: Int64?)
     case importDocument(patient: Int64, path: String, title: String, date: CivilDate)
     case exportDocument(entry: Int64, path: String)
+    case setFlags(Int64, PatientFlags)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -473,6 +474,9 @@ private func pasteIntoPatients(_ text: String, _ state: inout AppState) {
     case .export(let entry, var form):
         form.paste(text)
         state.patients.editor = .export(entry: entry, form: form)
+    case .flags(let id, var form):
+        form.paste(text)
+        state.patients.editor = .flags(id: id, form: form)
     case nil:
         if state.patients.openID == nil {
             state.patients.query.insert(FieldText.sanitize(text, multiline: false, maxLength: 80).text)

@@ -45,7 +45,25 @@ public final class AppRunner {
     public func step(_ event: InputEvent?) {
         send(.clock(clock()))
         if let event { send(.event(event)) }
+        keepDraftIfDue()
         draw()
+    }
+
+    /// Unsaved input is also kept (sealed) every few seconds while typing,
+    /// so that a crash or a power cut loses at most those seconds.
+    static let draftInterval: TimeInterval = 3
+    private var lastDraftAt = Date.distantPast
+    private var lastDraft: Data?
+
+    private func keepDraftIfDue() {
+        guard state.session != nil, case .main = state.route else { return }
+        let now = clock()
+        guard now.timeIntervalSince(lastDraftAt) >= Self.draftInterval else { return }
+        let data = state.hasUnsavedInput ? draft(of: state).encoded() : nil
+        guard data != lastDraft else { return }
+        services.keepDraft(data)
+        lastDraft = data
+        lastDraftAt = now
     }
 
     func send(_ action: AppAction) {
@@ -126,6 +144,11 @@ public final class AppRunner {
             do {
                 _ = try services.importDocument(patient: patient, path: path, title: title, date: date)
                 return .patients(.saved(patient))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .setFlags(let id, let flags):
+            do {
+                try services.setFlags(id, flags)
+                return .patients(.saved(id))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .exportDocument(let entry, let path):
             do {

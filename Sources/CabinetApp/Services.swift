@@ -75,6 +75,9 @@ public protocol AppServices: AnyObject {
     /// Keeps `draft` sealed for the signed-in account (nil: none), then
     /// wipes the keys.
     func lock(draft: Data?)
+    /// Keeps unsaved input sealed while working (nil: nothing unsaved any
+    /// more), so that a crash loses at most a few seconds of typing.
+    func keepDraft(_ draft: Data?)
     /// Closes the session; `discardDraft` drops a draft kept earlier (the
     /// user chose to quit).
     func signOut(discardDraft: Bool)
@@ -114,4 +117,5 @@ public protocol AppServices: AnyObject {
                           supersedes: Int64?) throws -> Int64
     func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64
     func exportDocument(entry: Int64, to path: String) throws
+    func setFlags(_ id: Int64, _ flags: PatientFlags) throws
 }

@@ -66,6 +66,11 @@ public final class VaultServices: AppServices {
         vault = nil
     }
 
+    public func keepDraft(_ draft: Data?) {
+        guard let vault, !vault.isLocked else { return }
+        if let draft { try? vault.saveDraft([UInt8](draft)) } else { try? vault.discardDraft() }
+    }
+
     public func signOut(discardDraft: Bool) {
         oneTime = nil
         if discardDraft, let vault, !vault.isLocked { try? vault.discardDraft() }
@@ -185,6 +190,7 @@ public final class VaultServices: AppServices {
     public func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
         try signedIn().importDocument(patient: patient, path: path, title: title, date: date)
     }
+    public func setFlags(_ id: Int64, _ flags: PatientFlags) throws { try signedIn().setFlags(id, flags) }
     public func exportDocument(entry: Int64, to path: String) throws {
         try signedIn().exportDocument(entry: entry, to: path)
     }

@@ -50,6 +50,11 @@ final class FakeServices: AppServices {
         if let current { drafts[current] = draft }
         current = nil
     }
+    var kept: [Data?] = []
+    func keepDraft(_ draft: Data?) {
+        kept.append(draft)
+        if let current { drafts[current] = draft }
+    }
     func signOut(discardDraft: Bool) {
         signOuts += 1
         if discardDraft, let current { drafts[current] = nil }
@@ -138,6 +143,8 @@ final class FakeServices: AppServices {
         return try addClinicalEntry(patient: patient, kind: .document, occurredOn: date,
                                     fields: ["title": title, "filename": (path as NSString).lastPathComponent, "size": "100"], supersedes: nil)
     }
+    var flagsSet: [Int64: PatientFlags] = [:]
+    func setFlags(_ id: Int64, _ flags: PatientFlags) throws { flagsSet[id] = flags }
     var exported: [String] = []
     func exportDocument(entry: Int64, to path: String) throws { exported.append(path) }
 }

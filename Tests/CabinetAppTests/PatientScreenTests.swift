@@ -138,6 +138,39 @@ import TerminalUITesting
         #expect(h.text.contains("Entrée enregistrée"))
     }
 
+    @Test func whatIsTypedIsKeptEveryFewSecondsAgainstACrash() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter, .right, .right, .right, .char("n"), .tab)
+        h.type("Vertiges")
+        h.now = h.now.addingTimeInterval(AppRunner.draftInterval)
+        h.runner.step(nil)
+        let kept = try #require(h.fake.kept.last.flatMap { $0 })
+        #expect(Draft.decode(kept)?.patients?.editor != nil)
+        // The process dies here (no lock, no sign-out); a new one starts.
+        let again = Harness(services: h.fake)
+        again.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(again.text.contains("Vertiges"), "\(again.text)")
+        // Once saved, the kept draft goes.
+        again.keys(.function(9))
+        again.now = again.now.addingTimeInterval(AppRunner.draftInterval)
+        again.runner.step(nil)
+        #expect(h.fake.kept.last == .some(nil))
+    }
+
+    @Test func theDoctorSetsTheRecordsStatus() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter, .char("s"))
+        #expect(h.text.contains("Statut du dossier"))
+        h.type("31/02/2026"); h.keys(.function(9))
+        #expect(h.fake.flagsSet.isEmpty)
+        h.keys(.ctrl("u")); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.function(9))
+        #expect(h.fake.flagsSet[1] == PatientFlags(deceasedOn: nil, legalHold: true, limited: true))
+        // Not for the front desk.
+        let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        s.type("lef"); s.keys(.enter, .char("s"))
+        #expect(s.runner.state.patients.editor == nil)
+    }
+
     @Test func vitalsOutOfRangeAreRefused() throws {
         let h = Self.harness()
         h.type("lef"); h.keys(.enter)

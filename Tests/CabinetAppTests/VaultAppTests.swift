@@ -219,4 +219,23 @@ import TerminalUI
         #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical" })
         #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical:consultation" })
     }
+
+    /// A crash while typing: the draft kept every few seconds (sealed in the
+    /// vault) comes back at the next sign-in.
+    @Test func aCrashLosesAtMostAFewSeconds() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(3))
+        h.type("Crash Fictif"); h.keys(.function(8))
+        h.type("F"); h.keys(.tab); h.type("01/02/1950")
+        h.now = h.now.addingTimeInterval(AppRunner.draftInterval)
+        h.runner.step(nil)
+        #expect(!dir.anyFileContains("01/02/1950"))
+        // No lock, no sign-out: as if the process had been killed.
+        let again = Harness(services: VaultServices(path: dir.vault, kdf: .minimumForTests))
+        again.now = Date()
+        again.signIn("mdurand", Self.pass)
+        #expect(again.runner.state.route == .main(.patients))
+        #expect(again.text.contains("01/02/1950") && again.text.contains("Crash"), "\(again.text)")
+    }
 }

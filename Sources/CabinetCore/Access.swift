@@ -122,6 +122,10 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case purge = "purge"
     case messageSent = "message.sent"
     case settingsChanged = "settings.changed"
+    case appointmentBooked = "agenda.booked"
+    case appointmentMoved = "agenda.moved"
+    case appointmentCancelled = "agenda.cancelled"
+    case appointmentStatus = "agenda.status"
 
     /// Catalogue key of the action's label.
     public var labelKey: String { "audit.action.\(rawValue)" }

@@ -75,6 +75,14 @@ public enum CabinetError: Error, Equatable, Sendable {
     case possibleDuplicate(id: Int64)
     case documentTooLarge(maxMegabytes: Int)
     case invalidField(field: String, key: String)
+    /// An appointment already holds that time.
+    case appointmentConflict(id: Int64, patient: String, start: Date)
+    /// Refused (past, duration, a time that does not exist).
+    case bookingRefused(key: String, args: [String: String])
+    /// Outside hours, in an absence, a deceased patient: a doctor may force.
+    case bookingNeedsForce(key: String, args: [String: String])
+    case appointmentNotFound(id: Int64)
+    case patientArchived(id: Int64)
 
     public var exitCode: ExitCode {
         switch self {
@@ -87,8 +95,12 @@ public enum CabinetError: Error, Equatable, Sendable {
             return .integrity
         case .accountNotFound, .patientNotFound, .entryNotFound:
             return .notFound
-        case .recordLimited, .possibleDuplicate:
+        case .recordLimited, .possibleDuplicate, .appointmentConflict, .bookingNeedsForce, .patientArchived:
             return .conflict
+        case .bookingRefused:
+            return .usage
+        case .appointmentNotFound:
+            return .notFound
         case .documentTooLarge, .invalidField:
             return .usage
         case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive, .secondFactorNotPending:
@@ -173,6 +185,15 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .recordLimited: return c.text("error.record_limited")
         case .possibleDuplicate(let id): return c.text("error.possible_duplicate", ["id": String(id)])
         case .documentTooLarge(let mb): return c.text("error.document_too_large", ["max": String(mb)])
+        case .appointmentConflict(let id, let patient, let start):
+            let df = DateFormatter()
+            df.timeZone = TimeZone(identifier: "Europe/Paris")
+            df.dateFormat = "dd/MM/yyyy HH:mm"
+            return c.text("error.appointment_conflict", ["id": String(id), "patient": patient, "start": df.string(from: start)])
+        case .bookingRefused(let key, let args): return c.text(key, args)
+        case .bookingNeedsForce(let key, let args): return c.text(key, args) + " " + c.text("error.booking_force")
+        case .appointmentNotFound(let id): return c.text("error.appointment_not_found", ["id": String(id)])
+        case .patientArchived(let id): return c.text("error.patient_archived", ["id": String(id)])
         case .invalidField(let field, let key):
             return c.text("error.invalid_field", ["field": c.text("patient.field.\(field)"), "message": c.text(key)])
         }

@@ -104,7 +104,7 @@ public final class VaultServices: AppServices {
 
     /// The default location is ours to create, private to the user.
     static func makePrivateDirectory(for path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathNames.parent(path)
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])
@@ -205,10 +205,10 @@ public enum DemoCabinet {
         DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary),
     ]
 
-    public static func isDemo(_ path: String) -> Bool { (path as NSString).lastPathComponent == fileName }
+    public static func isDemo(_ path: String) -> Bool { PathNames.name(path) == fileName }
 
     public static func path(nextTo path: String) -> String {
-        ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(fileName)
+        PathNames.join(PathNames.parent(path), fileName)
     }
 
     public static func create(at demo: String, kdf: KDFParameters = .moderate) throws {

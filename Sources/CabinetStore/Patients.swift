@@ -262,7 +262,7 @@ extension Vault {
         guard data.count <= Self.documentMaxBytes else {
             throw CabinetError.documentTooLarge(maxMegabytes: Self.documentMaxBytes / 1_048_576)
         }
-        let name = (path as NSString).lastPathComponent
+        let name = PathNames.name(path)
         let entry = try addClinicalEntry(patient: id, kind: .document, occurredOn: date,
                                          fields: ["title": title, "filename": name, "mime": Self.mime(data, name: name),
                                                   "size": String(data.count)], now: now)

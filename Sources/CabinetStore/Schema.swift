@@ -137,6 +137,39 @@ enum Schema {
                 );
                 """)
         }
+        m.registerMigration("v5-agenda") { db in
+            // The appointment book. Instants in UTC seconds, the practice's
+            // local day kept for the day and week views. The reason for a
+            // visit is optional (../shared/seeds/000_8e655f28ba827d0f.txt
+            // l.585). Nothing is deleted here: retention purges later.
+            try db.execute(sql: """
+                CREATE TABLE appointment (
+                    id            INTEGER PRIMARY KEY,
+                    patient_id    INTEGER NOT NULL REFERENCES patient(id),
+                    start_at      INTEGER NOT NULL,
+                    end_at        INTEGER NOT NULL,
+                    local_day     TEXT NOT NULL,
+                    minutes       INTEGER NOT NULL CHECK (minutes > 0),
+                    type          TEXT NOT NULL,
+                    reason        TEXT NOT NULL DEFAULT '',
+                    status        TEXT NOT NULL,
+                    arrived_at    INTEGER,
+                    booked_by     TEXT NOT NULL,
+                    booked_at     TEXT NOT NULL,
+                    cancel_reason TEXT,
+                    forced        INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX appointment_day ON appointment(local_day, start_at);
+                CREATE INDEX appointment_span ON appointment(start_at, end_at);
+                CREATE INDEX appointment_patient ON appointment(patient_id, start_at);
+                CREATE TABLE absence (
+                    id       INTEGER PRIMARY KEY,
+                    start_at INTEGER NOT NULL,
+                    end_at   INTEGER NOT NULL,
+                    label    TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }()
 }

@@ -144,7 +144,7 @@ public final class Vault: @unchecked Sendable {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
             throw CabinetError.vaultExists(path: path)
         }
-        let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let parent = PathNames.parent(path)
         var pst = stat()
         guard stat(parent, &pst) == 0, (pst.st_mode & S_IFMT) == S_IFDIR else {
             throw CabinetError.missingParent(path: parent)
@@ -167,7 +167,7 @@ public final class Vault: @unchecked Sendable {
             case ENOENT, ENOTDIR:
                 // The parent was checked to be a directory: a place like /proc
                 // that refuses new files.
-                let parent = (path as NSString).deletingLastPathComponent
+                let parent = PathNames.parent(path)
                 var pst = stat()
                 if stat(parent.isEmpty ? "." : parent, &pst) == 0 && (pst.st_mode & S_IFMT) == S_IFDIR {
                     throw CabinetError.readOnlyLocation(path: parent)
@@ -190,7 +190,7 @@ public final class Vault: @unchecked Sendable {
     }
 
     static func syncDirectory(of path: String) {
-        let dir = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let dir = PathNames.parent(path)
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { _ = fsync(dfd); close(dfd) }
     }
@@ -510,6 +510,26 @@ extension Vault {
                     throw CabinetError.vaultRetired
                 }
                 return try body(db)
+            }
+        } catch let e as DatabaseError { throw map(e) }
+    }
+
+    /// Writes in one IMMEDIATE transaction: the write lock is taken before
+    /// the first read, so a check and the write that depends on it cannot be
+    /// separated by another process's commit (two desks booking one slot).
+    public func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
+        guard let database else { throw CabinetError.wrongPassphrase }
+        do {
+            return try database.writeWithoutTransaction { db in
+                var result: Result<T, any Error> = .failure(CabinetError.cancelled)
+                try db.inTransaction(.immediate) {
+                    if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
+                        throw CabinetError.vaultRetired
+                    }
+                    result = .success(try body(db))
+                    return .commit
+                }
+                return try result.get()
             }
         } catch let e as DatabaseError { throw map(e) }
     }

@@ -27,7 +27,7 @@ struct Creation {
         let path = global.vaultPath
         if global.usesDefaultPath {
             // The default location is ours to create, private to the user.
-            let dir = (path as NSString).deletingLastPathComponent
+            let dir = PathNames.parent(path)
             if !FileManager.default.fileExists(atPath: dir) {
                 try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                          attributes: [.posixPermissions: 0o700])

@@ -42,7 +42,7 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
 enum VaultServicesSetup {
     /// The default location's directory is ours to create, private to the user.
     static func prepare(_ path: String) {
-        let dir = (path as NSString).deletingLastPathComponent
+        let dir = PathNames.parent(path)
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                      attributes: [.posixPermissions: 0o700])

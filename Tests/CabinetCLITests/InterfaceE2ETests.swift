@@ -112,17 +112,19 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.literal(passphrase)
         #expect(try !t.screen().contains(passphrase), "the passphrase is never echoed")
         try t.keys("Enter")
-        try t.waitFor("Ce module arrive bientôt")
+        try t.waitFor("verrouillage dans")
         try t.keys("F3")
-        try t.waitFor("Le dossier patient")
+        try t.waitFor("patients dans le cabinet")
+        try t.literal("Zorglub")
+        try t.waitFor("Aucun patient ne correspond")
         // F12 locks: the screen and the scrollback keep nothing of the module.
         try t.keys("F12")
         try t.waitFor("Session verrouillée")
         let after = try t.screen(history: true)
-        #expect(!after.contains("Le dossier patient"), "readable content left after the lock:\n\(after)")
+        #expect(!after.contains("Zorglub") && !after.contains("Rechercher"), "readable content left after the lock:\n\(after)")
         try t.literal(passphrase)
         try t.keys("Enter")
-        try t.waitFor("Le dossier patient") // back where the doctor was
+        try t.waitFor("Zorglub") // back where the doctor was, the search as typed
         try t.keys("F10")
         try t.waitFor("CABINET-EXIT-0")
         // The trail saw it all.
@@ -146,7 +148,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.keys("Tab")
         try t.literal(passphrase)
         try t.keys("Enter")
-        try t.waitFor("Ce module arrive bientôt")
+        try t.waitFor("verrouillage dans")
         // Hang up the terminal under the running program.
         let child = try #require(processID(running: exe, with: vault), "no cabinet process found")
         Foundation.kill(child, SIGHUP)

@@ -342,6 +342,7 @@ private func drawAccounts(_ state: AppState, _ c: Catalog, _ canvas: inout Canva
     let df = DateFormatter()
     df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
     df.dateFormat = wide ? "dd/MM/yyyy HH:mm" : "dd/MM/yy"
+    df.timeZone = PracticeClock.timeZone
     var y = 6
     let first = max(0, a.selected - (canvas.rows - 12))
     for (i, row) in a.accounts.enumerated().dropFirst(first) where y < canvas.rows - 5 {

@@ -7,7 +7,7 @@ public enum Module: String, CaseIterable, Sendable, Codable {
 
     public var titleKey: String { "module.\(rawValue)" }
     /// The issue that brings the module; until then a placeholder says so.
-    public var isAvailable: Bool { self == .admin || self == .patients }
+    public var isAvailable: Bool { self == .admin || self == .patients || self == .agenda }
 }
 
 /// Where a command applies.
@@ -22,6 +22,8 @@ public enum CommandScope: Sendable, Equatable {
     case setup
     /// The patient module.
     case patients
+    /// The appointment book.
+    case agenda
 }
 
 /// One entry of the action catalogue: its key, its help text (catalogue
@@ -105,6 +107,38 @@ public enum AppCommands {
                    helpKey: "keys.admin.change", group: "group.admin", privilege: .changeSettings),
         AppCommand(id: "admin.save", key: .enter, keyName: "key.enter", scope: .admin, barKey: nil,
                    helpKey: "keys.admin.save", group: "group.admin", privilege: .changeSettings),
+        AppCommand(id: "agenda.new", key: .char("n"), keyName: "n", scope: .agenda, barKey: "bar.agenda.new",
+                   helpKey: "keys.agenda.new", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.save", key: .function(9), keyName: "F9", scope: .agenda, barKey: "bar.agenda.save",
+                   helpKey: "keys.agenda.save", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.status", key: .char(" "), keyName: "key.space", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.status", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.noshow", key: .char("a"), keyName: "a", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.noshow", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.move", key: .char("m"), keyName: "m", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.move", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.cancel", key: .char("c"), keyName: "c", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.cancel", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.days", key: .left, keyName: "← →", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.days", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.weeks", key: .pageUp, keyName: "PgUp PgDn", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.weeks", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.today", key: .char("t"), keyName: "t", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.today", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.goto", key: .char("g"), keyName: "g", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.goto", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.week", key: .char("w"), keyName: "w", scope: .agenda, barKey: "bar.agenda.week",
+                   helpKey: "keys.agenda.week", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.waiting", key: .char("s"), keyName: "s", scope: .agenda, barKey: "bar.agenda.waiting",
+                   helpKey: "keys.agenda.waiting", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.open", key: .enter, keyName: "key.enter", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.open", group: "group.agenda", privilege: .readClinical),
+        AppCommand(id: "agenda.type", key: .ctrl("t"), keyName: "Ctrl-T", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.type", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.free", key: .ctrl("f"), keyName: "Ctrl-F", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.free", group: "group.agenda", privilege: .manageAgenda),
+        AppCommand(id: "agenda.newpatient", key: .function(8), keyName: "F8", scope: .agenda, barKey: nil,
+                   helpKey: "keys.agenda.newpatient", group: "group.agenda", privilege: .writeIdentity),
         AppCommand(id: "patients.new", key: .function(8), keyName: "F8", scope: .patients, barKey: "bar.patients.new",
                    helpKey: "keys.patients.new", group: "group.patients", privilege: .writeIdentity),
         AppCommand(id: "patients.save", key: .function(9), keyName: "F9", scope: .patients, barKey: "bar.patients.save",

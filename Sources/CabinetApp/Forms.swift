@@ -124,9 +124,11 @@ public struct Form: Codable, Equatable, Sendable {
         let used: Bool
         if key == .up { previous(); return true }
         if key == .down { next(); return true }
+        let before = fields[focus].value.count
         used = fields[focus].edit(key)
         if used, case .char = key { message = nil }
-        if used, fields[focus].value.count >= fields[focus].maxLength, case .char = key {
+        // Said only when a character was refused, not on reaching the limit.
+        if used, fields[focus].value.count == before, before >= fields[focus].maxLength, case .char = key {
             message = "form.too_long"
             messageArgs = ["max": String(fields[focus].maxLength)]
             messageIsError = false

@@ -689,6 +689,7 @@ private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canva
     let df = DateFormatter()
     df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
     df.dateFormat = "dd/MM/yyyy HH:mm"
+    df.timeZone = PracticeClock.timeZone
     var y = top
     let lines = p.history.reversed()
     for (i, line) in lines.enumerated().dropFirst(max(0, p.entrySelected - (bottom - top) + 1)) where y < bottom {

@@ -18,6 +18,9 @@ public enum AppAction: Sendable, Equatable {
     case setupFailed(CabinetError)
     case admin(AdminResult)
     case patients(PatientResult)
+    case agenda(AgendaResult)
+    /// Another desk changed something: reload what is shown.
+    case refresh
 }
 
 /// Work for the effect runner (calls into the domain services).
@@ -48,6 +51,13 @@ public enum AppEffect: Sendable, Equatable {
     case importDocument(patient: Int64, path: String, title: String, date: CivilDate)
     case exportDocument(entry: Int64, path: String)
     case setFlags(Int64, PatientFlags)
+    case loadAgenda(from: Date, to: Date)
+    case agendaSearch(String)
+    case quickPatient(PatientIdentity)
+    case book(BookingRequest)
+    case moveAppointment(Int64, BookingRequest)
+    case setAppointmentStatus(Int64, AppointmentStatus, category: String)
+    case nextFreeSlot(from: Date, minutes: Int)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -126,6 +136,18 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return reduceAdminResult(result, &state)
     case .patients(let result):
         return reducePatientResult(result, &state)
+    case .agenda(let result):
+        return reduceAgendaResult(result, &state)
+    case .refresh:
+        guard state.session != nil else { return [] }
+        switch state.route {
+        case .main(.agenda): return enterAgenda(&state)
+        case .main(.patients):
+            // Never under a form being typed: only the list or the record.
+            guard state.patients.editor == nil else { return [] }
+            return enterPatients(&state)
+        default: return []
+        }
     case .passphraseChangeFailed(let error):
         state.change.new = ""
         state.change.confirm = ""
@@ -165,6 +187,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             if state.route == .setup { pasteIntoSetup(text, &state) }
             if state.route == .main(.admin) { pasteIntoAdmin(text, &state) }
             if state.route == .main(.patients) { pasteIntoPatients(text, &state) }
+            if state.route == .main(.agenda) { pasteIntoAgenda(text, &state) }
             return []
         case .key(let key):
             return handle(key, &state)
@@ -194,6 +217,10 @@ func draft(of state: AppState) -> Draft {
        let kept = try? JSONDecoder().decode(PatientsState.self, from: coded), kept != PatientsState() {
         d.patients = kept
     }
+    if let coded = try? JSONEncoder().encode(state.agenda),
+       let kept = try? JSONDecoder().decode(AgendaState.self, from: coded), kept != AgendaState() {
+        d.agenda = kept
+    }
     return d
 }
 
@@ -201,6 +228,7 @@ func draft(of state: AppState) -> Draft {
 private func restore(_ draft: Draft?, _ state: inout AppState) -> [AppEffect] {
     state.admin = draft?.admin ?? AdminState()
     state.patients = draft?.patients ?? PatientsState()
+    state.agenda = draft?.agenda ?? AgendaState()
     state.setup = SetupState()
     if let setup = draft?.setup {
         state.setup = setup
@@ -211,6 +239,7 @@ private func restore(_ draft: Draft?, _ state: inout AppState) -> [AppEffect] {
     state.route = draft?.help == true ? .help(returnTo: module) : .main(module)
     if module == .admin { return enterAdmin(&state, keepDraft: true) }
     if module == .patients { return enterPatients(&state) }
+    if module == .agenda { return enterAgenda(&state) }
     return []
 }
 
@@ -264,6 +293,7 @@ private func lock(_ state: inout AppState) -> [AppEffect] {
     state.setup = SetupState()
     state.admin = AdminState()
     state.patients = PatientsState()
+    state.agenda = AgendaState()
     state.status = nil
     state.confirmQuit = false
     state.change = ChangeForm()
@@ -356,6 +386,8 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         if current == .admin, !global, let effects = handleAdmin(key, &state) { return effects }
         if current == .patients, !global, state.session.map({ AccessPolicy.allows($0.role, .readIdentity) }) == true,
            let effects = handlePatients(key, &state) { return effects }
+        if current == .agenda, !global, state.session.map({ AccessPolicy.allows($0.role, .manageAgenda) }) == true,
+           let effects = handleAgenda(key, &state) { return effects }
         guard let cmd = AppCommands.command(for: key, in: .main) else { return [] }
         guard cmd.isAvailable(to: state.session?.role) else {
             state.status = "status.unavailable"
@@ -375,6 +407,7 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 state.route = .main(m)
                 if m == .admin && current != .admin { return enterAdmin(&state, keepDraft: true) }
                 if m == .patients && current != .patients { return enterPatients(&state) }
+                if m == .agenda && current != .agenda { return enterAgenda(&state) }
             }
         }
         return []
@@ -482,4 +515,17 @@ private func pasteIntoPatients(_ text: String, _ state: inout AppState) {
             state.patients.query.insert(FieldText.sanitize(text, multiline: false, maxLength: 80).text)
         }
     }
+}
+
+private func pasteIntoAgenda(_ text: String, _ state: inout AppState) {
+    guard var b = state.agenda.booking else { return }
+    let clean = FieldText.sanitize(text, multiline: false, maxLength: 120).text
+    if b.newPatient != nil {
+        b.newPatient?.paste(clean)
+    } else if b.patientID == nil {
+        b.query.insert(clean)
+    } else {
+        b.form.paste(clean)
+    }
+    state.agenda.booking = b
 }

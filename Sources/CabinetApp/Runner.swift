@@ -46,7 +46,24 @@ public final class AppRunner {
         send(.clock(clock()))
         if let event { send(.event(event)) }
         keepDraftIfDue()
+        refreshIfChanged()
         draw()
+    }
+
+    /// Another desk's changes appear within about a second: the shown
+    /// module reloads when the vault's change token moves.
+    static let refreshInterval: TimeInterval = 1
+    private var lastPollAt = Date.distantPast
+    private var lastToken: String?
+
+    private func refreshIfChanged() {
+        guard state.session != nil, case .main(let m) = state.route, m == .agenda || m == .patients else { return }
+        let now = clock()
+        guard now.timeIntervalSince(lastPollAt) >= Self.refreshInterval else { return }
+        lastPollAt = now
+        guard let token = try? services.changeToken() else { return }
+        defer { lastToken = token }
+        if let lastToken, lastToken != token { send(.refresh) }
     }
 
     /// Unsaved input is also kept (sealed) every few seconds while typing,
@@ -145,6 +162,39 @@ public final class AppRunner {
                 _ = try services.importDocument(patient: patient, path: path, title: title, date: date)
                 return .patients(.saved(patient))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .loadAgenda(let from, let to):
+            do {
+                let (list, away, hours) = try services.agenda(from: from, to: to)
+                return .agenda(.loaded(list, away, hours, token: (try? services.changeToken()) ?? ""))
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .agendaSearch(let text):
+            do { return .agenda(.patients(try services.searchPatients(text))) } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .quickPatient(let identity):
+            do {
+                return .agenda(.created(try services.savePatient(nil, identity, allowDuplicate: false), name: identity.displayName))
+            } catch CabinetError.possibleDuplicate(let other) {
+                // The same person exists: take that record.
+                return .agenda(.created(other, name: identity.displayName))
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .book(let r):
+            do {
+                return .agenda(.booked(try services.book(patient: r.patient, start: r.start, minutes: r.minutes, type: r.type,
+                                                         reason: r.reason, force: r.force)))
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .moveAppointment(let id, let r):
+            do {
+                try services.moveAppointment(id, to: r.start, minutes: r.minutes, force: r.force)
+                return .agenda(.changed)
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .setAppointmentStatus(let id, let status, let category):
+            do {
+                try services.setAppointmentStatus(id, status, category: category)
+                return .agenda(.changed)
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
+        case .nextFreeSlot(let from, let minutes):
+            do { return .agenda(.slot(try services.nextFreeSlot(from: from, minutes: minutes))) } catch {
+                return .agenda(.failed(Self.cabinetError(error)))
+            }
         case .setFlags(let id, let flags):
             do {
                 try services.setFlags(id, flags)

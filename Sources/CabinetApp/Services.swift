@@ -118,4 +118,13 @@ public protocol AppServices: AnyObject {
     func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64
     func exportDocument(entry: Int64, to path: String) throws
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws
+
+    // Appointment book.
+    func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours)
+    func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64
+    func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws
+    func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws
+    func nextFreeSlot(from: Date, minutes: Int) throws -> Date?
+    /// Changes whenever any desk changes the agenda or a patient.
+    func changeToken() throws -> String
 }

@@ -45,6 +45,7 @@ public struct Draft: Codable, Equatable, Sendable {
     public var setup: SetupState?
     public var admin: AdminState?
     public var patients: PatientsState?
+    public var agenda: AgendaState?
     public var help = false
 
     public init(module: Module? = nil, setup: SetupState? = nil, admin: AdminState? = nil, patients: PatientsState? = nil,
@@ -107,6 +108,7 @@ public struct AppState: Sendable, Equatable {
     public var setup = SetupState()
     public var admin = AdminState()
     public var patients = PatientsState()
+    public var agenda = AgendaState()
     /// The vault the first run will create (shown on its first screen).
     public var setupPath: String?
     /// First line of the help shown (the help scrolls).
@@ -137,7 +139,7 @@ public struct AppState: Sendable, Equatable {
     /// Something typed and not saved: quitting asks first.
     public var hasUnsavedInput: Bool {
         if route == .setup { return setup.step != .welcome && setup.step != .done }
-        return admin.hasUnsavedInput || patients.hasUnsavedInput
+        return admin.hasUnsavedInput || patients.hasUnsavedInput || agenda.hasUnsavedInput
     }
 
     /// Seconds before the automatic lock.

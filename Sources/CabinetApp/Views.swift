@@ -28,6 +28,8 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
             drawAdmin(state, c, &canvas)
         } else if module == .patients {
             drawPatients(state, c, &canvas)
+        } else if module == .agenda {
+            drawAgenda(state, c, &canvas)
         } else {
             drawPlaceholder(module, c, &canvas)
         }
@@ -159,6 +161,7 @@ private func drawStatus(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
     let df = DateFormatter()
     df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
     df.dateFormat = "dd/MM/yyyy HH:mm"
+    df.timeZone = PracticeClock.timeZone
     var left = " " + df.string(from: state.now)
     if let s = state.session {
         left += "  " + s.login + " (" + c.text("role.\(s.role.rawValue)") + ")"
@@ -184,6 +187,10 @@ private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
         scope = .main
         if m == .admin && state.admin.dialog == nil && state.admin.pane == .accounts {
             extra = AppCommands.all.filter { $0.scope == .admin }
+        }
+        if m == .agenda {
+            let inForm = state.agenda.booking != nil
+            extra = AppCommands.all.filter { $0.scope == .agenda && $0.barKey != nil && ($0.id == "agenda.save") == inForm }
         }
         if m == .patients {
             let inForm = state.patients.editor != nil

@@ -191,6 +191,24 @@ public final class VaultServices: AppServices {
         try signedIn().importDocument(patient: patient, path: path, title: title, date: date)
     }
     public func setFlags(_ id: Int64, _ flags: PatientFlags) throws { try signedIn().setFlags(id, flags) }
+
+    // MARK: - Appointment book
+
+    public func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
+        let v = try signedIn()
+        return (try v.appointments(from: from, to: to), try v.absences(from: from, to: to), try v.openingHours())
+    }
+    public func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
+        try signedIn().book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force)
+    }
+    public func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws {
+        try signedIn().move(id, to: start, minutes: minutes, force: force)
+    }
+    public func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws {
+        try signedIn().setStatus(id, status, category: category)
+    }
+    public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? { try signedIn().nextFreeSlot(from: from, minutes: minutes) }
+    public func changeToken() throws -> String { try signedIn().changeToken() }
     public func exportDocument(entry: Int64, to path: String) throws {
         try signedIn().exportDocument(entry: entry, to: path)
     }

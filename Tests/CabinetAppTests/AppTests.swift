@@ -143,6 +143,50 @@ final class FakeServices: AppServices {
         return try addClinicalEntry(patient: patient, kind: .document, occurredOn: date,
                                     fields: ["title": title, "filename": (path as NSString).lastPathComponent, "size": "100"], supersedes: nil)
     }
+    // A small appointment book, with the real rules.
+    var appointments: [Appointment] = []
+    var token = 0
+    var statusChanges: [(Int64, AppointmentStatus)] = []
+    func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
+        (appointments.filter { $0.start >= from && $0.start < to }.sorted { $0.start < $1.start }, [], .standard)
+    }
+    func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
+        guard let start else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }
+        let verdict = AgendaRules.check(start: start, minutes: minutes, now: Date(timeIntervalSince1970: 1_795_000_000),
+                                        hours: .standard, absences: [], patientDeceased: false)
+        if let r = verdict.refusals.first { throw CabinetError.bookingRefused(key: r.messageKey, args: r.messageArgs) }
+        if let w = verdict.warnings.first, !force { throw CabinetError.bookingNeedsForce(key: w.messageKey, args: w.messageArgs) }
+        if !force, let other = AgendaRules.conflict(start: start, minutes: minutes, among: appointments, excluding: nil) {
+            throw CabinetError.appointmentConflict(id: other.id, patient: other.patientName, start: other.start)
+        }
+        let id = Int64(appointments.count + 1)
+        appointments.append(Appointment(id: id, patientID: patient, patientName: patients[patient]?.displayName ?? "?", start: start,
+                                        minutes: minutes, type: type, reason: reason, status: .booked, arrivedAt: nil,
+                                        bookedBy: current ?? ""))
+        token += 1
+        return id
+    }
+    func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws {
+        guard let start, let i = appointments.firstIndex(where: { $0.id == id }) else { throw CabinetError.appointmentNotFound(id: id) }
+        let a = appointments[i]
+        appointments[i] = Appointment(id: id, patientID: a.patientID, patientName: a.patientName, start: start, minutes: minutes,
+                                      type: a.type, reason: a.reason, status: a.status, arrivedAt: a.arrivedAt, bookedBy: a.bookedBy)
+        token += 1
+    }
+    func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws {
+        guard let i = appointments.firstIndex(where: { $0.id == id }) else { throw CabinetError.appointmentNotFound(id: id) }
+        let a = appointments[i]
+        appointments[i] = Appointment(id: id, patientID: a.patientID, patientName: a.patientName, start: a.start, minutes: a.minutes,
+                                      type: a.type, reason: a.reason, status: status,
+                                      arrivedAt: status == .arrived ? Date(timeIntervalSince1970: 1_795_000_000) : a.arrivedAt,
+                                      bookedBy: a.bookedBy)
+        statusChanges.append((id, status))
+        token += 1
+    }
+    func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
+        AgendaRules.nextFreeSlot(from: from, minutes: minutes, hours: .standard, appointments: appointments, absences: [])
+    }
+    func changeToken() throws -> String { String(token) }
     var flagsSet: [Int64: PatientFlags] = [:]
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws { flagsSet[id] = flags }
     var exported: [String] = []
@@ -191,7 +235,7 @@ final class Harness {
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         #expect(h.fake.signIns == ["doc"])
         #expect(h.runner.state.route == .main(.agenda))
-        #expect(h.text.contains("Ce module arrive bientôt"))
+        #expect(h.text.contains("rendez-vous ce jour"))
         let status = h.screen.current?.line(22) ?? ""
         #expect(status.contains("doc (médecin titulaire)") && status.contains("verrouillage dans 10:00"), "\(status)")
     }

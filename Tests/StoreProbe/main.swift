@@ -72,6 +72,31 @@ do {
         vault.lock()
         say("done")
 
+    case "booker":
+        // Books the same slots as another booker, as fast as it can: each
+        // slot must end up with one appointment, never two.
+        let patient = Int64(rest.first ?? "1") ?? 1
+        let slots = Int(rest.dropFirst().first ?? "50") ?? 50
+        let base = TimeInterval(rest.dropFirst(2).first.flatMap(Double.init) ?? 0)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: pass)
+        say("ready")
+        var won = 0, lost = 0
+        for i in 0..<slots {
+            let start = Date(timeIntervalSince1970: base + TimeInterval(i * 20 * 60))
+            do {
+                _ = try vault.book(patient: patient, start: start, minutes: 20, type: "consultation", force: false,
+                                   now: Date(timeIntervalSince1970: base - 3600))
+                won += 1
+            } catch CabinetError.appointmentConflict {
+                lost += 1
+            } catch CabinetError.bookingNeedsForce {
+                lost += 1
+            }
+        }
+        vault.lock()
+        say("won \(won) lost \(lost)")
+        say("done")
+
     case "tempwork":
         // Sorts larger than the cache, an index build and a VACUUM: with
         // temp_store=MEMORY nothing may reach $TMPDIR.

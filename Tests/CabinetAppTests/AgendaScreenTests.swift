@@ -1,0 +1,169 @@
+@testable import CabinetApp
+import CabinetCore
+import Foundation
+import Testing
+import TerminalUI
+import TerminalUITesting
+
+/// The appointment book with the fake services and the real rules. The
+/// harness's clock is Wednesday 18/11/2026 12:06 in Paris.
+@Suite struct AgendaScreenTests {
+    static let wednesday = CivilDate(year: 2026, month: 11, day: 18) ?? CivilDate(Date())
+
+    static func at(_ h: Int, _ m: Int, _ day: CivilDate = wednesday) -> Date {
+        PracticeClock.instant(day, TimeOfDay(minutes: h * 60 + m)) ?? Date()
+    }
+
+    static func harness(_ login: String = "doc", _ pass: String = "Tres-Bon-Motdepasse-42", columns: Int = 80, rows: Int = 24) -> Harness {
+        let fake = FakeServices()
+        PatientScreenTests.seeded(fake)
+        _ = try? fake.book(patient: 2, start: at(14, 0), minutes: 20, type: "consultation", reason: "", force: false)
+        _ = try? fake.book(patient: 3, start: at(14, 20), minutes: 30, type: "first", reason: "Vaccin à préparer", force: false)
+        _ = try? fake.book(patient: 1, start: at(9, 0, wednesday.adding(days: 1) ?? wednesday), minutes: 20, type: "consultation",
+                           reason: "", force: false)
+        fake.token = 0
+        let h = Harness(columns: columns, rows: rows, services: fake)
+        h.signIn(login, pass)
+        return h
+    }
+
+    @Test func theDayShowsItsAppointmentsAndTheTimeNow() throws {
+        let h = Self.harness()
+        #expect(h.text.contains("Mercredi 18 novembre 2026"))
+        #expect(h.text.contains("14:00  20 min  DUPONT Jean-Pierre · Consultation · Réservé"), "\(h.text)")
+        #expect(h.text.contains("14:20  30 min  DUPONT Hélène · Première consultation"))
+        #expect(h.text.contains("▶ 12:06 ───"), "the time now is marked:\n\(h.text)")
+        h.keys(.right)
+        #expect(h.text.contains("Jeudi 19 novembre 2026") && h.text.contains("09:00  20 min  LEFÈVRE Hélène Marie"))
+        h.keys(.char("t"))
+        #expect(h.text.contains("Mercredi 18 novembre 2026"))
+    }
+
+    @Test func aSecretaryBooksAtTheNextFreeSlotAndAConflictIsRefused() throws {
+        let h = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        h.keys(.char("n"))
+        #expect(h.text.contains("Nouveau rendez-vous"))
+        h.type("lef")
+        #expect(h.text.contains("LEFÈVRE Hélène Marie"))
+        h.keys(.enter)
+        // The next free slot after now (12:06), 20 minutes before the break.
+        #expect(h.runner.state.agenda.booking?.form["time"] == "12:10", "\(h.text)")
+        h.keys(.ctrl("u")); h.type("14:10")
+        h.keys(.function(9))
+        #expect(h.text.contains("Ce créneau est déjà pris"), "\(h.text)")
+        h.keys(.ctrl("u")); h.type("15:00"); h.keys(.function(9))
+        #expect(h.text.contains("Rendez-vous enregistré"))
+        #expect(h.text.contains("15:00  20 min  LEFÈVRE Hélène Marie"))
+        #expect(h.fake.appointments.count == 4)
+    }
+
+    @Test func outsideHoursOnlyADoctorMayForce() throws {
+        let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        s.keys(.char("n")); s.type("lef"); s.keys(.enter)
+        s.keys(.ctrl("u")); s.type("12:45"); s.keys(.function(9))
+        #expect(s.text.contains("Seul un médecin peut passer"), "\(s.text)")
+        s.keys(.enter)
+        #expect(s.fake.appointments.count == 3)
+        let d = Self.harness()
+        d.keys(.char("n")); d.type("lef"); d.keys(.enter)
+        d.keys(.ctrl("u")); d.type("12:45"); d.keys(.function(9))
+        #expect(d.text.contains("prendre quand même"))
+        d.keys(.enter)
+        #expect(d.fake.appointments.count == 4)
+    }
+
+    @Test func aPatientIsCreatedOnTheSpot() throws {
+        let h = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        h.keys(.char("n")); h.type("Nouvelle Patiente")
+        h.keys(.function(8))
+        #expect(h.text.contains("identité minimale"))
+        h.type("F"); h.keys(.tab); h.type("02/02/2002"); h.keys(.function(9))
+        #expect(h.runner.state.agenda.booking?.patientName == "NOUVELLE Patiente")
+        h.keys(.function(9))
+        #expect(h.fake.appointments.contains { $0.patientName == "NOUVELLE Patiente" })
+    }
+
+    @Test func theStatusCyclesAndTheWaitingRoomOpensTheFileForTheDoctor() throws {
+        let h = Self.harness()
+        h.keys(.char(" "))
+        #expect(h.fake.statusChanges.last?.1 == .arrived)
+        #expect(h.text.contains("Arrivé"))
+        h.keys(.char("s"))
+        #expect(h.text.contains("Salle d'attente — aujourd'hui") && h.text.contains("DUPONT Jean-Pierre"))
+        h.keys(.enter)
+        #expect(h.fake.statusChanges.last?.1 == .inConsultation)
+        #expect(h.runner.state.route == .main(.patients))
+        #expect(h.runner.state.patients.openID == 2)
+        // The front desk sees the waiting room but opens no file from it.
+        let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        s.keys(.char(" "), .char("s"), .enter)
+        #expect(s.runner.state.route == .main(.agenda))
+    }
+
+    @Test func cancellingAsksWhoAndFreesTheSlot() throws {
+        let h = Self.harness()
+        h.keys(.char("c"))
+        #expect(h.text.contains("Annulé par qui"))
+        h.keys(.char("p"))
+        #expect(h.fake.statusChanges.last?.1 == .cancelledByPatient)
+        #expect(h.text.contains("Annulé (patient)"))
+    }
+
+    @Test func aMoveKeepsThePatient() throws {
+        let h = Self.harness()
+        h.keys(.char("m"))
+        #expect(h.text.contains("Déplacer le rendez-vous") && h.text.contains("DUPONT Jean-Pierre"))
+        h.keys(.ctrl("u")); h.type("16:00"); h.keys(.function(9))
+        #expect(h.text.contains("Rendez-vous déplacé"))
+        #expect(h.fake.appointments.first { $0.id == 1 }.map { PracticeClock.local($0.start).time.formatted } == "16:00")
+    }
+
+    @Test func theWeekShowsEachDay() throws {
+        let h = Self.harness(columns: 120, rows: 40)
+        h.keys(.char("w"))
+        #expect(h.text.contains("Semaine du 16/11/2026"))
+        #expect(h.text.contains("Mer 18/11") && h.text.contains("Jeu 19/11"))
+        #expect(h.text.contains("09:00 LEFÈVRE"))
+    }
+
+    @Test func anotherDesksBookingAppearsWithinASecond() throws {
+        let h = Self.harness()
+        #expect(!h.text.contains("16:30  20 min"))
+        _ = try h.fake.book(patient: 1, start: Self.at(16, 30), minutes: 20, type: "consultation", reason: "", force: false)
+        h.now = h.now.addingTimeInterval(AppRunner.refreshInterval)
+        h.runner.step(nil)
+        #expect(h.text.contains("16:30  20 min  LEFÈVRE"), "\(h.text)")
+        // Typing in a booking form is never disturbed by a refresh.
+        h.keys(.char("n")); h.type("dup")
+        _ = try h.fake.book(patient: 1, start: Self.at(17, 30), minutes: 20, type: "consultation", reason: "", force: false)
+        h.now = h.now.addingTimeInterval(AppRunner.refreshInterval)
+        h.runner.step(nil)
+        #expect(h.runner.state.agenda.booking?.query.value == "dup")
+    }
+
+    @Test func aBookingInProgressSurvivesALock() throws {
+        let h = Self.harness()
+        h.keys(.char("n")); h.type("lef"); h.keys(.enter, .tab, .tab); h.type("Prise de sang à jeun")
+        h.keys(.function(12))
+        #expect(!h.text.contains("Prise de sang"))
+        h.type("Tres-Bon-Motdepasse-42"); h.keys(.enter)
+        #expect(h.text.contains("Prise de sang à jeun") && h.text.contains("LEFÈVRE"), "\(h.text)")
+    }
+
+    @Test func snapshots() throws {
+        for (cols, rows) in [(80, 24), (120, 40)] {
+            let suffix = "\(cols)x\(rows)"
+            let h = Self.harness(columns: cols, rows: rows)
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-day-\(suffix)", styles: true) == nil)
+            h.keys(.char("w"))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-week-\(suffix)") == nil)
+            h.keys(.char("w"), .char(" "), .char("s"))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-waiting-\(suffix)") == nil)
+            h.keys(.char("s"), .char("n"))
+            h.type("dup")
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-book-patient-\(suffix)") == nil)
+            h.keys(.enter)
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "agenda-book-details-\(suffix)") == nil)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+@testable @_spi(Testing) import CabinetStore
+import CabinetCore
+import Foundation
+import Testing
+
+/// The appointment book over a real sealed vault.
+@Suite struct AgendaStoreTests {
+    static let monday = CivilDate(year: 2026, month: 11, day: 23) ?? CivilDate(Date())
+    static let before = PracticeClock.instant(CivilDate(year: 2026, month: 11, day: 20) ?? monday, TimeOfDay(minutes: 600)) ?? Date()
+
+    static func at(_ h: Int, _ m: Int, _ d: CivilDate = monday) -> Date? { PracticeClock.instant(d, TimeOfDay(minutes: h * 60 + m)) }
+
+    static func vault(_ dir: TempDir) throws -> (Vault, String, Int64, Int64) {
+        let (v, path) = try PatientStoreTests.vault(dir)
+        let a = try v.addPatient(PatientStoreTests.identity())
+        let b = try v.addPatient(PatientStoreTests.identity("Martin", "Paul", born: "1980-01-01", sex: .male))
+        return (v, path, a, b)
+    }
+
+    @Test func bookingConflictsAndForcing() throws {
+        let dir = TempDir()
+        let (v, path, a, b) = try Self.vault(dir)
+        defer { v.lock() }
+        let first = try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+        // An overlap is refused with the appointment that holds the slot.
+        #expect(throws: CabinetError.self) { try v.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before) }
+        do {
+            _ = try v.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before)
+        } catch CabinetError.appointmentConflict(let id, _, _) {
+            #expect(id == first)
+        }
+        // Touching ends do not overlap.
+        _ = try v.book(patient: b, start: Self.at(9, 20), minutes: 20, type: "consultation", now: Self.before)
+        // A doctor may double-book on purpose; the front desk may not.
+        _ = try v.book(patient: b, start: Self.at(9, 5), minutes: 10, type: "emergency", force: true, now: Self.before)
+        // Outside hours: a warning the doctor may force.
+        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+            try v.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", now: Self.before)
+        }
+        _ = try v.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", force: true, now: Self.before)
+        // Refusals, whoever asks.
+        #expect(throws: CabinetError.bookingRefused(key: "booking.duration", args: ["max": "8"])) {
+            try v.book(patient: a, start: Self.at(10, 0), minutes: 0, type: "consultation", force: true, now: Self.before)
+        }
+        #expect(throws: CabinetError.bookingRefused(key: "booking.past", args: [:])) {
+            try v.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Date(timeIntervalSince1970: 1_900_000_000))
+        }
+        v.lock()
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        defer { s.signOut() }
+        #expect(throws: CabinetError.self) {
+            try s.book(patient: a, start: Self.at(9, 10), minutes: 20, type: "consultation", force: true, now: Self.before)
+        }
+        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+            try s.book(patient: a, start: Self.at(19, 30), minutes: 20, type: "consultation", force: true, now: Self.before)
+        }
+        let day = PracticeClock.dayBounds(Self.monday)
+        #expect(try s.appointments(from: day.0, to: day.1).count == 4)
+    }
+
+    @Test func daylightSavingIsRight() throws {
+        let dir = TempDir()
+        let (v, _, a, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let autumn = try #require(CivilDate(year: 2027, month: 10, day: 30))  // a Saturday, clocks go back that night
+        let spring = try #require(CivilDate(year: 2027, month: 3, day: 27))
+        let past = PracticeClock.instant(spring, TimeOfDay(minutes: 0)) ?? Date()
+        let x = try v.book(patient: a, start: Self.at(9, 0, autumn), minutes: 20, type: "consultation", now: past)
+        let y = try v.book(patient: a, start: Self.at(9, 0, spring), minutes: 20, type: "consultation", now: past.addingTimeInterval(-86_400))
+        #expect(PracticeClock.local(try v.appointment(x).start).time.formatted == "09:00")
+        #expect(PracticeClock.local(try v.appointment(y).start).time.formatted == "09:00")
+        #expect(try v.appointment(x).start.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) == 7 * 3600, "09:00 CEST = 07:00Z")
+        // The hour skipped in spring does not exist.
+        let sunday = try #require(CivilDate(year: 2027, month: 3, day: 28))
+        #expect(PracticeClock.instant(sunday, TimeOfDay(minutes: 150)) == nil)
+    }
+
+    @Test func statusCancellationAndTheNextFreeSlot() throws {
+        let dir = TempDir()
+        let (v, _, a, b) = try Self.vault(dir)
+        defer { v.lock() }
+        let first = try v.book(patient: a, start: Self.at(8, 30), minutes: 30, type: "first", reason: "Vaccin \u{1B}[31mà préparer", now: Self.before)
+        #expect(try v.appointment(first).reason == "Vaccin à préparer", "escape sequences stripped")
+        #expect(try v.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(9, 0))
+        try v.setStatus(first, .arrived, now: Self.at(8, 25) ?? Date())
+        #expect(try v.appointment(first).arrivedAt == Self.at(8, 25))
+        try v.cancel(first, byPatient: true, category: "malade")
+        #expect(try v.appointment(first).status == .cancelledByPatient)
+        // A cancelled appointment frees its slot.
+        _ = try v.book(patient: b, start: Self.at(8, 30), minutes: 20, type: "consultation", now: Self.before)
+        // A deceased patient: a warning.
+        try v.setFlags(b, PatientFlags(deceasedOn: CivilDate(year: 2026, month: 1, day: 1)))
+        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.patient_deceased", args: [:])) {
+            try v.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
+        }
+        // Audited, never with the reason.
+        let trail = try v.auditEntries(object: "patient:\(a)")
+        #expect(trail.contains { $0.action == "agenda.booked" } && trail.contains { $0.action == "agenda.cancelled" }
+                && trail.contains { $0.action == "agenda.status" })
+        #expect(!trail.contains { ($0.detail ?? "").contains("Vaccin") })
+    }
+
+    @Test func aMoveIsCheckedLikeABooking() throws {
+        let dir = TempDir()
+        let (v, _, a, b) = try Self.vault(dir)
+        defer { v.lock() }
+        let x = try v.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Self.before)
+        let y = try v.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
+        #expect(throws: CabinetError.self) { try v.move(y, to: Self.at(10, 10), now: Self.before) }
+        try v.move(y, to: Self.at(10, 20), now: Self.before)
+        try v.move(x, to: Self.at(10, 0), minutes: 20, now: Self.before)  // onto itself: fine
+        #expect(PracticeClock.local(try v.appointment(y).start).time.formatted == "10:20")
+    }
+
+    /// Two processes book the same slots as fast as they can, a morning a
+    /// day over a week (60 contested slots): every slot gets exactly one.
+    @Test func twoDesksNeverDoubleBook() throws {
+        let dir = TempDir()
+        let (v, path, a, _) = try Self.vault(dir)
+        v.lock()
+        let pass = dir.file("pw")
+        try (doctorPass + "\n").write(toFile: pass, atomically: true, encoding: .utf8)
+        var total = 0
+        for offset in 0..<5 {
+            let day = try #require(Self.monday.adding(days: offset))
+            let base = try #require(Self.at(8, 30, day)).timeIntervalSince1970
+            // Twelve 20-minute slots: 08:30 to 12:30.
+            let one = try Probe(["booker", path, "doc", pass, String(a), "12", String(base)])
+            let two = try Probe(["booker", path, "doc", pass, String(a), "12", String(base)])
+            one.finish()
+            two.finish()
+            let results = (one.output + two.output).filter { $0.hasPrefix("won ") }
+            #expect(results.count == 2, "\(one.output) \(two.output)")
+            total += results.compactMap { Int($0.split(separator: " ")[1]) }.reduce(0, +)
+        }
+        #expect(total == 60, "each slot booked once")
+        let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        defer { check.signOut() }
+        let week = (PracticeClock.dayBounds(Self.monday).0, PracticeClock.dayBounds(Self.monday.adding(days: 5) ?? Self.monday).0)
+        let list = try check.appointments(from: week.0, to: week.1)
+        #expect(list.count == 60)
+        #expect(Set(list.map(\.start)).count == 60, "never two appointments on one slot")
+    }
+}

@@ -100,7 +100,7 @@ var package = Package(
             name: "CabinetStoreTests",
             dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
         ),
-        .testTarget(name: "CabinetCLITests", dependencies: ["cabinet", "CSodium"]),
+        .testTarget(name: "CabinetCLITests", dependencies: ["cabinet", "CSodium", "CabinetCore"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
         .testTarget(
             name: "CabinetAppTests",

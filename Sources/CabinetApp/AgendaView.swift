@@ -488,6 +488,8 @@ private func drawDay(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     guard let open = ranges.map(\.start.minutes).min(), let close = ranges.map(\.end.minutes).max() else {
         canvas.put(c.text("agenda.closed"), x: 2, y: top, style: Style(.muted))
         drawAppointmentRows(list, state, c, &canvas, top: top + 2, bottom: bottom)
+        let summary = c.text("agenda.day_summary", ["n": String(list.filter { $0.status.holdsSlot }.count)])
+        canvas.put(summary, x: 2, y: bottom, style: Style(.muted), maxWidth: canvas.columns - 4)
         return
     }
     // The rows: a tick every half hour of the opening hours, each

@@ -376,6 +376,8 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         }
         return []
     case .main(let current):
+        // A status message lasts until the next key.
+        if !state.confirmQuit { state.status = nil }
         // The main keys (F1–F7, F10, F12, Ctrl-L) first; then the module's
         // (which also gets the printable keys, for its text fields).
         let global: Bool

@@ -9,6 +9,24 @@ public struct DemoSummary: Sendable, Equatable {
     public var vitals = 0
     public var otherEntries = 0
     public var documents = 0
+    public var appointments = 0
+}
+
+/// The demo's appointment slots: 20 minutes, 08:30–12:30 and 14:00–19:00
+/// (27 a day), spread so that one day rarely holds two at the same time.
+struct DemoSlots {
+    static let starts: [Int] = Array(stride(from: 8 * 60 + 30, to: 12 * 60 + 30, by: 20)) + Array(stride(from: 14 * 60, to: 19 * 60, by: 20))
+    var used: [Int: UInt32] = [:]
+
+    mutating func take(_ day: CivilDate, _ rng: inout SplitMix64) -> Int {
+        let mask = used[day.dayNumber] ?? 0
+        var slot = rng.below(Self.starts.count)
+        if mask.nonzeroBitCount < Self.starts.count {
+            while mask & (1 << UInt32(slot)) != 0 { slot = (slot + 1) % Self.starts.count }
+        }
+        used[day.dayNumber] = mask | (1 << UInt32(slot))
+        return Self.starts[slot]
+    }
 }
 
 /// Fictitious but realistic records for the demonstration cabinet and the
@@ -29,6 +47,8 @@ extension Vault {
         let firstDay = today.dayNumber - 365 * max(1, min(years, 30))
         let batch = 250
         var done = 0
+        var slots = DemoSlots()
+        var ids: [Int64] = []
         progress(0, count)
         for start in stride(from: 0, to: identities.count, by: batch) {
             let slice = identities[start..<min(start + batch, identities.count)]
@@ -45,6 +65,11 @@ extension Vault {
                     INSERT INTO clinical_entry(uid, patient_id, kind, occurred_on, at, author, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
                     """)
                 let insertBlob = try db.cachedStatement(sql: "INSERT INTO document_blob(entry_id, sealed) VALUES (?, ?)")
+                let insertAppointment = try db.cachedStatement(sql: """
+                    INSERT INTO appointment(patient_id, start_at, end_at, local_day, minutes, type, reason, status, arrived_at,
+                                            booked_by, booked_at)
+                    VALUES (?, ?, ?, ?, 20, ?, '', ?, ?, ?, ?)
+                    """)
                 for d in slice {
                     let identity = PatientIdentity(
                         birthName: d.birthName, usedName: d.usedName ?? "", firstNames: d.firstNames.joined(separator: " "),
@@ -83,7 +108,22 @@ extension Vault {
                                                           identity.sex.rawValue, stamp, actor, seq, lastCare?.iso])
                     let id = db.lastInsertedRowID
                     try insertVersion.execute(arguments: [id, stamp, actor, try Self.encode(identity)])
+                    ids.append(id)
                     for (kind, day, fields) in entries {
+                        if kind == .consultation, day.isoWeekday < 7 {
+                            // The appointment that led to it (a few were
+                            // cancelled or missed: then rebooked, the same day).
+                            let minute = slots.take(day, &rng)
+                            if let start = PracticeClock.instant(day, TimeOfDay(minutes: minute)) {
+                                let roll = rng.below(100)
+                                let status: AppointmentStatus = roll < 4 ? .noShow : roll < 10 ? .cancelledByPatient : .seen
+                                let s = Int64(start.timeIntervalSince1970)
+                                try insertAppointment.execute(arguments: [id, s, s + 1200, day.iso, rng.chance(0.1) ? "first" : "consultation",
+                                                                          status.rawValue, status == .seen ? s - 60 * Int64(rng.below(25)) : nil,
+                                                                          actor, stamp])
+                                summary.appointments += 1
+                            }
+                        }
                         let uid = randomBytes(16)
                         try insertEntry.execute(arguments: [Data(uid), id, kind.rawValue, day.iso, stamp, actor,
                                                             Data(Self.sealFields(fields, kind: kind, uid: uid, key: ck))])
@@ -111,6 +151,25 @@ extension Vault {
             }
             done += slice.count
             progress(done, count)
+        }
+        // The coming two weeks, about two thirds booked.
+        if !ids.isEmpty {
+            try write { db in
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO appointment(patient_id, start_at, end_at, local_day, minutes, type, reason, status, booked_by, booked_at)
+                    VALUES (?, ?, ?, ?, 20, 'consultation', '', 'booked', ?, ?)
+                    """)
+                for offset in 0..<14 {
+                    guard let day = today.adding(days: offset), day.isoWeekday < 6 else { continue }
+                    for minute in DemoSlots.starts where rng.chance(0.65) {
+                        guard let start = PracticeClock.instant(day, TimeOfDay(minutes: minute)), start > now else { continue }
+                        let s = Int64(start.timeIntervalSince1970)
+                        try insert.execute(arguments: [ids[rng.below(ids.count)], s, s + 1200, day.iso, actor, stamp])
+                        summary.appointments += 1
+                    }
+                }
+                try Self.bumpAgenda(db)
+            }
         }
         try audit(.recordWritten, object: "demo", detail: "patients=\(summary.patients),years=\(years),seed=\(seed)")
         return summary

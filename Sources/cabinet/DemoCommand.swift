@@ -43,10 +43,12 @@ struct DemoCommand: ParsableCommand {
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         if global.json {
             Term.out("{\"patients\":\(summary.patients),\"consultations\":\(summary.consultations),\"vitals\":\(summary.vitals),"
-                     + "\"otherEntries\":\(summary.otherEntries),\"documents\":\(summary.documents),\"seconds\":\(seconds)}")
+                     + "\"otherEntries\":\(summary.otherEntries),\"documents\":\(summary.documents),\"appointments\":\(summary.appointments),"
+                     + "\"seconds\":\(seconds)}")
         } else {
             Term.out(L.text("demo.done", ["patients": String(summary.patients), "consultations": String(summary.consultations),
                                           "vitals": String(summary.vitals), "documents": String(summary.documents),
+                                          "appointments": String(summary.appointments),
                                           "seconds": seconds]))
         }
     }

@@ -1,3 +1,4 @@
+import CabinetCore
 import Foundation
 import Testing
 
@@ -298,5 +299,60 @@ func processID(running exe: String, with argument: String) -> Int32? {
         for name in try FileManager.default.contentsOfDirectory(atPath: sb.dir.path) {
             #expect(!bytes(of: sb.path(name)).contains("Canari-E2E"), "\(name)")
         }
+    }
+
+    /// Two desks on one vault, each in its own terminal: the front desk
+    /// books, the doctor (already on that day) sees it appear; the doctor
+    /// marks the patient seen, the front desk sees it.
+    @Test(.enabled(if: tmuxAvailable))
+    func twoDesksSeeEachOthersChanges() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, pw) = try sb.initVault()
+        let onetime = sb.path("onetime")
+        let add = try sb.run(["user", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                              "--login", "accueil", "--role", "secretary", "--password-out", onetime])
+        try #require(add.status == 0, "\(add.stderr)")
+        let first = try String(contentsOfFile: onetime, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                                  "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
+        try #require(patient.status == 0, "\(patient.stderr)")
+        // A Tuesday at least a week ahead, 10:00.
+        var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
+        while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
+        let exe = try cabinetExecutable().path
+        let doctor = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
+                                     columns: 100, rows: 30)
+        let desk = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
+                                   columns: 100, rows: 30)
+        try doctor.waitFor("Connexion")
+        try doctor.literal(doctorLogin); try doctor.keys("Tab"); try doctor.literal(passphrase); try doctor.keys("Enter")
+        try doctor.waitFor("rendez-vous ce jour")
+        try doctor.literal("g"); try doctor.keys("C-u"); try doctor.literal(day.formatted); try doctor.keys("Enter")
+        try doctor.waitFor("0 rendez-vous ce jour")
+        try desk.waitFor("Connexion")
+        try desk.literal("accueil"); try desk.keys("Tab"); try desk.literal(first); try desk.keys("Enter")
+        try desk.waitFor("Nouveau mot de passe")
+        let chosen = "Accueil-Fictif-Bureau-2026!"
+        try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
+        try desk.waitFor("rendez-vous ce jour")
+        try desk.literal("n")
+        try desk.waitFor("Nouveau rendez-vous")
+        try desk.literal("fictivo")
+        try desk.waitFor("FICTIVO Bernadette")
+        try desk.keys("Enter")
+        try desk.keys("BTab"); try desk.keys("C-u"); try desk.literal(day.formatted)
+        try desk.keys("Tab"); try desk.keys("C-u"); try desk.literal("10:00")
+        try desk.keys("F9")
+        try desk.waitFor("Rendez-vous enregistré")
+        // The doctor's screen, untouched, shows it.
+        try doctor.waitFor("10:00  20 min  FICTIVO Bernadette · Consultation · Réservé", timeout: 10)
+        try doctor.literal(" "); try doctor.literal(" "); try doctor.literal(" ")
+        try doctor.waitFor("FICTIVO Bernadette · Consultation · Vu")
+        // The front desk goes to that day and sees the patient seen.
+        try desk.literal("g"); try desk.keys("C-u"); try desk.literal(day.formatted); try desk.keys("Enter")
+        try desk.waitFor("FICTIVO Bernadette · Consultation · Vu", timeout: 10)
+        #expect(try !desk.screen().contains("Consultations"), "no clinical tab on the front desk")
+        try desk.keys("F10"); try doctor.keys("F10")
     }
 }

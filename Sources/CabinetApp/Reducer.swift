@@ -143,8 +143,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         switch state.route {
         case .main(.agenda): return enterAgenda(&state)
         case .main(.patients):
-            // Never under a form being typed: only the list or the record.
-            guard state.patients.editor == nil else { return [] }
+            // The search list only: never under a form being typed, and an
+            // open record is not reopened (each opening is audited).
+            guard state.patients.editor == nil, state.patients.openID == nil else { return [] }
             return enterPatients(&state)
         default: return []
         }

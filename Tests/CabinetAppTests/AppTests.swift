@@ -349,6 +349,33 @@ final class Harness {
         h.keys(.function(1))
         #expect(Snapshot.verify(try #require(h.screen.current), named: "help-doctor") == nil)
     }
+
+    /// The shell's screens at the larger size too: sign-in, help, the
+    /// locked screen, the forced change, the demo's sign-in.
+    @Test func snapshotsAtBothSizes() throws {
+        for (cols, rows) in [(80, 24), (120, 40)] {
+            let suffix = "\(cols)x\(rows)"
+            let h = Harness(columns: cols, rows: rows)
+            h.runner.step(nil)
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "shell-signin-\(suffix)", styles: true) == nil)
+            h.signIn("doc", "Tres-Bon-Motdepasse-42")
+            h.keys(.function(1))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "shell-help-\(suffix)") == nil)
+            h.keys(.escape, .function(12))
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "shell-locked-\(suffix)") == nil)
+            let c = Harness(columns: cols, rows: rows)
+            c.signIn("neuf", "Kx7pQ-m3RtZ-9wHnE-a4Fy")
+            c.type("court")
+            #expect(Snapshot.verify(try #require(c.screen.current), named: "shell-forced-change-\(suffix)") == nil)
+            var demo = AppState(now: c.now)
+            demo.isDemo = true
+            demo.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
+                                 DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
+            let d = Harness(columns: cols, rows: rows, state: demo)
+            d.runner.step(nil)
+            #expect(Snapshot.verify(try #require(d.screen.current), named: "shell-demo-signin-\(suffix)", styles: true) == nil)
+        }
+    }
 }
 
 @Suite struct ActionCatalogueTests {

@@ -81,12 +81,6 @@ var package = Package(
             ]
         ),
 
-        // Side-by-side measurements of the sealed store (release build).
-        .executableTarget(
-            name: "cabinet-bench",
-            dependencies: ["CabinetStore", "CabinetCore"]
-        ),
-
         // A helper process the store tests drive (crash loops, two writers).
         .executableTarget(
             name: "cabinet-store-probe",

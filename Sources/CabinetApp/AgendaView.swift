@@ -40,7 +40,7 @@ public struct AgendaState: Codable, Equatable, Sendable {
     func day(_ now: Date) -> CivilDate { date ?? PracticeClock.local(now).date }
 
     /// The range loaded for the current view.
-    func range(_ now: Date) -> (Date, Date) {
+    public func range(_ now: Date) -> (Date, Date) {
         let d = day(now)
         switch view {
         case .day, .waiting:

@@ -41,6 +41,12 @@ public final class AppRunner {
         }
     }
 
+    /// Takes over a session the services already opened (benchmarks).
+    public func debugSignIn(_ info: SessionInfo) {
+        send(.signedIn(info))
+        draw()
+    }
+
     /// One turn of the loop (a key, or nil for a clock tick).
     public func step(_ event: InputEvent?) {
         send(.clock(clock()))

@@ -44,6 +44,11 @@ public final class InMemoryScreen: Screen {
     /// What the terminal shows now: the last frame.
     public var current: Canvas? { frames.last }
 
+    /// Forgets the frames kept so far but the last (long runs, benchmarks).
+    public func dropFrames() {
+        if let last = frames.last { frames = [last] }
+    }
+
     /// The text of the last frame, rows joined by newlines ("" before any).
     public var text: String { current?.lines().joined(separator: "\n") ?? "" }
 

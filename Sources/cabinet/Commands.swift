@@ -13,7 +13,7 @@ struct CabinetCommand: ParsableCommand {
             discussion: L.text("help.discussion"),
             version: "0.1.0",
             subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self, UserCommand.self,
-                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self, PatientCommand.self,
+                          TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self, BenchCommand.self, PatientCommand.self,
                           EncounterCommand.self, AgendaCommand.self, DemoCommand.self])
     }
 

@@ -68,17 +68,47 @@ enum AuditLog {
         return out
     }
 
+    /// "2026-11-22T13:15:51.123Z" (UTC, milliseconds). Written by hand:
+    /// ISO8601DateFormatter costs tens of microseconds per call, and a
+    /// record's opening reads hundreds of these.
     static func timestamp(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: d)
+        let ms = Int64((d.timeIntervalSince1970 * 1000).rounded())
+        var t = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
+        let milli = Int((ms % 1000 + 1000) % 1000)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : String(v) }
+        let year = String(tm.tm_year + 1900)
+        let frac = milli < 10 ? "00\(milli)" : milli < 100 ? "0\(milli)" : String(milli)
+        return year + "-" + two(tm.tm_mon + 1) + "-" + two(tm.tm_mday) + "T" + two(tm.tm_hour) + ":" + two(tm.tm_min)
+            + ":" + two(tm.tm_sec) + "." + frac + "Z"
     }
 
+    /// Reads what `timestamp` writes (fractional seconds optional).
     static func date(_ s: String) -> Date {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.date(from: s) ?? Date(timeIntervalSince1970: 0)
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= b.count else { return nil }
+            var v = 0
+            for c in b[from..<(from + len)] {
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2),
+              let mi = num(14, 2), let se = num(17, 2) else { return Date(timeIntervalSince1970: 0) }
+        var ms = 0
+        if b.count > 20, b[19] == UInt8(ascii: "."), let f = num(20, 3) { ms = f }
+        var tm = tm()
+        tm.tm_year = Int32(y - 1900)
+        tm.tm_mon = Int32(mo - 1)
+        tm.tm_mday = Int32(d)
+        tm.tm_hour = Int32(h)
+        tm.tm_min = Int32(mi)
+        tm.tm_sec = Int32(se)
+        let t = timegm(&tm)
+        return Date(timeIntervalSince1970: TimeInterval(t) + TimeInterval(ms) / 1000)
     }
 
     static func field(_ s: String?) -> [UInt8] {

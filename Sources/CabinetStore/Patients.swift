@@ -445,47 +445,85 @@ extension Vault {
     }
 }
 
-/// The in-memory search index of a vault's patients (names folded, dates
-/// of birth), kept up to date incrementally. Never written anywhere.
+/// The in-memory search index of a vault's patients (names folded and split
+/// into words once, dates of birth as day numbers), kept in name order so a
+/// search stops at its limit without sorting. Never written anywhere.
 final class PatientIndex: @unchecked Sendable {
     // Touched under the vault's owning thread only (like Vault itself).
     struct Row {
         let id: Int64
-        let key: PatientSearchKey
+        let words: [[UInt8]]
+        let birthDay: Int?
         let birth: CivilDate?
         let name: String
         let sex: Sex
         let flags: PatientFlags
+        let archived: Bool
     }
     var rows: [Row] = []
     var position: [Int64: Int] = [:]
+    /// Row indices in display order (name, then date of birth).
+    private var order: [Int] = []
+    private var orderIsStale = true
     var seenSeq: Int64 = 0
     var count: Int { rows.count }
 
     func clear() {
         rows = []
         position = [:]
+        order = []
+        orderIsStale = true
         seenSeq = 0
     }
 
     func upsert(id: Int64, key: String, birth: CivilDate?, name: String, sex: Sex, flags: PatientFlags, archived: Bool) {
-        let row = Row(id: id, key: PatientSearchKey(stored: key), birth: birth, name: name, sex: sex, flags: flags)
+        let words = key.split(separator: " ").map { Array($0.utf8) }
+        let row = Row(id: id, words: words, birthDay: birth?.dayNumber, birth: birth, name: name, sex: sex, flags: flags,
+                      archived: archived)
         if let i = position[id] {
             rows[i] = row
         } else {
             position[id] = rows.count
             rows.append(row)
         }
+        orderIsStale = true
     }
 
     func search(_ query: PatientQuery, limit: Int) -> [PatientSummary] {
-        var hits: [Row] = []
-        for r in rows where query.matches(r.key, birthDate: r.birth) {
-            hits.append(r)
+        if query.dateProblem != nil { return [] }
+        if orderIsStale {
+            order = rows.indices.sorted { a, b in
+                let x = rows[a], y = rows[b]
+                return x.name != y.name ? x.name < y.name : (x.birthDay ?? 0) < (y.birthDay ?? 0)
+            }
+            orderIsStale = false
         }
-        hits.sort { ($0.name, $0.birth?.iso ?? "") < ($1.name, $1.birth?.iso ?? "") }
-        return hits.prefix(limit).map {
-            PatientSummary(id: $0.id, displayName: $0.name, birthDate: $0.birth ?? CivilDate(Date()), sex: $0.sex, flags: $0.flags)
+        let prefixes = query.prefixes.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        let day = query.birthDate?.dayNumber
+        var out: [PatientSummary] = []
+        for i in order {
+            let r = rows[i]
+            if r.archived { continue }
+            if let day, r.birthDay != day { continue }
+            if !Self.matches(r.words, prefixes) { continue }
+            out.append(PatientSummary(id: r.id, displayName: r.name, birthDate: r.birth ?? CivilDate(Date()), sex: r.sex,
+                                      flags: r.flags))
+            if out.count >= limit { break }
         }
+        return out
+    }
+
+    /// Every prefix starts a different word of the name, in any order
+    /// ("ma mart" finds MARTIN Marie): a small backtracking assignment.
+    static func matches(_ words: [[UInt8]], _ prefixes: [[UInt8]]) -> Bool {
+        func assign(_ k: Int, _ used: UInt64) -> Bool {
+            if k == prefixes.count { return true }
+            let p = prefixes[k]
+            for (i, w) in words.enumerated() where i < 64 && used & (1 << UInt64(i)) == 0 && w.count >= p.count {
+                if w[0] == p[0] && w.starts(with: p) && assign(k + 1, used | (1 << UInt64(i))) { return true }
+            }
+            return false
+        }
+        return assign(0, 0)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// `cabinet bench --peers`: one SQL workload run as whole processes through
 /// Debian's `sqlite3` (the reference), Debian's `sqlcipher` (the encrypted
 /// SQLite a user would otherwise pick) and Cabinet's sealed store (this very
-/// executable, `cabinet bench --run-sql VAULT SCRIPT`), alternating runs.
+/// executable, `cabinet bench --run-sql VAULT --script SCRIPT`), alternating runs.
 /// Target: Cabinet's ratio to plain sqlite3 below SQLCipher's, on both phases.
 ///
 /// The same SQL text goes to every engine (fictitious data only). Tables are
@@ -174,7 +174,7 @@ enum PeerBench {
         return out
     }
 
-    // MARK: - The Cabinet side (`cabinet bench --run-sql VAULT SCRIPT`)
+    // MARK: - The Cabinet side (`cabinet bench --run-sql VAULT --script SCRIPT`)
 
     /// The bench vault's account: fixed and fictitious.
     static let vaultLogin = "banc"
@@ -309,7 +309,7 @@ enum PeerBench {
                     case .sqlcipher:
                         seconds = try timeProcess([sqlcipher, "-bail", db], stdin: files.cipher, stderr: errPath)
                     case .cabinet:
-                        seconds = try timeProcess([selfPath, "bench", "--run-sql", db, files.plain],
+                        seconds = try timeProcess([selfPath, "bench", "--run-sql", db, "--script", files.plain],
                                                   stdin: "/dev/null", stderr: errPath)
                     }
                     times[phase, default: [:]][engine, default: []].append(seconds)

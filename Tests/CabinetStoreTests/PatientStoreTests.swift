@@ -29,7 +29,13 @@ import Testing
         #expect(try v.searchPatients("lefevre").map(\.id) == [id])
         #expect(try v.searchPatients("HEL dup").count == 1)
         #expect(try v.searchPatients("dupont").count == 2)
+        #expect(try v.searchPatients("dupont").map(\.displayName) == ["DUPONT Hélène", "DUPONT-MARTIN Jean-Pierre"], "in name order")
         #expect(try v.searchPatients("jean pierre").count == 1)
+        // Prefixes in any order, each on its own word, however they overlap.
+        _ = try v.addPatient(Self.identity("Martin", "Marie", born: "1970-07-07"))
+        #expect(try v.searchPatients("ma mart").count == 1)
+        #expect(try v.searchPatients("mar mar").count == 1)
+        #expect(try v.searchPatients("mar mar mar").isEmpty)
         #expect(try v.searchPatients("hel 12/03/1960").map(\.id) == [id])
         #expect(try v.searchPatients("hel 13/03/1960").isEmpty)
         let record = try v.patient(id)

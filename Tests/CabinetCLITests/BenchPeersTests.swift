@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import cabinet
+
+// `cabinet bench --peers`: the workload's SQL is deterministic and runs as
+// is through plain sqlite3 and through the sealed store. Nothing is timed.
+
+/// Runs `/path/to/sqlite3 -bail db` with `stdin` as standard input; returns
+/// its exit status, standard output and standard error.
+private func sqlite3(_ db: String, stdin: String? = nil, sql: String? = nil) throws -> RunResult {
+    let tool = try #require(PeerBench.findTool("sqlite3"), "sqlite3 is not installed: run ./scripts/deps --test")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: tool)
+    process.arguments = ["-bail", db] + (sql.map { [$0] } ?? [])
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = stdin == nil ? out : FileHandle.nullDevice
+    process.standardError = err
+    process.standardInput = try stdin.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) }
+        ?? FileHandle.nullDevice
+    try process.run()
+    try? out.fileHandleForWriting.close()
+    try? err.fileHandleForWriting.close()
+    // Small outputs (counts, error messages): read after exit is enough.
+    process.waitUntilExit()
+    let outData = stdin == nil ? out.fileHandleForReading.readDataToEndOfFile() : Data()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    return RunResult(status: process.terminationStatus,
+                     stdout: String(decoding: outData, as: UTF8.self),
+                     stderr: String(decoding: errData, as: UTF8.self))
+}
+
+private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM bench_consultation;"
+
+@Test func peerScriptsAreDeterministicAndRunThroughSQLite3AndTheSealedStore() throws {
+    let sandbox = try Sandbox()
+    defer { sandbox.remove() }
+    let size = PeerBench.size(quick: true)
+    let bulk = PeerBench.script(phase: .bulk, quick: true)
+    let mixed = PeerBench.script(phase: .mixed, quick: true)
+    #expect(bulk == PeerBench.script(phase: .bulk, quick: true))
+    #expect(mixed == PeerBench.script(phase: .mixed, quick: true))
+    #expect(bulk.hasPrefix("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"))
+    #expect(mixed.hasPrefix("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"))
+    let rows = size.patients + size.consultations
+    #expect(bulk.components(separatedBy: "BEGIN;").count - 1 == (rows + size.batch - 1) / size.batch)
+    #expect(mixed.components(separatedBy: "BEGIN;").count - 1 == size.transactions)
+
+    let bulkPath = try sandbox.write("bulk.sql", bulk)
+    let mixedPath = try sandbox.write("mixed.sql", mixed)
+    let countPath = try sandbox.write("count.sql", countSQL)
+    let afterBulk = "\(size.patients)\n\(size.consultations)\n"
+    let afterMixed = "\(size.patients)\n\(size.consultations + size.transactions)\n"
+
+    // Plain sqlite3, as `cabinet bench --peers` runs it.
+    let db = sandbox.path("plain.db")
+    let b = try sqlite3(db, stdin: bulkPath)
+    try #require(b.status == 0, "bulk script failed in sqlite3: \(b.stderr)")
+    #expect(try sqlite3(db, sql: countSQL).stdout == afterBulk)
+    #expect(try sqlite3(db, sql: "PRAGMA journal_mode").stdout == "wal\n")
+    let m = try sqlite3(db, stdin: mixedPath)
+    try #require(m.status == 0, "mixed script failed in sqlite3: \(m.stderr)")
+    #expect(try sqlite3(db, sql: countSQL).stdout == afterMixed)
+
+    // The sealed store: created on the first run, unlocked on the next ones.
+    let vault = sandbox.path("peers.vault")
+    try PeerBench.runSQL(vault: vault, script: bulkPath)
+    #expect(try PeerBench.runSQL(vault: vault, script: countPath) == afterBulk.split(separator: "\n").map(String.init))
+    try PeerBench.runSQL(vault: vault, script: mixedPath)
+    #expect(try PeerBench.runSQL(vault: vault, script: countPath) == afterMixed.split(separator: "\n").map(String.init))
+}
+
+@Test func peerStatementSplitterKeepsQuotedSemicolons() {
+    let sql = """
+        PRAGMA journal_mode=WAL; -- a comment; still a comment
+        INSERT INTO t VALUES ('a;b', 'l''apostrophe;', "x;y"); /* ; */ SELECT 1;
+          \n
+        """
+    #expect(PeerBench.statements(Array(sql.utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } == [
+        "PRAGMA journal_mode=WAL;",
+        "-- a comment; still a comment\nINSERT INTO t VALUES ('a;b', 'l''apostrophe;', \"x;y\");",
+        "/* ; */ SELECT 1;",
+    ])
+}

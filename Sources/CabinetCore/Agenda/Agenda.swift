@@ -187,9 +187,13 @@ public enum PracticeClock {
 
     /// The local date and time of an instant.
     public static func local(_ instant: Date) -> (date: CivilDate, time: TimeOfDay) {
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
-        let date = CivilDate(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1) ?? CivilDate(instant)
-        return (date, TimeOfDay(minutes: (c.hour ?? 0) * 60 + (c.minute ?? 0)))
+        // The zone's offset at that instant, then plain arithmetic: views
+        // call this for every appointment shown (Calendar is much slower).
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: instant)
+        let day = Int((Double(seconds) / 86_400).rounded(.down))
+        let inDay = seconds - day * 86_400
+        let date = CivilDate(dayNumber: day) ?? CivilDate(instant)
+        return (date, TimeOfDay(minutes: inDay / 60))
     }
 
     /// Midnight at the start of `date` and of the next day (23, 24 or 25

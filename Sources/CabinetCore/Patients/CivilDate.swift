@@ -126,10 +126,12 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
     /// The day `instant` falls on in Europe/Paris. Callers pass the clock's
     /// reading; nothing here reads the clock.
     public init(_ instant: Date) {
-        let c = CivilDate.practiceCalendar.dateComponents([.year, .month, .day], from: instant)
-        // The calendar always yields a valid day; the fallback is never taken.
-        self = CivilDate(year: c.year ?? 1970, month: c.month ?? 1, day: c.day ?? 1)
-            ?? CivilDate.epoch
+        // The zone's offset at that instant, then day arithmetic (Calendar's
+        // components are slow, and views ask for "today" on every row).
+        let zone = CivilDate.practiceCalendar.timeZone
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + zone.secondsFromGMT(for: instant)
+        let day = Int((Double(seconds) / 86_400).rounded(.down))
+        self = CivilDate(dayNumber: day) ?? CivilDate.epoch
     }
 
     static let epoch = CivilDate(unchecked: 1970, 1, 1)

@@ -65,8 +65,11 @@ extension Vault {
     }
 
     static func appointments(_ db: Database, from: Date, to: Date, includeCancelled: Bool) throws -> [Appointment] {
+        // Only the columns the index `appointment_view` holds.
         var sql = """
-            SELECT a.*, p.display_name FROM appointment a JOIN patient p ON p.id = a.patient_id
+            SELECT a.id, a.patient_id, a.start_at, a.minutes, a.type, a.status, a.arrived_at, a.booked_by, a.reason,
+                   p.display_name
+            FROM appointment a INDEXED BY appointment_view JOIN patient p ON p.id = a.patient_id
             WHERE a.start_at >= ? AND a.start_at < ?
             """
         if !includeCancelled { sql += " AND a.status NOT LIKE 'cancelled%'" }

@@ -465,6 +465,7 @@ final class PatientIndex: @unchecked Sendable {
     /// Row indices in display order (name, then date of birth).
     private var order: [Int] = []
     private var orderIsStale = true
+    private var buckets: [UInt16: [Int32]] = [:]
     var seenSeq: Int64 = 0
     var count: Int { rows.count }
 
@@ -472,6 +473,7 @@ final class PatientIndex: @unchecked Sendable {
         rows = []
         position = [:]
         order = []
+        buckets = [:]
         orderIsStale = true
         seenSeq = 0
     }
@@ -496,12 +498,30 @@ final class PatientIndex: @unchecked Sendable {
                 let x = rows[a], y = rows[b]
                 return x.name != y.name ? x.name < y.name : (x.birthDay ?? 0) < (y.birthDay ?? 0)
             }
+            // For each two-letter start of a word, the rows that have such a
+            // word, in display order: a query with a two-letter prefix visits
+            // only those.
+            buckets = [:]
+            for i in order {
+                var seen: Set<UInt16> = []
+                for w in rows[i].words where w.count >= 2 {
+                    let k = UInt16(w[0]) << 8 | UInt16(w[1])
+                    if seen.insert(k).inserted { buckets[k, default: []].append(Int32(i)) }
+                }
+            }
             orderIsStale = false
         }
         let prefixes = query.prefixes.map { Array($0.utf8) }.filter { !$0.isEmpty }
         let day = query.birthDate?.dayNumber
         var out: [PatientSummary] = []
-        for i in order {
+        // The smallest bucket among the prefixes' two-letter starts, else all.
+        var candidates: [Int32]?
+        for p in prefixes where p.count >= 2 {
+            let list = buckets[UInt16(p[0]) << 8 | UInt16(p[1])] ?? []
+            if candidates.map({ list.count < $0.count }) ?? true { candidates = list }
+        }
+        let visit: AnySequence<Int> = candidates.map { AnySequence($0.lazy.map { Int($0) }) } ?? AnySequence(order)
+        for i in visit {
             let r = rows[i]
             if r.archived { continue }
             if let day, r.birthDay != day { continue }

@@ -64,16 +64,16 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
     // The sealed store: created on the first run, unlocked on the next ones.
     let vault = sandbox.path("peers.vault")
     try PeerBench.runSQL(vault: vault, script: bulkPath)
-    #expect(try PeerBench.runSQL(vault: vault, script: countPath) == afterBulk.split(separator: "\n").map(String.init))
+    #expect(try PeerBench.runSQL(vault: vault, script: countPath, rows: true) == afterBulk.split(separator: "\n").map(String.init))
     try PeerBench.runSQL(vault: vault, script: mixedPath)
-    #expect(try PeerBench.runSQL(vault: vault, script: countPath) == afterMixed.split(separator: "\n").map(String.init))
+    #expect(try PeerBench.runSQL(vault: vault, script: countPath, rows: true) == afterMixed.split(separator: "\n").map(String.init))
 }
 
 @Test func peerStatementSplitterKeepsQuotedSemicolons() {
     let sql = """
         PRAGMA journal_mode=WAL; -- a comment; still a comment
         INSERT INTO t VALUES ('a;b', 'l''apostrophe;', "x;y"); /* ; */ SELECT 1;
-          \n
+          ; -- only a comment
         """
     #expect(PeerBench.statements(Array(sql.utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } == [
         "PRAGMA journal_mode=WAL;",

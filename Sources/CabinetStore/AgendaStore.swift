@@ -61,7 +61,28 @@ extension Vault {
     /// names, by start.
     public func appointments(from: Date, to: Date, includeCancelled: Bool = true) throws -> [Appointment] {
         try AccessPolicy.check(session, .manageAgenda)
-        return try read { db in try Self.appointments(db, from: from, to: to, includeCancelled: includeCancelled) }
+        // The names come from the in-memory index (kept current across
+        // desks): no lookup into the patient table per appointment.
+        let index = try patientIndex()
+        var sql = """
+            SELECT id, patient_id, start_at, minutes, type, status, arrived_at, booked_by, reason
+            FROM appointment INDEXED BY appointment_view WHERE start_at >= ? AND start_at < ?
+            """
+        if !includeCancelled { sql += " AND status NOT LIKE 'cancelled%'" }
+        sql += " ORDER BY start_at, id"
+        return try read { db in
+            var out: [Appointment] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: [Int64(from.timeIntervalSince1970), Int64(to.timeIntervalSince1970)])
+            while let r = try rows.next() {
+                let patient: Int64 = r[1]
+                out.append(Appointment(id: r[0], patientID: patient, patientName: index.name(of: patient) ?? "?",
+                                       start: Date(timeIntervalSince1970: TimeInterval(r[2] as Int64)), minutes: r[3],
+                                       type: r[4], reason: r[8], status: AppointmentStatus(rawValue: r[5]) ?? .booked,
+                                       arrivedAt: (r[6] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) },
+                                       bookedBy: r[7]))
+            }
+            return out
+        }
     }
 
     static func appointments(_ db: Database, from: Date, to: Date, includeCancelled: Bool) throws -> [Appointment] {

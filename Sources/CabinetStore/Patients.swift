@@ -469,6 +469,8 @@ final class PatientIndex: @unchecked Sendable {
     var seenSeq: Int64 = 0
     var count: Int { rows.count }
 
+    func name(of id: Int64) -> String? { position[id].map { rows[$0].name } }
+
     func clear() {
         rows = []
         position = [:]

@@ -80,7 +80,9 @@ struct Bench {
             default: return String(format: "%.0f", v)
             }
         }
-        var line = f.name.padding(toLength: 62, withPad: " ", startingAt: 0) + " median " + fmt(f.median)
+        // Long names are kept whole (on their own line), never cut.
+        var line = f.name.count <= 62 ? f.name.padding(toLength: 62, withPad: " ", startingAt: 0) : f.name + "\n" + String(repeating: " ", count: 62)
+        line += " median " + fmt(f.median)
         if let p = f.p99 { line += ", p99 " + fmt(p) }
         line += "   target " + f.target + " [" + verdict + "]"
         Term.out(line)

@@ -563,15 +563,21 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let top = 4, bottom = canvas.rows - 4
     let today = PracticeClock.local(state.now).date
     let names = c.text("agenda.weekdays").split(separator: ",").map(String.init)
+    // One pass over the week's appointments (a week may hold hundreds).
+    var byDay: [Int: [(Appointment, TimeOfDay)]] = [:]
+    for ap in a.appointments where ap.status.holdsSlot {
+        let local = PracticeClock.local(ap.start)
+        byDay[local.date.dayNumber, default: []].append((ap, local.time))
+    }
     for i in 0..<days {
         guard let d = monday.adding(days: i) else { continue }
         let x = 1 + i * colWidth
         let head = (names.indices.contains(i) ? names[i] : "") + " " + String(d.formatted.prefix(5))
         canvas.put(head, x: x, y: top, style: d == today ? Style(.selection, bold: true) : Style(.title, bold: true), maxWidth: colWidth - 1)
         var y = top + 1
-        let list = a.appointments.filter { PracticeClock.local($0.start).date == d && $0.status.holdsSlot }
-        for ap in list where y < bottom {
-            let text = PracticeClock.local(ap.start).time.formatted + " " + ap.patientName
+        let list = byDay[d.dayNumber] ?? []
+        for (ap, time) in list where y < bottom {
+            let text = time.formatted + " " + ap.patientName
             canvas.put(text, x: x, y: y, style: statusStyle(ap.status, selected: false), maxWidth: colWidth - 1)
             y += 1
         }

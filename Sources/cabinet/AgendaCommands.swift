@@ -150,7 +150,8 @@ enum AgendaInput {
 struct AgendaCommand: ParsableCommand {
     static var configuration: CommandConfiguration {
         CommandConfiguration(commandName: "agenda", abstract: L.text("help.agenda"),
-                             subcommands: [Book.self, List.self, Cancel.self, Status.self, Move.self, Export.self])
+                             subcommands: [Book.self, List.self, Cancel.self, Status.self, Move.self, Export.self, Hours.self,
+                                           AbsenceCommand.self])
     }
 
     struct Book: ParsableCommand {
@@ -462,6 +463,105 @@ struct AgendaCommand: ParsableCommand {
                 unlink(path)
                 if failure == ENOSPC { throw CabinetError.diskFull }
                 throw CabinetError.io(path: path, errno: failure)
+            }
+        }
+    }
+}
+
+// MARK: - Practice settings of the agenda
+
+extension AgendaCommand {
+    /// `agenda hours [--set DAY=RANGES]...`: shows the opening hours, or
+    /// changes some days ("mon=08:30-12:30,14:00-19:00", "sun=closed").
+    struct Hours: ParsableCommand {
+        static var configuration: CommandConfiguration { CommandConfiguration(abstract: L.text("help.agenda.hours")) }
+        @OptionGroup var global: GlobalOptions
+        @Option(name: .customLong("set"), help: ArgumentHelp(L.text("help.opt.hours_set"), valueName: "day=ranges"))
+        var set: [String] = []
+
+        static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        static let frenchDayNames = ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"]
+
+        static func parse(_ text: String) throws -> (Int, [TimeRange]) {
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard parts.count == 2 else { throw CabinetError.usage(key: "agenda.error.hours") }
+            let key = String(parts[0].prefix(3))
+            guard let i = dayNames.firstIndex(of: key) ?? frenchDayNames.firstIndex(of: key) else {
+                throw CabinetError.usage(key: "agenda.error.hours_day")
+            }
+            if parts[1] == "closed" || parts[1] == "fermé" || parts[1] == "ferme" || parts[1].isEmpty { return (i + 1, []) }
+            var ranges: [TimeRange] = []
+            for r in parts[1].split(separator: ",") {
+                let ends = r.split(separator: "-").map { String($0) }
+                guard ends.count == 2, let a = TimeOfDay(parsing: ends[0]), let b = TimeOfDay(parsing: ends[1]), a < b else {
+                    throw CabinetError.usage(key: "agenda.error.hours")
+                }
+                if let last = ranges.last, last.end > a { throw CabinetError.usage(key: "agenda.error.hours_order") }
+                ranges.append(TimeRange(a, b))
+            }
+            return (i + 1, ranges)
+        }
+
+        func run() throws {
+            let changes = try set.map(Self.parse)
+            let vault = try global.signIn().vault
+            defer { vault.signOut() }
+            var hours = try vault.openingHours()
+            if !changes.isEmpty {
+                for (day, ranges) in changes { hours.days[day] = ranges.isEmpty ? nil : ranges }
+                try vault.setOpeningHours(hours)
+            }
+            let names = L.text("agenda.weekdays_long").split(separator: ",").map(String.init)
+            for d in 1...7 {
+                let ranges = hours.days[d] ?? []
+                let text = ranges.isEmpty ? L.text("agenda.hours_closed")
+                    : ranges.map { $0.start.formatted + "–" + $0.end.formatted }.joined(separator: ", ")
+                Term.out((names.indices.contains(d - 1) ? names[d - 1] : String(d)).padding(toLength: 10, withPad: " ", startingAt: 0) + text)
+            }
+        }
+    }
+
+    /// `agenda absence add --from … --to … --label …` · `agenda absence list`.
+    struct AbsenceCommand: ParsableCommand {
+        static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: "absence", abstract: L.text("help.agenda.absence"), subcommands: [Add.self, ListAbsences.self])
+        }
+
+        struct Add: ParsableCommand {
+            static var configuration: CommandConfiguration { CommandConfiguration(commandName: "add", abstract: L.text("help.agenda.absence.add")) }
+            @OptionGroup var global: GlobalOptions
+            @Option(name: .customLong("from"), help: ArgumentHelp(L.text("help.opt.absence_from"), valueName: "date [time]"))
+            var from: String
+            @Option(name: .customLong("to"), help: ArgumentHelp(L.text("help.opt.absence_to"), valueName: "date [time]"))
+            var to: String
+            @Option(name: .customLong("label"), help: ArgumentHelp(L.text("help.opt.absence_label"), valueName: "text"))
+            var label = ""
+
+            func run() throws {
+                // A day alone: from its start, or to its end.
+                let a = try AgendaInput.when(from), b = try AgendaInput.when(to)
+                guard let start = a.time.map({ PracticeClock.instant(a.date, $0) }) ?? PracticeClock.dayBounds(a.date).0,
+                      let end = b.time.map({ PracticeClock.instant(b.date, $0) }) ?? PracticeClock.dayBounds(b.date).1
+                else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }
+                let vault = try global.signIn().vault
+                defer { vault.signOut() }
+                let id = try vault.addAbsence(from: start, to: end, label: label)
+                Term.out(L.text("agenda.absence_added", ["id": String(id), "from": AgendaInput.localText(start),
+                                                          "to": AgendaInput.localText(end)]))
+            }
+        }
+
+        struct ListAbsences: ParsableCommand {
+            static var configuration: CommandConfiguration { CommandConfiguration(commandName: "list", abstract: L.text("help.agenda.absence.list")) }
+            @OptionGroup var global: GlobalOptions
+
+            func run() throws {
+                let vault = try global.signIn().vault
+                defer { vault.signOut() }
+                let now = Date()
+                for a in try vault.absences(from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(400 * 86_400)) {
+                    Term.out(AgendaInput.localText(a.start) + " → " + AgendaInput.localText(a.end) + "  " + a.label)
+                }
             }
         }
     }

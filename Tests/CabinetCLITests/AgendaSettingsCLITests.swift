@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// Opening hours and absences from the command line: they block bookings.
+@Suite struct AgendaSettingsCLITests {
+    @Test func hoursAndAbsencesBlockBookingsUnlessADoctorForces() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, pw) = try sb.initVault()
+        func doc(_ args: [String]) throws -> RunResult {
+            try sb.run(args + ["--vault", vault, "--user", doctorLogin, "--password-file", pw])
+        }
+        let p = try doc(["patient", "add", "--last-name", "Horaire", "--first-name", "Fictif", "--birth-date", "1960-01-01", "--sex", "M"])
+        try #require(p.status == 0, "\(p.stderr)")
+        let shown = try doc(["agenda", "hours", "--set", "sat=closed", "--set", "wed=09:00-12:00"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("09:00–12:00") && shown.stdout.contains("fermé"))
+        #expect(try doc(["agenda", "hours", "--set", "wed=12:00-09:00"]).status == 1)
+        #expect(try doc(["agenda", "hours", "--set", "xyz=09:00-10:00"]).status == 1)
+        // 2027-06-09 is a Wednesday: open 09:00–12:00 only now.
+        #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-09 14:00"]).status == 6)
+        #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-09 10:00"]).status == 0)
+        // Saturday closed.
+        #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-12 10:00"]).status == 6)
+        // A holiday on Monday 2027-06-07 blocks it; a doctor may force.
+        let add = try doc(["agenda", "absence", "add", "--from", "2027-06-07", "--to", "2027-06-07", "--label", "Congés"])
+        #expect(add.status == 0, "\(add.stderr)")
+        let blocked = try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-07 10:00"])
+        #expect(blocked.status == 6)
+        #expect(blocked.stderr.contains("Congés"), "\(blocked.stderr)")
+        #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-07 10:00", "--force"]).status == 0)
+        let list = try doc(["agenda", "absence", "list"])
+        #expect(list.stdout.contains("Congés"))
+    }
+}

@@ -94,6 +94,13 @@ struct Bench {
         #endif
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        // Profiling aid: `CABINET_BENCH_ONLY=week` repeats the week view on
+        // the large vault only (for perf or callgrind).
+        if ProcessInfo.processInfo.environment["CABINET_BENCH_ONLY"] == "week" {
+            let path = try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20)
+            try measureWeek(path, rounds: 400)
+            return
+        }
         try StoreBench(quick: quick, directory: dataDirectory).run(into: &self)
         let small = quick ? (300, 3) : (5_000, 10)
         let large = quick ? (1_000, 5) : (50_000, 20)
@@ -257,6 +264,38 @@ struct Bench {
         }
         add(BenchFigure(name: "a keystroke through the app loop to a frame, \(label)", unit: "s", median: benchMedian(loop),
                         p99: benchP99(loop), reference: nil, target: "p99 ≤ 16 ms", met: benchP99(loop) <= 0.016))
+    }
+
+    mutating func measureWeek(_ path: String, rounds: Int) throws {
+        let services = VaultServices(path: path)
+        let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        defer { services.signOut(discardDraft: true) }
+        var state = AppState(now: Date())
+        state.session = info
+        state.route = .main(.agenda)
+        state.agenda.view = .week
+        state.columns = 120
+        state.rows = 40
+        let catalog = Catalog.load(.french)
+        let today = CivilDate(Date())
+        var load: [Double] = [], draw: [Double] = []
+        for i in 0..<rounds {
+            state.agenda.date = today.adding(days: -7 * (i % 52)) ?? today
+            let s = benchNow()
+            let (from, to) = state.agenda.range(state.now)
+            let (list, away, hours) = try services.agenda(from: from, to: to)
+            let m = benchNow()
+            state.agenda.appointments = list
+            state.agenda.absences = away
+            state.agenda.hours = hours
+            _ = render(state, catalog: catalog)
+            load.append(m - s)
+            draw.append(benchNow() - m)
+        }
+        add(BenchFigure(name: "week view: load", unit: "s", median: benchMedian(load), p99: benchP99(load), reference: nil,
+                        target: "information", met: nil))
+        add(BenchFigure(name: "week view: render", unit: "s", median: benchMedian(draw), p99: benchP99(draw), reference: nil,
+                        target: "information", met: nil))
     }
 
     // MARK: - Start and memory, in child processes

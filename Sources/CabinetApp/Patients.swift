@@ -141,7 +141,12 @@ public enum PatientResult: Sendable, Equatable {
 
 // MARK: - Identity form
 
-func identityForm(_ p: PatientIdentity? = nil) -> Form {
+/// "yes" and "no" as typed into a form, in the interface's language.
+func yesNo(_ value: Bool, _ language: Language?) -> String {
+    Catalog.cached(language ?? Language.fromEnvironment()).text(value ? "form.yes" : "form.no")
+}
+
+func identityForm(_ p: PatientIdentity? = nil, language: Language? = nil) -> Form {
     Form([
         FormField("birth_name", label: "patient.field.birth_name", maxLength: 80, required: true, value: p?.birthName ?? ""),
         FormField("used_name", label: "patient.field.used_name", maxLength: 80, value: p?.usedName ?? ""),
@@ -159,7 +164,7 @@ func identityForm(_ p: PatientIdentity? = nil) -> Form {
         FormField("profession", label: "patient.field.profession", maxLength: 80, value: p?.profession ?? ""),
         FormField("nir", label: "patients.field.nir", maxLength: 21, value: p.map { $0.nir.isEmpty ? "" : (try? NIR($0.nir))?.formatted ?? $0.nir } ?? ""),
         FormField("ins", label: "patients.field.ins", maxLength: 15, value: p?.ins ?? ""),
-        FormField("consent", label: "patients.field.consent", maxLength: 3, value: p.map { $0.lifestyleConsent ? "oui" : "non" } ?? "non"),
+        FormField("consent", label: "patients.field.consent", maxLength: 3, value: yesNo(p?.lifestyleConsent ?? false, language)),
     ])
 }
 
@@ -250,7 +255,7 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         return [.openPatient(p.results[p.selected].id)]
     case .function(8):
         guard AccessPolicy.allows(state.session?.role ?? .secretary, .writeIdentity) else { return [] }
-        var form = identityForm()
+        var form = identityForm(language: state.language)
         // What was typed in the search box starts the new record.
         let words = p.query.value.split(separator: " ").filter { !FrenchDate.looksLikeDate(String($0)) }
         if let last = words.first { form["birth_name"] = String(last).capitalized }
@@ -302,8 +307,8 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         let f = record.flags
         state.patients.editor = .flags(id: record.id, form: Form([
             FormField("deceased", label: "patients.field.deceased", maxLength: 10, value: f.deceasedOn?.formatted ?? ""),
-            FormField("hold", label: "patients.field.hold", maxLength: 3, value: f.legalHold ? "oui" : "non"),
-            FormField("limited", label: "patients.field.limited", maxLength: 3, value: f.limited ? "oui" : "non"),
+            FormField("hold", label: "patients.field.hold", maxLength: 3, value: yesNo(f.legalHold, state.language)),
+            FormField("limited", label: "patients.field.limited", maxLength: 3, value: yesNo(f.limited, state.language)),
         ]))
     case .char("x"):
         let shown = p.tabEntries
@@ -324,7 +329,7 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         switch p.tab {
         case .identity, .history:
             guard AccessPolicy.allows(role, .writeIdentity), let record = p.record else { return [] }
-            state.patients.editor = .identity(id: record.id, form: identityForm(record.identity))
+            state.patients.editor = .identity(id: record.id, form: identityForm(record.identity, language: state.language))
         default:
             guard AccessPolicy.allows(role, .writeClinical) else { return [] }
             let kind: ClinicalKind
@@ -716,7 +721,8 @@ private func entrySummary(_ e: ClinicalEntry, _ c: Catalog) -> String {
         return (e.fields["drug"] ?? "") + (e.fields["dosage"].map { " " + $0 } ?? "")
             + (e.fields["until"].map { " — " + c.text("entry.until", ["date": $0]) } ?? "")
     case .document:
-        return (e.fields["title"] ?? "") + " (" + (e.fields["filename"] ?? "") + ", " + (e.fields["size"].flatMap { Int($0) }.map { String($0 / 1024 + 1) } ?? "?") + " Ko)"
+        let size = e.fields["size"].flatMap { Int($0) }.map { c.text("unit.kilobytes", ["n": String($0 / 1024 + 1)]) } ?? "?"
+        return (e.fields["title"] ?? "") + " (" + (e.fields["filename"] ?? "") + ", " + size + ")"
     case .consultation: return e.fields["reason"] ?? ""
     case .vitals: return ""
     }

@@ -1,5 +1,6 @@
 import CabinetResources
 import Foundation
+import Synchronization
 
 /// The user's language: French by default, English under an English locale.
 public enum Language: String, Sendable, CaseIterable {
@@ -38,6 +39,17 @@ public struct Catalog: Sendable {
         if language == .french { return Catalog(language: .french, entries: french) }
         return Catalog(language: language, entries: loadEntries(language), fallback: french)
     }
+
+    /// The catalogue of `language`, loaded once per process.
+    public static func cached(_ language: Language) -> Catalog {
+        loaded.withLock { cache in
+            if let c = cache[language] { return c }
+            let c = load(language)
+            cache[language] = c
+            return c
+        }
+    }
+    private static let loaded = Mutex<[Language: Catalog]>([:])
 
     /// The catalogue for the current environment, loaded once.
     public static let current: Catalog = load(Language.fromEnvironment())

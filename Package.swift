@@ -38,7 +38,7 @@ var package = Package(
         .target(
             name: "CabinetResources",
             path: "Resources",
-            resources: [.copy("strings"), .copy("passwords")]
+            resources: [.copy("strings"), .copy("passwords"), .copy("demo")]
         ),
 
         // Second factor: TOTP codes (RFC 6238) and otpauth:// URIs.
@@ -57,7 +57,7 @@ var package = Package(
         .target(
             name: "CabinetStore",
             dependencies: [
-                "CabinetCore", "CSealedVFS", "CSodium", "CSQLite", "CabinetTOTP",
+                "CabinetCore", "CabinetResources", "CSealedVFS", "CSodium", "CSQLite", "CabinetTOTP",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -14,6 +14,13 @@ public enum CabinetResources {
         return FileManager.default.fileExists(atPath: url.path) ? url : nil
     }
 
+    /// A file of fictitious demonstration content (`Resources/demo`).
+    public static func demoFile(_ name: String) -> URL? {
+        guard let strings = stringsDirectory() else { return nil }
+        let url = strings.deletingLastPathComponent().appendingPathComponent("demo/" + name)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
     /// The directory holding `fr.json` and `en.json`, or nil when not found.
     public static func stringsDirectory() -> URL? {
         var candidates: [URL] = []

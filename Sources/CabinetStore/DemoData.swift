@@ -1,4 +1,5 @@
 import CabinetCore
+import CabinetResources
 import Foundation
 import GRDB
 
@@ -39,6 +40,7 @@ extension Vault {
         try AccessPolicy.check(session, .writeClinical)
         guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.writeClinical.rawValue) }
         let today = CivilDate(now)
+        let clinic = try DemoClinic.load()
         let identities = DemoIdentities.generate(count: count, seed: seed, today: today)
         var rng = SplitMix64(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
         var summary = DemoSummary()
@@ -83,11 +85,11 @@ extension Vault {
                     let age = d.birthDate.age(on: today)
                     for _ in 0..<rng.below(age > 40 ? 4 : 2) {
                         entries.append((.antecedent, CivilDate(dayNumber: from + rng.below(max(1, today.dayNumber - from))) ?? today,
-                                        DemoClinic.antecedent(&rng)))
+                                        clinic.antecedent(&rng)))
                     }
-                    if rng.chance(0.15) { entries.append((.allergy, CivilDate(dayNumber: from) ?? today, DemoClinic.allergy(&rng))) }
+                    if rng.chance(0.15) { entries.append((.allergy, CivilDate(dayNumber: from) ?? today, clinic.allergy(&rng))) }
                     if age > 30 {
-                        for _ in 0..<rng.below(3) { entries.append((.treatment, today.adding(days: -rng.below(900)) ?? today, DemoClinic.treatment(&rng))) }
+                        for _ in 0..<rng.below(3) { entries.append((.treatment, today.adding(days: -rng.below(900)) ?? today, clinic.treatment(&rng))) }
                     }
                     // About one consultation a year (more for the very young
                     // and the old), vitals at half of them.
@@ -97,7 +99,7 @@ extension Vault {
                     var lastCare: CivilDate?
                     for _ in 0..<visits {
                         let day = CivilDate(dayNumber: from + rng.below(max(1, span))) ?? today
-                        entries.append((.consultation, day, DemoClinic.consultation(&rng)))
+                        entries.append((.consultation, day, clinic.consultation(&rng)))
                         if rng.chance(0.5) {
                             let ageThen = d.birthDate.age(on: day)
                             entries.append((.vitals, day, DemoClinic.vitals(&rng, age: ageThen, sex: d.sex)))
@@ -135,9 +137,9 @@ extension Vault {
                     }
                     // Now and then a letter from a specialist (a short text).
                     if rng.chance(0.05), let day = lastCare {
-                        let letter = DemoClinic.letter(&rng, patient: identity.displayName)
+                        let letter = clinic.letter(patient: identity.displayName)
                         let uid = randomBytes(16)
-                        let fields = ["title": "Courrier du cardiologue (fictif)", "filename": "courrier.txt", "mime": "text/plain",
+                        let fields = ["title": clinic.letterTitle, "filename": clinic.letterFilename, "mime": "text/plain",
                                       "size": String(letter.utf8.count)]
                         try insertEntry.execute(arguments: [Data(uid), id, ClinicalKind.document.rawValue, day.iso, stamp, actor,
                                                             Data(Self.sealFields(fields, kind: .document, uid: uid, key: ck))])
@@ -178,67 +180,59 @@ extension Vault {
 
 /// Fictitious clinical content: common reasons, examinations, conclusions
 /// and prescriptions of a general practice, combined at random.
-enum DemoClinic {
-    static let reasons = [
-        "Renouvellement d'ordonnance", "Fièvre et toux depuis trois jours", "Douleur lombaire", "Certificat de sport",
-        "Suivi d'hypertension artérielle", "Vaccination", "Mal de gorge", "Suivi de diabète de type 2", "Éruption cutanée",
-        "Fatigue persistante", "Douleur abdominale", "Bilan annuel", "Entorse de cheville", "Céphalées", "Otalgie",
-        "Suivi de grossesse", "Troubles du sommeil", "Toux chronique", "Conjonctivite", "Contrôle après traitement",
-    ]
-    static let exams = [
-        "Examen clinique sans particularité. Auscultation cardio-pulmonaire normale.",
-        "Pharynx érythémateux, pas d'adénopathie. Tympans normaux.",
-        "Contracture paravertébrale lombaire, pas de signe neurologique.",
-        "Abdomen souple, dépressible, indolore. Pas de défense.",
-        "Lésions érythémateuses du tronc, non prurigineuses.",
-        "Œdème modéré de la cheville droite, pas de douleur osseuse à la palpation.",
-        "Bon état général. Examen neurologique normal.",
-    ]
-    static let conclusions = [
-        "Rhinopharyngite virale.", "Lombalgie commune.", "Hypertension équilibrée.", "Angine virale probable (TDR négatif).",
-        "Entorse bénigne.", "Pas de contre-indication à la pratique sportive.", "Diabète équilibré, HbA1c à contrôler.",
-        "Gastro-entérite aiguë.", "Eczéma de contact.", "Céphalées de tension.",
-    ]
-    static let prescriptions = [
-        "Paracétamol 1 g : 1 comprimé jusqu'à 3 fois par jour pendant 5 jours",
-        "Ibuprofène 400 mg : 1 comprimé 3 fois par jour pendant 3 jours, au cours des repas",
-        "Amlodipine 5 mg : 1 comprimé le matin, 3 mois",
-        "Metformine 1000 mg : 1 comprimé matin et soir, 3 mois",
-        "Sérum physiologique : lavages de nez 3 fois par jour",
-        "Bande de contention : 10 jours",
-        "Crème émolliente : 2 applications par jour",
-        "Kinésithérapie : 10 séances",
-    ]
-    static let antecedents: [(String, [String])] = [
-        ("medical", ["Hypertension artérielle", "Asthme", "Diabète de type 2", "Hypothyroïdie", "Migraine", "Dépression"]),
-        ("surgical", ["Appendicectomie", "Cholécystectomie", "Prothèse de hanche", "Amygdalectomie", "Césarienne"]),
-        ("family", ["Père : infarctus à 60 ans", "Mère : cancer du sein", "Diabète chez un parent", "Frère : asthme"]),
-    ]
-    static let allergies = [("Pénicilline", "Urticaire"), ("Pollens", "Rhinite"), ("Arachide", "Œdème"), ("Aspirine", "Bronchospasme")]
-    static let treatments = [("Amlodipine", "5 mg le matin"), ("Lévothyroxine", "75 µg le matin à jeun"),
-                             ("Metformine", "1000 mg matin et soir"), ("Salbutamol", "2 bouffées si besoin")]
+/// Fictitious clinical content of a general practice, combined at random.
+/// The phrases live in `Resources/demo/clinic.fr.json` (French: the demo
+/// cabinet is a French practice); none of them is about a real person.
+struct DemoClinic: Decodable, Sendable {
+    let reasons: [String]
+    let examinations: [String]
+    let conclusions: [String]
+    let prescriptions: [String]
+    let antecedents: [String: [String]]
+    let allergies: [[String]]
+    let treatments: [[String]]
+    let letterTitle: String
+    let letter: String
+    let letterFilename: String
 
-    static func consultation(_ rng: inout SplitMix64) -> [String: String] {
-        var f = ["reason": reasons[rng.below(reasons.count)], "examination": exams[rng.below(exams.count)],
+    enum CodingKeys: String, CodingKey {
+        case reasons, examinations, conclusions, prescriptions, antecedents, allergies, treatments, letter
+        case letterTitle = "letter_title", letterFilename = "letter_filename"
+    }
+
+    static func load() throws -> DemoClinic {
+        guard let url = CabinetResources.demoFile("clinic.fr.json"), let data = try? Data(contentsOf: url),
+              let clinic = try? JSONDecoder().decode(DemoClinic.self, from: data),
+              !clinic.reasons.isEmpty, !clinic.examinations.isEmpty, !clinic.conclusions.isEmpty,
+              !clinic.prescriptions.isEmpty, !clinic.antecedents.isEmpty, clinic.allergies.allSatisfy({ $0.count == 2 }),
+              !clinic.allergies.isEmpty, clinic.treatments.allSatisfy({ $0.count == 2 }), !clinic.treatments.isEmpty
+        else { throw CabinetError.usage(key: "error.resources_missing") }
+        return clinic
+    }
+
+    func consultation(_ rng: inout SplitMix64) -> [String: String] {
+        var f = ["reason": reasons[rng.below(reasons.count)], "examination": examinations[rng.below(examinations.count)],
                  "conclusion": conclusions[rng.below(conclusions.count)]]
         let lines = (0..<rng.below(3)).map { _ in prescriptions[rng.below(prescriptions.count)] }
         if !lines.isEmpty { f["prescriptions"] = lines.joined(separator: "\n") }
         return f
     }
 
-    static func antecedent(_ rng: inout SplitMix64) -> [String: String] {
-        let (category, labels) = antecedents[rng.below(antecedents.count)]
-        return ["category": category, "label": labels[rng.below(labels.count)]]
+    func antecedent(_ rng: inout SplitMix64) -> [String: String] {
+        let categories = antecedents.keys.sorted()
+        let category = categories[rng.below(categories.count)]
+        let labels = antecedents[category] ?? []
+        return ["category": category, "label": labels.isEmpty ? "" : labels[rng.below(labels.count)]]
     }
 
-    static func allergy(_ rng: inout SplitMix64) -> [String: String] {
-        let (s, r) = allergies[rng.below(allergies.count)]
-        return ["substance": s, "reaction": r]
+    func allergy(_ rng: inout SplitMix64) -> [String: String] {
+        let pair = allergies[rng.below(allergies.count)]
+        return ["substance": pair[0], "reaction": pair[1]]
     }
 
-    static func treatment(_ rng: inout SplitMix64) -> [String: String] {
-        let (d, dose) = treatments[rng.below(treatments.count)]
-        return ["drug": d, "dosage": dose]
+    func treatment(_ rng: inout SplitMix64) -> [String: String] {
+        let pair = treatments[rng.below(treatments.count)]
+        return ["drug": pair[0], "dosage": pair[1]]
     }
 
     static func vitals(_ rng: inout SplitMix64, age: Int, sex: Sex) -> [String: String] {
@@ -259,18 +253,8 @@ enum DemoClinic {
         return f
     }
 
-    static func letter(_ rng: inout SplitMix64, patient: String) -> String {
-        """
-        Cher confrère,
 
-        J'ai revu en consultation votre patient(e) \(patient) (personne fictive).
-        L'échographie cardiaque est normale. Je propose de poursuivre le traitement
-        actuel et de revoir dans un an.
-
-        Bien confraternellement,
-        Dr Cardio Fictif
-        """
-    }
+    func letter(patient: String) -> String { letter.replacingOccurrences(of: "{patient}", with: patient) }
 }
 
 extension Vault {

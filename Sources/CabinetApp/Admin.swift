@@ -339,10 +339,6 @@ private func drawAccounts(_ state: AppState, _ c: Catalog, _ canvas: inout Canva
         canvas.put(c.text(key), x: x, y: 5, style: Style(.title, bold: true), maxWidth: width - 1)
         x += width
     }
-    let df = DateFormatter()
-    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
-    df.dateFormat = wide ? "dd/MM/yyyy HH:mm" : "dd/MM/yy"
-    df.timeZone = PracticeClock.timeZone
     var y = 6
     let first = max(0, a.selected - (canvas.rows - 12))
     for (i, row) in a.accounts.enumerated().dropFirst(first) where y < canvas.rows - 5 {
@@ -354,7 +350,7 @@ private func drawAccounts(_ state: AppState, _ c: Catalog, _ canvas: inout Canva
             : row.mustChangePassphrase ? c.text("admin.state.must_change") : c.text("admin.state.active")
         let cells = [row.login + me, row.displayName ?? "", c.text("role.\(row.role.rawValue)"),
                      row.hasSecondFactor ? c.text("admin.yes") : c.text("admin.no"),
-                     row.lastSignIn.map { df.string(from: $0) } ?? "—", status]
+                     row.lastSignIn.map { wide ? PracticeClock.stamp($0) : shortDate($0) } ?? "—", status]
         var cx = 2
         for (j, (_, width)) in cols.enumerated() {
             canvas.put(DisplayWidth.truncate(cells[j], to: width - 1), x: cx, y: y, style: base, maxWidth: width - 1)
@@ -500,4 +496,10 @@ private func drawSecondFactor(_ offer: SecondFactorOffer, _ form: Form, _ state:
     drawMessage(form, x: textX, y: y, width: width, c, &canvas)
     y += 2
     para(c.text("admin.dialog.keys"), Style(.keyHint))
+}
+
+/// "23/11/26", local time.
+private func shortDate(_ instant: Date) -> String {
+    let d = PracticeClock.local(instant).date.formatted
+    return String(d.prefix(6)) + String(d.suffix(2))
 }

@@ -425,15 +425,9 @@ func reduceAgendaResult(_ result: AgendaResult, _ state: inout AppState) -> [App
 func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let a = state.agenda
     let day = a.day(state.now)
-    let df = DateFormatter()
-    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
-    df.timeZone = PracticeClock.timeZone
-    df.dateFormat = c.language == .english ? "EEEE d MMMM yyyy" : "EEEE d MMMM yyyy"
     let title: String
     switch a.view {
-    case .day:
-        let text = df.string(from: PracticeClock.instant(day, TimeOfDay(minutes: 720)) ?? state.now)
-        title = text.prefix(1).uppercased() + text.dropFirst()
+    case .day: title = longDate(day, c)
     case .week: title = c.text("agenda.week_of", ["date": day.monday.formatted])
     case .waiting: title = c.text("agenda.waiting_title")
     }
@@ -465,6 +459,16 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         canvas.put(c.text(m, a.messageArgs), x: 2, y: canvas.rows - 3, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
                    maxWidth: canvas.columns - 4)
     }
+}
+
+/// "Lundi 23 novembre 2026", from the catalogue's names (no DateFormatter
+/// per frame: building one costs about a millisecond on Linux).
+func longDate(_ d: CivilDate, _ c: Catalog) -> String {
+    let weekdays = c.text("agenda.weekdays_long").split(separator: ",").map(String.init)
+    let months = c.text("date.months").split(separator: ",").map(String.init)
+    return c.text("date.long", ["weekday": weekdays.indices.contains(d.isoWeekday - 1) ? weekdays[d.isoWeekday - 1] : "",
+                                "day": String(d.day), "month": months.indices.contains(d.month - 1) ? months[d.month - 1] : "",
+                                "year": String(d.year)])
 }
 
 private func statusStyle(_ s: AppointmentStatus, selected: Bool) -> Style {
@@ -564,10 +568,14 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let today = PracticeClock.local(state.now).date
     let names = c.text("agenda.weekdays").split(separator: ",").map(String.init)
     // One pass over the week's appointments (a week may hold hundreds).
-    var byDay: [Int: [(Appointment, TimeOfDay)]] = [:]
-    for ap in a.appointments where ap.status.holdsSlot {
+    // Indices and local times only: copying an appointment retains its
+    // strings.
+    let first = monday.dayNumber
+    var byDay = [[(index: Int, time: TimeOfDay)]](repeating: [], count: 7)
+    for (i, ap) in a.appointments.enumerated() where ap.status.holdsSlot {
         let local = PracticeClock.local(ap.start)
-        byDay[local.date.dayNumber, default: []].append((ap, local.time))
+        let k = local.date.dayNumber - first
+        if k >= 0 && k < 7 { byDay[k].append((i, local.time)) }
     }
     for i in 0..<days {
         guard let d = monday.adding(days: i) else { continue }
@@ -575,10 +583,11 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         let head = (names.indices.contains(i) ? names[i] : "") + " " + String(d.formatted.prefix(5))
         canvas.put(head, x: x, y: top, style: d == today ? Style(.selection, bold: true) : Style(.title, bold: true), maxWidth: colWidth - 1)
         var y = top + 1
-        let list = byDay[d.dayNumber] ?? []
-        for (ap, time) in list where y < bottom {
-            let text = time.formatted + " " + ap.patientName
-            canvas.put(text, x: x, y: y, style: statusStyle(ap.status, selected: false), maxWidth: colWidth - 1)
+        let list = byDay[i]
+        for (index, time) in list where y < bottom {
+            let ap = a.appointments[index]
+            canvas.put(time.formatted + " " + ap.patientName, x: x, y: y, style: statusStyle(ap.status, selected: false),
+                       maxWidth: colWidth - 1)
             y += 1
         }
         if list.count > bottom - top - 1 {

@@ -691,10 +691,6 @@ private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout C
 }
 
 private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
-    let df = DateFormatter()
-    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
-    df.dateFormat = "dd/MM/yyyy HH:mm"
-    df.timeZone = PracticeClock.timeZone
     var y = top
     let lines = p.history.reversed()
     for (i, line) in lines.enumerated().dropFirst(max(0, p.entrySelected - (bottom - top) + 1)) where y < bottom {
@@ -704,7 +700,7 @@ private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canva
             : line.detail == "new" ? c.text("patients.history.new")
             : line.detail == "correction" ? c.text("patients.history.correction")
             : c.text("patients.history.changed", ["fields": line.detail])
-        canvas.put(df.string(from: line.at) + "  " + line.author.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + what + " — " + detail,
+        canvas.put(PracticeClock.stamp(line.at) + "  " + line.author.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + what + " — " + detail,
                    x: 2, y: y, style: style, maxWidth: canvas.columns - 4)
         y += 1
     }

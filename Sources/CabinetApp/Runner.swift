@@ -148,8 +148,8 @@ public final class AppRunner {
             } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .openPatient(let id):
             do {
-                let record = try services.openPatient(id)
-                return .patients(.opened(record, try services.clinicalEntries(id), try services.history(id)))
+                let opened = try services.openRecord(id)
+                return .patients(.opened(opened.record, opened.entries, opened.history))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .savePatient(let id, let identity, let force):
             do {

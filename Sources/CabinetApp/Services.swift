@@ -108,9 +108,9 @@ public protocol AppServices: AnyObject {
     // Patient file (the store checks the role again).
     func searchPatients(_ text: String) throws -> [PatientSummary]
     func patientCount() throws -> Int
-    func openPatient(_ id: Int64) throws -> PatientRecord
-    func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry]
-    func history(_ id: Int64) throws -> [HistoryLine]
+    /// Opens a record (logged): identity, the clinical entries in force
+    /// (doctors only) and the history.
+    func openRecord(_ id: Int64) throws -> OpenedRecord
     /// Creates (nil id) or updates a patient; returns its id.
     func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64
     func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],

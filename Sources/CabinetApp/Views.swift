@@ -158,15 +158,11 @@ private func drawHelp(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
 
 private func drawStatus(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas, y: Int) {
     canvas.fill(Rect(x: 0, y: y, width: canvas.columns, height: 1), style: Style(.statusBar, reverse: true))
-    let df = DateFormatter()
-    df.locale = Locale(identifier: c.language == .english ? "en_GB" : "fr_FR")
-    df.dateFormat = "dd/MM/yyyy HH:mm"
-    df.timeZone = PracticeClock.timeZone
-    var left = " " + df.string(from: state.now)
+    var left = " " + PracticeClock.stamp(state.now)
     if let s = state.session {
         left += "  " + s.login + " (" + c.text("role.\(s.role.rawValue)") + ")"
         let secs = state.secondsBeforeLock
-        left += "  " + c.text("status.lock_in", ["time": String(format: "%d:%02d", secs / 60, secs % 60)])
+        left += "  " + c.text("status.lock_in", ["time": String(secs / 60) + ":" + (secs % 60 < 10 ? "0" : "") + String(secs % 60)])
     }
     canvas.put(left, x: 0, y: y, style: Style(.statusBar, reverse: true), maxWidth: canvas.columns)
     if let status = state.status {

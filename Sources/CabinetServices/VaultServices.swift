@@ -167,14 +167,9 @@ public final class VaultServices: AppServices {
 
     public func searchPatients(_ text: String) throws -> [PatientSummary] { try signedIn().searchPatients(text) }
     public func patientCount() throws -> Int { try signedIn().patientCount() }
-    public func openPatient(_ id: Int64) throws -> PatientRecord { try signedIn().patient(id) }
-    public func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry] {
-        let v = try signedIn()
-        // Doctors only: the front desk gets nothing (and is never asked).
-        guard v.session.role.isDoctor else { return [] }
-        return try v.clinicalEntries(patient: id)
-    }
-    public func history(_ id: Int64) throws -> [HistoryLine] { try signedIn().history(id) }
+    /// One transaction: the front desk's session gets the identity and its
+    /// history only (the store gives it no clinical key, and never asks).
+    public func openRecord(_ id: Int64) throws -> OpenedRecord { try signedIn().openRecord(id) }
     public func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
         let v = try signedIn()
         if let id {
@@ -196,7 +191,8 @@ public final class VaultServices: AppServices {
 
     public func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
         let v = try signedIn()
-        return (try v.appointments(from: from, to: to), try v.absences(from: from, to: to), try v.openingHours())
+        let span = try v.agendaSpan(from: from, to: to)
+        return (span.appointments, span.absences, span.hours)
     }
     public func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
         try signedIn().book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force)

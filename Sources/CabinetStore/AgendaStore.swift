@@ -6,16 +6,25 @@ import GRDB
 /// IMMEDIATE transaction: the overlap check and the insert hold the write
 /// lock together, so two desks booking the same slot at the same moment
 /// get one appointment and one conflict, never two appointments.
+/// The appointments, absences and opening hours of a span of time.
+public struct AgendaSpan: Sendable {
+    public var appointments: [Appointment]
+    public var absences: [Absence]
+    public var hours: OpeningHours
+}
+
 extension Vault {
     // MARK: - Settings
 
     public func openingHours() throws -> OpeningHours {
-        try read { db in
-            guard let json = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'opening_hours'"),
-                  let hours = try? JSONDecoder().decode(OpeningHours.self, from: Data(json.utf8))
-            else { return .standard }
-            return hours
-        }
+        try read { db in try Self.openingHours(db) }
+    }
+
+    static func openingHours(_ db: Database) throws -> OpeningHours {
+        guard let json = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'opening_hours'"),
+              let hours = try? JSONDecoder().decode(OpeningHours.self, from: Data(json.utf8))
+        else { return .standard }
+        return hours
     }
 
     public func setOpeningHours(_ hours: OpeningHours) throws {
@@ -31,12 +40,14 @@ extension Vault {
 
     public func absences(from: Date, to: Date) throws -> [Absence] {
         try AccessPolicy.check(session, .manageAgenda)
-        return try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM absence WHERE start_at < ? AND end_at > ? ORDER BY start_at",
-                             arguments: [Int64(to.timeIntervalSince1970), Int64(from.timeIntervalSince1970)]).map {
-                Absence(id: $0["id"], start: Date(timeIntervalSince1970: TimeInterval($0["start_at"] as Int64)),
-                        end: Date(timeIntervalSince1970: TimeInterval($0["end_at"] as Int64)), label: $0["label"])
-            }
+        return try read { db in try Self.absences(db, from: from, to: to) }
+    }
+
+    static func absences(_ db: Database, from: Date, to: Date) throws -> [Absence] {
+        try Row.fetchAll(db, sql: "SELECT * FROM absence WHERE start_at < ? AND end_at > ? ORDER BY start_at",
+                         arguments: [Int64(to.timeIntervalSince1970), Int64(from.timeIntervalSince1970)]).map {
+            Absence(id: $0["id"], start: Date(timeIntervalSince1970: TimeInterval($0["start_at"] as Int64)),
+                    end: Date(timeIntervalSince1970: TimeInterval($0["end_at"] as Int64)), label: $0["label"])
         }
     }
 
@@ -60,19 +71,29 @@ extension Vault {
     /// The appointments whose start lies in [from, to), with the patients'
     /// names, by start.
     public func appointments(from: Date, to: Date, includeCancelled: Bool = true) throws -> [Appointment] {
+        try agendaSpan(from: from, to: to, includeCancelled: includeCancelled).appointments
+    }
+
+    /// What the day and week views show, read in one snapshot: the
+    /// appointments of [from, to) with the patients' names, the absences
+    /// overlapping it and the opening hours.
+    public func agendaSpan(from: Date, to: Date, includeCancelled: Bool = true) throws -> AgendaSpan {
         try AccessPolicy.check(session, .manageAgenda)
-        // The names come from the in-memory index (kept current across
-        // desks): no lookup into the patient table per appointment.
-        let index = try patientIndex()
-        var sql = """
-            SELECT id, patient_id, start_at, minutes, type, status, arrived_at, booked_by, reason
-            FROM appointment INDEXED BY appointment_view WHERE start_at >= ? AND start_at < ?
-            """
-        if !includeCancelled { sql += " AND status NOT LIKE 'cancelled%'" }
-        sql += " ORDER BY start_at, id"
+        let index = patientIndexStorage
         return try read { db in
+            // The names come from the in-memory index (caught up in this
+            // same snapshot): no lookup into the patient table per row.
+            try Self.catchUp(index, db)
+            var sql = """
+                SELECT id, patient_id, start_at, minutes, type, status, arrived_at, booked_by, reason
+                FROM appointment INDEXED BY appointment_view WHERE start_at >= ? AND start_at < ?
+                """
+            if !includeCancelled { sql += " AND status NOT LIKE 'cancelled%'" }
+            sql += " ORDER BY start_at, id"
             var out: [Appointment] = []
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: [Int64(from.timeIntervalSince1970), Int64(to.timeIntervalSince1970)])
+            // A cached statement: compiled once per connection, not per frame.
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql),
+                                           arguments: [Int64(from.timeIntervalSince1970), Int64(to.timeIntervalSince1970)])
             while let r = try rows.next() {
                 let patient: Int64 = r[1]
                 out.append(Appointment(id: r[0], patientID: patient, patientName: index.name(of: patient) ?? "?",
@@ -81,7 +102,8 @@ extension Vault {
                                        arrivedAt: (r[6] as Int64?).map { Date(timeIntervalSince1970: TimeInterval($0)) },
                                        bookedBy: r[7]))
             }
-            return out
+            return AgendaSpan(appointments: out, absences: try Self.absences(db, from: from, to: to),
+                              hours: try Self.openingHours(db))
         }
     }
 

@@ -59,7 +59,16 @@ enum AuditLog {
         }
     }
 
-    static func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ b: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count * 2)
+        for byte in b {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     static func headMAC(key: SecureBytes, seq: Int64, last: [UInt8]) -> [UInt8] {
         let msg = Array("cabinet-audit-head-v1".utf8) + le(UInt64(bitPattern: seq)) + last

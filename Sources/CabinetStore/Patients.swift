@@ -88,6 +88,76 @@ extension Vault {
         }
     }
 
+    /// Opens a record as the interface shows it, read and logged in one
+    /// transaction (one commit, whatever the record holds): the identity,
+    /// for doctors the clinical entries in force, decrypted, and the history
+    /// (identity versions; for doctors, entries and corrections, never their
+    /// content). The trace of the opening is written before anything is
+    /// returned (../shared/seeds: traceability of access to the file).
+    public func openRecord(_ id: Int64, now: Date = Date()) throws -> OpenedRecord {
+        try AccessPolicy.check(session, .readIdentity)
+        let clinical = session.role.isDoctor ? clinicalKeyForSealing : nil
+        if clinical != nil { try AccessPolicy.check(session, .readClinical) }
+        let key = try auditKey(), actor = session.actor
+        return try write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT version, deceased_on, legal_hold, limited, created_at, created_by FROM patient WHERE id = ?
+                """), arguments: [id])
+            else { throw CabinetError.patientNotFound(id: id) }
+            let version: Int = row[0]
+            var history: [HistoryLine] = []
+            var previous: PatientIdentity?
+            var identity: PatientIdentity?
+            let versions = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT version, at, author, identity FROM patient_version WHERE patient_id = ? ORDER BY version
+                """), arguments: [id])
+            while let v = try versions.next() {
+                let this = try JSONDecoder().decode(PatientIdentity.self, from: Data((v[3] as String).utf8))
+                let detail = previous.map { Self.changedFields($0, this).joined(separator: ", ") } ?? "created"
+                history.append(HistoryLine(at: AuditLog.date(v[1]), author: v[2], what: "identity", detail: detail))
+                if (v[0] as Int) == version { identity = this }
+                previous = this
+            }
+            guard let identity else { throw CabinetError.patientNotFound(id: id) }
+            var entries: [ClinicalEntry] = []
+            if let ck = clinical {
+                // Every entry of the patient once (corrections included, for
+                // the history); only those in force are decrypted.
+                struct Raw { let id: Int64, kind: ClinicalKind, occurredOn: String, supersedes: Int64?, at: Date, author: String
+                             let uid: [UInt8], sealed: [UInt8] }
+                var raws: [Raw] = []
+                var superseded: Set<Int64> = []
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                    SELECT id, kind, occurred_on, supersedes, at, author, uid, sealed FROM clinical_entry
+                    WHERE patient_id = ? ORDER BY occurred_on DESC, id DESC
+                    """), arguments: [id])
+                while let r = try rows.next() {
+                    let raw = Raw(id: r[0], kind: ClinicalKind(rawValue: r[1]) ?? .consultation, occurredOn: r[2], supersedes: r[3],
+                                  at: AuditLog.date(r[4]), author: r[5], uid: [UInt8](r[6] as Data), sealed: [UInt8](r[7] as Data))
+                    if let s = raw.supersedes { superseded.insert(s) }
+                    history.append(HistoryLine(at: raw.at, author: raw.author, what: raw.kind.rawValue,
+                                               detail: raw.supersedes == nil ? "new" : "correction"))
+                    raws.append(raw)
+                }
+                for raw in raws where !superseded.contains(raw.id) {
+                    guard let fields = Self.openFields(raw.sealed, kind: raw.kind, uid: raw.uid, key: ck) else {
+                        throw CabinetError.damaged(.page(0))
+                    }
+                    entries.append(ClinicalEntry(id: raw.id, patientID: id, kind: raw.kind,
+                                                 occurredOn: CivilDate(iso: raw.occurredOn) ?? CivilDate(now), author: raw.author,
+                                                 at: raw.at, supersedes: raw.supersedes, fields: fields))
+                }
+            }
+            try AuditLog.append(db, key: key, actor: actor, action: .recordOpened, object: "patient:\(id)", detail: "identity")
+            if clinical != nil {
+                try AuditLog.append(db, key: key, actor: actor, action: .recordOpened, object: "patient:\(id)", detail: "clinical")
+            }
+            let record = PatientRecord(id: id, identity: identity, flags: Self.flags(row), version: version,
+                                       createdAt: AuditLog.date(row[4]), createdBy: row[5])
+            return OpenedRecord(record: record, entries: entries, history: history.sorted { $0.at < $1.at })
+        }
+    }
+
     /// The identity as it was at each version, oldest first.
     public func identityVersions(_ id: Int64) throws -> [(version: Int, at: Date, author: String, identity: PatientIdentity)] {
         try AccessPolicy.check(session, .readIdentity)
@@ -157,22 +227,25 @@ extension Vault {
     /// changed since (rows whose change number is newer).
     func patientIndex() throws -> PatientIndex {
         let index = patientIndexStorage
-        try read { db in
-            let last = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'")
-                .flatMap(Int64.init) ?? 0
-            guard last > index.seenSeq else { return }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT id, search_key, birth_date, display_name, sex, deceased_on, legal_hold, limited, archived_at, change_seq
-                FROM patient WHERE change_seq > ?
-                """, arguments: [index.seenSeq])
-            while let r = try rows.next() {
-                index.upsert(id: r["id"], key: r["search_key"], birth: CivilDate(iso: r["birth_date"]),
-                             name: r["display_name"], sex: Sex(rawValue: r["sex"]) ?? .indeterminate,
-                             flags: Self.flags(r), archived: (r["archived_at"] as String?) != nil)
-            }
-            index.seenSeq = last
-        }
+        try read { db in try Self.catchUp(index, db) }
         return index
+    }
+
+    /// Brings the index up to date inside a read already open.
+    static func catchUp(_ index: PatientIndex, _ db: Database) throws {
+        let last = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'"))
+            .flatMap(Int64.init) ?? 0
+        guard last > index.seenSeq else { return }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT id, search_key, birth_date, display_name, sex, deceased_on, legal_hold, limited, archived_at, change_seq
+            FROM patient WHERE change_seq > ?
+            """, arguments: [index.seenSeq])
+        while let r = try rows.next() {
+            index.upsert(id: r["id"], key: r["search_key"], birth: CivilDate(iso: r["birth_date"]),
+                         name: r["display_name"], sex: Sex(rawValue: r["sex"]) ?? .indeterminate,
+                         flags: Self.flags(r), archived: (r["archived_at"] as String?) != nil)
+        }
+        index.seenSeq = last
     }
 
     // MARK: - Clinical entries
@@ -469,11 +542,24 @@ final class PatientIndex: @unchecked Sendable {
     var seenSeq: Int64 = 0
     var count: Int { rows.count }
 
-    func name(of id: Int64) -> String? { position[id].map { rows[$0].name } }
+    /// The names by patient id, for ids below its length (rowids are dense;
+    /// "" where none): the week view resolves hundreds of names a frame, and
+    /// a plain array of names beats hashing into the rows. `position`
+    /// still answers every id.
+    private var namesByID: [String] = []
+
+    func name(of id: Int64) -> String? {
+        if id >= 0 && id < namesByID.count {
+            let name = namesByID[Int(id)]
+            if !name.isEmpty { return name }
+        }
+        return position[id].map { rows[$0].name }
+    }
 
     func clear() {
         rows = []
         position = [:]
+        namesByID = []
         order = []
         buckets = [:]
         orderIsStale = true
@@ -489,6 +575,10 @@ final class PatientIndex: @unchecked Sendable {
         } else {
             position[id] = rows.count
             rows.append(row)
+        }
+        if id >= 0 && id < 4 * Int64(rows.count) + 4096 {
+            if Int(id) >= namesByID.count { namesByID.append(contentsOf: repeatElement("", count: Int(id) + 1 - namesByID.count)) }
+            namesByID[Int(id)] = name
         }
         orderIsStale = true
     }

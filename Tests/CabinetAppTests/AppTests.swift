@@ -105,20 +105,20 @@ final class FakeServices: AppServices {
             .map { PatientSummary(id: $0.key, displayName: $0.value.displayName, birthDate: $0.value.birthDate, sex: $0.value.sex) }
     }
     func patientCount() throws -> Int { patients.count }
-    func openPatient(_ id: Int64) throws -> PatientRecord {
+    func openRecord(_ id: Int64) throws -> OpenedRecord {
         guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
         opened.append(id)
-        return PatientRecord(id: id, identity: p, flags: PatientFlags(limited: id == 99), version: 1, createdAt: Date(timeIntervalSince1970: 0),
-                             createdBy: "doc")
-    }
-    func clinicalEntries(_ id: Int64) throws -> [ClinicalEntry] {
-        guard role().isDoctor else { return [] }
-        clinicalReads += 1
-        return entries.filter { e in e.patientID == id && !entries.contains(where: { n in n.supersedes == e.id }) }
-            .sorted { $0.occurredOn > $1.occurredOn }
-    }
-    func history(_ id: Int64) throws -> [HistoryLine] {
-        [HistoryLine(at: Date(timeIntervalSince1970: 1_795_000_000), author: "doc", what: "identity", detail: "created")]
+        let record = PatientRecord(id: id, identity: p, flags: PatientFlags(limited: id == 99), version: 1,
+                                   createdAt: Date(timeIntervalSince1970: 0), createdBy: "doc")
+        var shown: [ClinicalEntry] = []
+        if role().isDoctor {
+            clinicalReads += 1
+            shown = entries.filter { e in e.patientID == id && !entries.contains(where: { n in n.supersedes == e.id }) }
+                .sorted { $0.occurredOn > $1.occurredOn }
+        }
+        return OpenedRecord(record: record, entries: shown,
+                            history: [HistoryLine(at: Date(timeIntervalSince1970: 1_795_000_000), author: "doc", what: "identity",
+                                                  detail: "created")])
     }
     func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
         if id == nil, !allowDuplicate,

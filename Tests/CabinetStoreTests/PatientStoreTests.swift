@@ -47,6 +47,44 @@ import Testing
         #expect(!trail.contains { ($0.detail ?? "").contains("Lef") }, "no content in the trail")
     }
 
+    /// What the interface shows on opening, in one transaction: the same
+    /// identity, entries in force and history as the separate reads, both
+    /// openings traced; the front desk gets neither entries nor clinical
+    /// history lines.
+    @Test func openingARecordReadsAndTracesItAllAtOnce() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        let id = try v.addPatient(Self.identity())
+        var changed = Self.identity()
+        changed.phone = "01 99 00 56 78"
+        try v.updatePatient(id, changed)
+        let day = try #require(CivilDate(iso: "2026-11-02"))
+        let first = try v.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: ["reason": "Toux"])
+        let fixed = try v.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: ["reason": "Toux sèche"],
+                                           supersedes: first)
+        let allergy = try v.addClinicalEntry(patient: id, kind: .allergy, occurredOn: day, fields: ["substance": "Pénicilline"])
+        let before = try v.auditEntries(object: "patient:\(id)").count
+        let opened = try v.openRecord(id)
+        let trail = try v.auditEntries(object: "patient:\(id)").dropFirst(before).filter { $0.action == "record.opened" }
+        #expect(trail.map(\.detail) == ["identity", "clinical"], "both openings traced")
+        #expect(opened.record == (try v.patient(id)))
+        #expect(opened.record.identity.phone == "0199005678", "the current version")
+        #expect(Set(opened.entries.map(\.id)) == [fixed, allergy], "the corrected entry is not shown")
+        #expect(opened.entries == (try v.clinicalEntries(patient: id)))
+        #expect(opened.entries.first { $0.id == fixed }?.fields["reason"] == "Toux sèche")
+        #expect(opened.history == (try v.history(id)))
+        #expect(opened.history.map(\.what).filter { $0 == "identity" }.count == 2)
+        #expect(opened.history.contains { $0.what == "consultation" && $0.detail == "correction" })
+        #expect(throws: CabinetError.patientNotFound(id: 999)) { try v.openRecord(999) }
+        v.lock()
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        defer { s.signOut() }
+        let desk = try s.openRecord(id)
+        #expect(desk.record.identity.birthName == "Lefèvre")
+        #expect(desk.entries.isEmpty)
+        #expect(desk.history.allSatisfy { $0.what == "identity" })
+    }
+
     @Test func aDuplicateIsRaisedAndMayBeForced() throws {
         let dir = TempDir()
         let (v, _) = try Self.vault(dir)

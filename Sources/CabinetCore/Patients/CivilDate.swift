@@ -91,11 +91,20 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Reads the stored form `YYYY-MM-DD`; nil for anything else.
     public init?(iso: String) {
-        let parts = iso.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
-        else { return nil }
+        // Byte by byte: a record with hundreds of entries reads as many
+        // dates (splitting into substrings cost more than the decryption).
+        var y = 0, m = 0, d = 0, count = 0
+        for (i, c) in iso.utf8.enumerated() {
+            count += 1
+            if i == 4 || i == 7 {
+                guard c == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            guard c >= 48 && c <= 57, i < 10 else { return nil }
+            let v = Int(c - 48)
+            if i < 4 { y = y * 10 + v } else if i < 7 { m = m * 10 + v } else { d = d * 10 + v }
+        }
+        guard count == 10 else { return nil }
         self.init(year: y, month: m, day: d)
     }
 

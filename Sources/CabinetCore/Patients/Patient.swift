@@ -245,3 +245,16 @@ public struct HistoryLine: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// Everything opening a record shows: the identity, the clinical entries in
+/// force (doctors only; empty for the front desk) and the history.
+public struct OpenedRecord: Sendable, Equatable {
+    public let record: PatientRecord
+    public let entries: [ClinicalEntry]
+    public let history: [HistoryLine]
+    public init(record: PatientRecord, entries: [ClinicalEntry], history: [HistoryLine]) {
+        self.record = record
+        self.entries = entries
+        self.history = history
+    }
+}

@@ -572,8 +572,9 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     // strings.
     let first = monday.dayNumber
     var byDay = [[(index: Int, time: TimeOfDay)]](repeating: [], count: 7)
-    for (i, ap) in a.appointments.enumerated() where ap.status.holdsSlot {
-        let local = PracticeClock.local(ap.start)
+    let all = a.appointments
+    for i in all.indices where all[i].status.holdsSlot {
+        let local = PracticeClock.local(all[i].start)
         let k = local.date.dayNumber - first
         if k >= 0 && k < 7 { byDay[k].append((i, local.time)) }
     }
@@ -584,10 +585,9 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         canvas.put(head, x: x, y: top, style: d == today ? Style(.selection, bold: true) : Style(.title, bold: true), maxWidth: colWidth - 1)
         var y = top + 1
         let list = byDay[i]
-        for (index, time) in list where y < bottom {
-            let ap = a.appointments[index]
-            canvas.put(time.formatted + " " + ap.patientName, x: x, y: y, style: statusStyle(ap.status, selected: false),
-                       maxWidth: colWidth - 1)
+        for (index, time) in list.prefix(max(0, bottom - y)) {
+            canvas.put(time.formatted + " " + all[index].patientName, x: x, y: y,
+                       style: statusStyle(all[index].status, selected: false), maxWidth: colWidth - 1)
             y += 1
         }
         if list.count > bottom - top - 1 {

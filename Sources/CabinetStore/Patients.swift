@@ -240,10 +240,13 @@ extension Vault {
             SELECT id, search_key, birth_date, display_name, sex, deceased_on, legal_hold, limited, archived_at, change_seq
             FROM patient WHERE change_seq > ?
             """, arguments: [index.seenSeq])
+        // Columns by position: a lookup by name folds the name's case on
+        // every call, for every column of 50 000 rows at the first search.
         while let r = try rows.next() {
-            index.upsert(id: r["id"], key: r["search_key"], birth: CivilDate(iso: r["birth_date"]),
-                         name: r["display_name"], sex: Sex(rawValue: r["sex"]) ?? .indeterminate,
-                         flags: Self.flags(r), archived: (r["archived_at"] as String?) != nil)
+            let flags = PatientFlags(deceasedOn: (r[5] as String?).flatMap(CivilDate.init(iso:)), legalHold: (r[6] as Int) != 0,
+                                     limited: (r[7] as Int) != 0)
+            index.upsert(id: r[0], key: r[1], birth: CivilDate(iso: r[2]), name: r[3], sex: Sex(rawValue: r[4]) ?? .indeterminate,
+                         flags: flags, archived: (r[8] as String?) != nil)
         }
         index.seenSeq = last
     }
@@ -567,7 +570,7 @@ final class PatientIndex: @unchecked Sendable {
     }
 
     func upsert(id: Int64, key: String, birth: CivilDate?, name: String, sex: Sex, flags: PatientFlags, archived: Bool) {
-        let words = key.split(separator: " ").map { Array($0.utf8) }
+        let words = key.utf8.split(separator: UInt8(ascii: " ")).map { Array($0) }
         let row = Row(id: id, words: words, birthDay: birth?.dayNumber, birth: birth, name: name, sex: sex, flags: flags,
                       archived: archived)
         if let i = position[id] {

@@ -30,10 +30,17 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("run-sql"), help: .hidden) var runSQL: String?
     @Option(name: .customLong("script"), help: .hidden) var script: String?
     @Option(name: .customLong("rss-probe"), help: .hidden) var rssProbe: String?
+    /// Prints a peers script (`bulk` or `mixed`), to profile one engine alone.
+    @Option(name: .customLong("peer-script"), help: .hidden) var peerScript: String?
 
     func run() throws {
         if let vault = runSQL, let script {
             try PeerBench.runSQL(vault: vault, script: script)
+            return
+        }
+        if let name = peerScript {
+            guard let phase = PeerBench.Phase(rawValue: name) else { throw ValidationError("--peer-script bulk|mixed") }
+            Term.out(PeerBench.script(phase: phase, quick: quick))
             return
         }
         if let vault = rssProbe {
@@ -96,13 +103,17 @@ struct Bench {
                                                 attributes: [.posixPermissions: 0o700])
         // Profiling aids: `CABINET_BENCH_ONLY=week` (or `open`) repeats the
         // week view (or the opening of the 200-consultation record) on the
-        // large vault only, for perf or callgrind.
+        // large vault only, for perf or callgrind; `peers` runs the peers
+        // comparison alone.
         switch ProcessInfo.processInfo.environment["CABINET_BENCH_ONLY"] {
         case "week":
             try measureWeek(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
             return
         case "open":
             try measureOpen(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
+            return
+        case "peers":
+            for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
             return
         default: break
         }
@@ -118,7 +129,7 @@ struct Bench {
         add(BenchFigure(name: "resident memory, \(large.0)-patient vault open, idle", unit: "MB", median: rss, p99: nil,
                         reference: nil, target: "≤ 100 MB", met: rss <= 100))
         if peers {
-            for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 5, selfPath: Bench.selfPath) { add(f) }
+            for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
         }
         if json {
             let enc = JSONEncoder()
@@ -227,7 +238,9 @@ struct Bench {
         let catalog = Catalog.load(.french)
         var weeks: [Double] = []
         let today = CivilDate(Date())
-        for i in 0..<(quick ? 10 : 60) {
+        // 52 weeks visited four times each: a p99 over 208 samples, first
+        // visits (pages read and unsealed) among them.
+        for i in 0..<(quick ? 10 : 208) {
             state.agenda.date = today.adding(days: -7 * (i % 52)) ?? today
             let s = benchNow()
             let (from, to) = state.agenda.range(state.now)
@@ -298,6 +311,14 @@ struct Bench {
             load.append(m - s)
             draw.append(benchNow() - m)
         }
+        // The first visit of each week (its pages read and unsealed) apart
+        // from the visits after it (served from SQLite's page cache).
+        let firstVisits = Array(zip(load, draw).prefix(52)).map { $0 + $1 }
+        let later = Array(zip(load, draw).dropFirst(52)).map { $0 + $1 }
+        add(BenchFigure(name: "week view: first visit of a week", unit: "s", median: benchMedian(firstVisits),
+                        p99: benchP99(firstVisits), reference: nil, target: "information", met: nil))
+        add(BenchFigure(name: "week view: a week seen before", unit: "s", median: benchMedian(later), p99: benchP99(later),
+                        reference: nil, target: "information", met: nil))
         add(BenchFigure(name: "week view: load", unit: "s", median: benchMedian(load), p99: benchP99(load), reference: nil,
                         target: "information", met: nil))
         add(BenchFigure(name: "week view: render", unit: "s", median: benchMedian(draw), p99: benchP99(draw), reference: nil,
@@ -381,15 +402,26 @@ struct StoreBench {
             return (try SealedSQL.plain(path: path), nil)
         }
         var bulk: [Bool: [Double]] = [:]
-        for r in 0..<rounds {
-            for sealed in (r % 2 == 0 ? [true, false] : [false, true]) {
-                let (sql, vault) = try fresh(sealed, "bulk-\(sealed)")
-                try StoreWorkload.setUp(sql)
-                let t0 = benchNow()
-                try StoreWorkload.bulk(sql, rows: rows)
-                bulk[sealed, default: []].append(benchNow() - t0)
-                vault?.lock()
+        for _ in 0..<rounds {
+            // Both files loaded side by side, one 500-row transaction at a
+            // time on each (A B B A …), each side's time summed.
+            let (sealedSQL, vault) = try fresh(true, "bulk-sealed")
+            let (plainSQL, _) = try fresh(false, "bulk-plain")
+            try StoreWorkload.setUp(sealedSQL)
+            try StoreWorkload.setUp(plainSQL)
+            var spent = [true: 0.0, false: 0.0]
+            var start = 0, block = 0
+            while start < rows {
+                for sealed in (block % 2 == 0 ? [true, false] : [false, true]) {
+                    let t0 = benchNow()
+                    try StoreWorkload.bulk(sealed ? sealedSQL : plainSQL, from: start, to: min(rows, start + 500))
+                    spent[sealed, default: 0] += benchNow() - t0
+                }
+                start += 500
+                block += 1
             }
+            for sealed in [true, false] { bulk[sealed, default: []].append(spent[sealed] ?? 0) }
+            vault?.lock()
         }
         let b = benchMedian(bulk[true] ?? []) / benchMedian(bulk[false] ?? [])
         bench.add(BenchFigure(name: "sealed ÷ plain SQLite, bulk import (\(rows) rows)", unit: "ratio", median: b, p99: nil,
@@ -400,11 +432,24 @@ struct StoreBench {
         for mix in [StoreWorkload.Mix.application, .writeHeavy] {
             var times: [Bool: [Double]] = [:]
             for r in 0..<rounds {
-                for sealed in (r % 2 == 0 ? [true, false] : [false, true]) {
-                    let t0 = benchNow()
-                    try StoreWorkload.mixed(sealed ? sealedSQL : plainSQL, ops: ops, rows: rows, seed: UInt64(r + 1), mix: mix)
-                    times[sealed, default: []].append(benchNow() - t0)
+                // The same operations on both sides, interleaved by blocks of
+                // 50 (A B B A …): a stall of the machine (a checkpoint's
+                // fsync, the disk's writeback) falls on both sides alike
+                // instead of on one whole round.
+                var runs = [true: StoreWorkload.MixedRun(seed: UInt64(r + 1)), false: StoreWorkload.MixedRun(seed: UInt64(r + 1))]
+                var spent = [true: 0.0, false: 0.0]
+                var done = 0, block = 0
+                while done < ops {
+                    let n = min(50, ops - done)
+                    for sealed in (block % 2 == 0 ? [true, false] : [false, true]) {
+                        let t0 = benchNow()
+                        try runs[sealed]?.step(sealed ? sealedSQL : plainSQL, ops: n, rows: rows, mix: mix)
+                        spent[sealed, default: 0] += benchNow() - t0
+                    }
+                    done += n
+                    block += 1
                 }
+                for sealed in [true, false] { times[sealed, default: []].append(spent[sealed] ?? 0) }
             }
             let ratio = benchMedian(times[true] ?? []) / benchMedian(times[false] ?? [])
             let main = mix.name == StoreWorkload.Mix.application.name
@@ -449,15 +494,20 @@ enum StoreWorkload {
     }
 
     static func bulk(_ sql: SealedSQL, rows: Int) throws {
-        var i = 0
-        while i < rows {
-            try sql.exec("BEGIN")
-            for _ in 0..<500 where i < rows {
-                try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(i))
-                i += 1
-            }
-            try sql.exec("COMMIT")
+        var start = 0
+        while start < rows {
+            try bulk(sql, from: start, to: min(rows, start + 500))
+            start += 500
         }
+    }
+
+    /// Rows `from..<to` in one transaction.
+    static func bulk(_ sql: SealedSQL, from: Int, to: Int) throws {
+        try sql.exec("BEGIN")
+        for i in from..<to {
+            try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(i))
+        }
+        try sql.exec("COMMIT")
     }
 
     /// The operations of a mixed workload, in twentieths.
@@ -469,21 +519,31 @@ enum StoreWorkload {
         static let writeHeavy = Mix(name: "write-heavy mix (40% writes)", pointReads: 8, searches: 2, counts: 2, updates: 4, inserts: 4)
     }
 
-    static func mixed(_ sql: SealedSQL, ops: Int, rows: Int, seed: UInt64, mix: Mix) throws {
-        var x = seed
-        func next() -> Int { x = x &* 6364136223846793005 &+ 1442695040888963407; return Int(x >> 33) }
-        for _ in 0..<ops {
-            let k = next() % 20, id = next() % rows + 1
-            if k < mix.pointReads {
-                try sql.exec("SELECT last, first, born, address FROM bench_patient WHERE id = \(id)")
-            } else if k < mix.pointReads + mix.searches {
-                try sql.exec("SELECT id, last, first, born FROM bench_patient WHERE last >= 'Moreau-\(id % 997)' AND last < 'Moreau-\(id % 997)~' ORDER BY last, first LIMIT 20")
-            } else if k < mix.pointReads + mix.searches + mix.counts {
-                try sql.exec("SELECT count(*) FROM bench_patient WHERE id BETWEEN \(id) AND \(id + 200)")
-            } else if k < mix.pointReads + mix.searches + mix.counts + mix.updates {
-                try sql.run("UPDATE bench_patient SET notes = ? WHERE id = ?", [.text("mise à jour fictive \(next())"), .int(Int64(id))])
-            } else {
-                try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(next()))
+    /// A mixed workload run in steps: the same seed gives the same
+    /// operations, however the steps are cut.
+    struct MixedRun {
+        var x: UInt64
+        init(seed: UInt64) { x = seed }
+
+        mutating func next() -> Int {
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return Int(x >> 33)
+        }
+
+        mutating func step(_ sql: SealedSQL, ops: Int, rows: Int, mix: Mix) throws {
+            for _ in 0..<ops {
+                let k = next() % 20, id = next() % rows + 1
+                if k < mix.pointReads {
+                    try sql.exec("SELECT last, first, born, address FROM bench_patient WHERE id = \(id)")
+                } else if k < mix.pointReads + mix.searches {
+                    try sql.exec("SELECT id, last, first, born FROM bench_patient WHERE last >= 'Moreau-\(id % 997)' AND last < 'Moreau-\(id % 997)~' ORDER BY last, first LIMIT 20")
+                } else if k < mix.pointReads + mix.searches + mix.counts {
+                    try sql.exec("SELECT count(*) FROM bench_patient WHERE id BETWEEN \(id) AND \(id + 200)")
+                } else if k < mix.pointReads + mix.searches + mix.counts + mix.updates {
+                    try sql.run("UPDATE bench_patient SET notes = ? WHERE id = ?", [.text("mise à jour fictive \(next())"), .int(Int64(id))])
+                } else {
+                    try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(next()))
+                }
             }
         }
     }

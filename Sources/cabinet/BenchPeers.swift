@@ -205,7 +205,8 @@ enum PeerBench {
         }
         let vault: Vault
         if FileManager.default.fileExists(atPath: path) {
-            vault = try Vault.unlock(at: path, login: vaultLogin, passphrase: vaultPassphrase)
+            // One bare connection, like the shells: no GRDB pool beside it.
+            vault = try Vault.unlock(at: path, login: vaultLogin, passphrase: vaultPassphrase, openDatabase: false)
         } else {
             vault = try Vault.create(at: path, doctorLogin: vaultLogin, passphrase: vaultPassphrase,
                                      kdf: .minimumForTests).0
@@ -314,6 +315,10 @@ enum PeerBench {
                 for engine in engines {
                     let db = database(engine)
                     if phase == .bulk { removeDatabase(db) }
+                    // The previous run's dirty pages written back first (not
+                    // timed): otherwise the disk's writeback of one engine's
+                    // files lands in the next engine's time.
+                    sync()
                     let seconds: Double
                     switch engine {
                     case .sqlite3:

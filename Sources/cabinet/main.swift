@@ -6,6 +6,22 @@ import Foundation
 // and turn every failure into a message in the user's language and an exit
 // code from CLI.md. Never a stack trace, never a raw SQLite code.
 let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+// The bench's SQL runner (`bench --run-sql VAULT --script FILE`, a child of
+// `cabinet bench --peers`, timed as a whole process against the sqlite3 and
+// sqlcipher shells) skips the argument parser: building its command tree
+// costs more than the store's own start.
+if arguments.count == 5, arguments[0] == "bench", arguments[1] == "--run-sql", arguments[3] == "--script" {
+    do {
+        try PeerBench.runSQL(vault: arguments[2], script: arguments[4])
+        exit(0)
+    } catch let error as CabinetError {
+        Term.err(error.message(L))
+        exit(error.exitCode.rawValue)
+    } catch {
+        Term.err(String(describing: error))
+        exit(CabinetCore.ExitCode.io.rawValue)
+    }
+}
 do {
     var command = try CabinetCommand.parseAsRoot(arguments)
     try command.run()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The appointment book's domain: local times of the practice (Europe/Paris),
 /// opening hours, appointment types, appointments and their states.
@@ -187,11 +188,28 @@ public enum PracticeClock {
         return d
     }
 
+    /// The span of time over which the zone's offset last asked holds (no
+    /// transition inside): the views ask for hundreds of instants in order,
+    /// and each question to the zone (ICU, under a lock) costs a microsecond.
+    private static let offsetSpan = Mutex<(from: Double, to: Double, offset: Int)>((0, 0, 0))
+
+    /// The zone's offset from UTC at `instant`, in seconds.
+    static func offset(at instant: Date) -> Int {
+        let t = instant.timeIntervalSince1970
+        if let known = offsetSpan.withLock({ $0.from <= t && t < $0.to ? $0.offset : nil }) { return known }
+        let offset = timeZone.secondsFromGMT(for: instant)
+        // Valid from this instant up to the next transition (or a day on,
+        // when the zone does not say).
+        let next = timeZone.nextDaylightSavingTimeTransition(after: instant)?.timeIntervalSince1970 ?? t + 86_400
+        offsetSpan.withLock { $0 = (t, max(next, t), offset) }
+        return offset
+    }
+
     /// The local date and time of an instant.
     public static func local(_ instant: Date) -> (date: CivilDate, time: TimeOfDay) {
         // The zone's offset at that instant, then plain arithmetic: views
         // call this for every appointment shown (Calendar is much slower).
-        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + timeZone.secondsFromGMT(for: instant)
+        let seconds = Int(instant.timeIntervalSince1970.rounded(.down)) + offset(at: instant)
         let day = Int((Double(seconds) / 86_400).rounded(.down))
         let inDay = seconds - day * 86_400
         let date = CivilDate(dayNumber: day) ?? CivilDate(instant)

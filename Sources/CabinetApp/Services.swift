@@ -108,6 +108,9 @@ public protocol AppServices: AnyObject {
     // Patient file (the store checks the role again).
     func searchPatients(_ text: String) throws -> [PatientSummary]
     func patientCount() throws -> Int
+    /// Prepares what the first searches need (the patient index) while the
+    /// user looks at the first screen; cheap when already done.
+    func warmUp()
     /// Opens a record (logged): identity, the clinical entries in force
     /// (doctors only) and the history.
     func openRecord(_ id: Int64) throws -> OpenedRecord

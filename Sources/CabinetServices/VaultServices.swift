@@ -167,6 +167,10 @@ public final class VaultServices: AppServices {
 
     public func searchPatients(_ text: String) throws -> [PatientSummary] { try signedIn().searchPatients(text) }
     public func patientCount() throws -> Int { try signedIn().patientCount() }
+    public func warmUp() {
+        // Nothing to report: a failure here shows at the search itself.
+        try? signedIn().warmUp()
+    }
     /// One transaction: the front desk's session gets the identity and its
     /// history only (the store gives it no clinical key, and never asks).
     public func openRecord(_ id: Int64) throws -> OpenedRecord { try signedIn().openRecord(id) }

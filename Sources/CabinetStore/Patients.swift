@@ -223,6 +223,14 @@ extension Vault {
         return try patientIndex().count
     }
 
+    /// Loads and orders the search index ahead of the first search: the
+    /// interface calls it once the first screen after sign-in is drawn, so
+    /// that the first letter typed in a search does not wait for it.
+    public func warmUp() throws {
+        try AccessPolicy.check(session, .readIdentity)
+        try patientIndex().prepare()
+    }
+
     /// The in-memory search index, brought up to date with what any desk
     /// changed since (rows whose change number is newer).
     func patientIndex() throws -> PatientIndex {
@@ -573,39 +581,83 @@ final class PatientIndex: @unchecked Sendable {
         let words = key.utf8.split(separator: UInt8(ascii: " ")).map { Array($0) }
         let row = Row(id: id, words: words, birthDay: birth?.dayNumber, birth: birth, name: name, sex: sex, flags: flags,
                       archived: archived)
+        let index: Int
         if let i = position[id] {
+            // Out of the display order and the buckets under its old name.
+            if !orderIsStale {
+                if let at = order.firstIndex(of: i) { order.remove(at: at) }
+                for k in Self.bucketKeys(rows[i].words) { buckets[k]?.removeAll { $0 == Int32(i) } }
+            }
             rows[i] = row
+            index = i
         } else {
             position[id] = rows.count
             rows.append(row)
+            index = rows.count - 1
         }
         if id >= 0 && id < 4 * Int64(rows.count) + 4096 {
             if Int(id) >= namesByID.count { namesByID.append(contentsOf: repeatElement("", count: Int(id) + 1 - namesByID.count)) }
             namesByID[Int(id)] = name
         }
-        orderIsStale = true
+        // Once the order is built, a patient added or renamed (here or on
+        // another desk) takes its place in it: the next search does not sort
+        // 50 000 names again.
+        if !orderIsStale { place(index) }
     }
+
+    /// Display order: name, then date of birth, then the order of arrival.
+    private func precedes(_ a: Int, _ b: Int) -> Bool {
+        let na = rows[a].name, nb = rows[b].name
+        if na != nb { return na < nb }
+        let da = rows[a].birthDay ?? 0, db = rows[b].birthDay ?? 0
+        return da != db ? da < db : a < b
+    }
+
+    /// The two-letter starts of a name's words (bucket keys).
+    private static func bucketKeys(_ words: [[UInt8]]) -> Set<UInt16> {
+        var keys: Set<UInt16> = []
+        for w in words where w.count >= 2 { keys.insert(UInt16(w[0]) << 8 | UInt16(w[1])) }
+        return keys
+    }
+
+    /// Puts row `i` at its place in the display order and in its buckets.
+    private func place(_ i: Int) {
+        func insertionPoint<C: RandomAccessCollection>(_ list: C, _ index: (C.Element) -> Int) -> C.Index {
+            var low = list.startIndex, high = list.endIndex
+            while low < high {
+                let mid = list.index(low, offsetBy: list.distance(from: low, to: high) / 2)
+                if precedes(index(list[mid]), i) { low = list.index(after: mid) } else { high = mid }
+            }
+            return low
+        }
+        order.insert(i, at: insertionPoint(order) { $0 })
+        for k in Self.bucketKeys(rows[i].words) {
+            var list = buckets[k] ?? []
+            list.insert(Int32(i), at: insertionPoint(list) { Int($0) })
+            buckets[k] = list
+        }
+    }
+
+    /// Builds the display order and the buckets if they are not built (at
+    /// the first search, or ahead of it: `Vault.warmUp`).
+    func prepare() {
+        guard orderIsStale else { return }
+        order = rows.indices.sorted(by: precedes)
+        // For each two-letter start of a word, the rows that have such a
+        // word, in display order: a query with a two-letter prefix visits
+        // only those.
+        buckets = [:]
+        for i in order {
+            for k in Self.bucketKeys(rows[i].words) { buckets[k, default: []].append(Int32(i)) }
+        }
+        orderIsStale = false
+    }
+
+    var isPrepared: Bool { !orderIsStale }
 
     func search(_ query: PatientQuery, limit: Int) -> [PatientSummary] {
         if query.dateProblem != nil { return [] }
-        if orderIsStale {
-            order = rows.indices.sorted { a, b in
-                let x = rows[a], y = rows[b]
-                return x.name != y.name ? x.name < y.name : (x.birthDay ?? 0) < (y.birthDay ?? 0)
-            }
-            // For each two-letter start of a word, the rows that have such a
-            // word, in display order: a query with a two-letter prefix visits
-            // only those.
-            buckets = [:]
-            for i in order {
-                var seen: Set<UInt16> = []
-                for w in rows[i].words where w.count >= 2 {
-                    let k = UInt16(w[0]) << 8 | UInt16(w[1])
-                    if seen.insert(k).inserted { buckets[k, default: []].append(Int32(i)) }
-                }
-            }
-            orderIsStale = false
-        }
+        prepare()
         let prefixes = query.prefixes.map { Array($0.utf8) }.filter { !$0.isEmpty }
         let day = query.birthDate?.dayNumber
         var out: [PatientSummary] = []

@@ -71,6 +71,9 @@ extension Vault {
         return SealedSQL(raw: raw, vfs: vfs)
     }
 
+    /// The search index is loaded and in display order (see `warmUp`).
+    public var searchIndexIsReady: Bool { patientIndexStorage.isPrepared }
+
     /// Main-database opens seen by this vault's VFS.
     public var mainOpens: Int64 { vfsPointer.map { csealed_main_opens($0) } ?? 0 }
     /// Temporary files SQLite tried to open through this vault (all refused).

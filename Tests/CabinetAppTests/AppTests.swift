@@ -105,6 +105,8 @@ final class FakeServices: AppServices {
             .map { PatientSummary(id: $0.key, displayName: $0.value.displayName, birthDate: $0.value.birthDate, sex: $0.value.sex) }
     }
     func patientCount() throws -> Int { patients.count }
+    var warmUps = 0
+    func warmUp() { warmUps += 1 }
     func openRecord(_ id: Int64) throws -> OpenedRecord {
         guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
         opened.append(id)
@@ -238,6 +240,26 @@ final class Harness {
         #expect(h.text.contains("rendez-vous ce jour"))
         let status = h.screen.current?.line(22) ?? ""
         #expect(status.contains("doc (médecin titulaire)") && status.contains("verrouillage dans 10:00"), "\(status)")
+    }
+
+    /// The search index is prepared once per session, after the first
+    /// screen is drawn (not at the first letter typed in a search).
+    @Test func theSearchIndexIsPreparedOncePerSessionAfterTheFirstScreen() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        #expect(h.fake.warmUps == 0, "not before signing in")
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(h.fake.warmUps == 1)
+        #expect(h.text.contains("rendez-vous ce jour"), "the first screen is drawn")
+        h.keys(.function(3))
+        h.type("du")
+        h.runner.step(nil)
+        #expect(h.fake.warmUps == 1, "once")
+        h.keys(.function(12))
+        h.runner.step(.key(.backTab))
+        for _ in 0..<10 { h.keys(.backspace) }
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        #expect(h.fake.warmUps == 2, "again for the next session")
     }
 
     @Test func thePassphraseIsNeverDrawn() throws {

@@ -85,6 +85,36 @@ import Testing
         #expect(desk.history.allSatisfy { $0.what == "identity" })
     }
 
+    /// Once the index is prepared (warm-up or a first search), patients
+    /// added or renamed take their place in it: every search gives what a
+    /// freshly built index gives, in the same order.
+    @Test func theSearchIndexKeepsItsOrderAcrossChanges() throws {
+        let dir = TempDir()
+        let (v, path) = try Self.vault(dir)
+        var ids: [Int64] = []
+        for (i, (last, first)) in [("Dupont", "Marie"), ("Durand", "Luc"), ("Dupond", "Anne"), ("Martin", "Marie")].enumerated() {
+            ids.append(try v.addPatient(Self.identity(last, first, born: "198\(i)-01-0\(i + 1)")))
+        }
+        try v.warmUp()
+        #expect(v.searchIndexIsReady)
+        #expect(try v.searchPatients("du").map(\.displayName) == ["DUPOND Anne", "DUPONT Marie", "DURAND Luc"])
+        // Added before and after the others, a homonym born later, a rename.
+        _ = try v.addPatient(Self.identity("Duchêne", "Paul", born: "1970-05-05"))
+        _ = try v.addPatient(Self.identity("Dupont", "Marie", born: "1999-09-09"), allowDuplicate: true)
+        _ = try v.addPatient(Self.identity("Dutertre", "Zoé", born: "1960-06-06"))
+        var renamed = Self.identity("Martin", "Marie", born: "1983-01-04")
+        renamed.usedName = "Dubois"
+        try v.updatePatient(ids[3], renamed)
+        let queries = ["du", "dup", "ma", "marie", "d", "dupont marie", "zo", "dub"]
+        let incremental = try queries.map { try v.searchPatients($0).map(\.id) }
+        v.lock()
+        let fresh = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        defer { fresh.lock() }
+        #expect(try queries.map { try fresh.searchPatients($0).map(\.id) } == incremental)
+        #expect(incremental[0].count == 7, "\(incremental[0])")
+        #expect(incremental[0].first == ids[3], "DUBOIS Marie, renamed, moved to the top")
+    }
+
     @Test func aDuplicateIsRaisedAndMayBeForced() throws {
         let dir = TempDir()
         let (v, _) = try Self.vault(dir)

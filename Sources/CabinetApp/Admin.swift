@@ -3,10 +3,10 @@ import Foundation
 import TerminalUI
 
 /// The doctor's administration screen: the accounts (create, reset, disable
-/// with the re-key offer, the second factor with its QR code) and the
-/// settings (inactivity delay, language).
+/// with the re-key offer, the second factor with its QR code), the settings
+/// (inactivity delay, language), and the opening hours with the absences.
 public struct AdminState: Codable, Equatable, Sendable {
-    public enum Pane: String, Codable, Sendable { case accounts, settings }
+    public enum Pane: String, Codable, Sendable, CaseIterable { case accounts, settings, hours }
 
     public enum Dialog: Codable, Equatable, Sendable {
         case newAccount(Form, role: Role)
@@ -18,6 +18,9 @@ public struct AdminState: Codable, Equatable, Sendable {
         case oneTime(login: String, passphrase: String)
         case secondFactor(SecondFactorOffer, Form)
         case confirmSecondFactorOff
+        case newAbsence(Form)
+        /// The absence's id and how it reads ("du … au …").
+        case confirmRemoveAbsence(Int64, String)
     }
 
     public var pane: Pane = .accounts
@@ -33,6 +36,13 @@ public struct AdminState: Codable, Equatable, Sendable {
     /// nil: the environment's language.
     public var language: Language?
     public var settingsDirty = false
+    /// Opening hours as typed, one field a day (Monday first).
+    public var hours = hoursForm(.standard)
+    public var hoursDirty = false
+    /// 0–6 the days, then the absences listed.
+    public var hoursFocus = 0
+    /// The absences to come (reloaded, never drafted).
+    public var absences: [Absence] = []
     public var message: String?
     public var messageArgs: [String: String] = [:]
     public var messageIsError = false
@@ -40,14 +50,15 @@ public struct AdminState: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case pane, selected, dialog, settingsFocus, lockAfter, language, settingsDirty
+        case pane, selected, dialog, settingsFocus, lockAfter, language, settingsDirty, hours, hoursDirty, hoursFocus
     }
 
     var hasUnsavedInput: Bool {
-        if settingsDirty { return true }
+        if settingsDirty || hoursDirty { return true }
         switch dialog {
         case .newAccount(let form, _): return form.hasInput
         case .secondFactor(_, let form): return form.hasInput
+        case .newAbsence(let form): return form.hasInput
         case .oneTime: return true
         default: return false
         }
@@ -69,6 +80,7 @@ extension Language: Codable {}
 func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     guard state.admin.busy == nil else { return [] }
     if let dialog = state.admin.dialog { return handleDialog(dialog, key, &state) }
+    if state.admin.pane == .hours, let effects = handleHours(key, &state) { return effects }
     guard let cmd = AppCommands.command(for: key, in: .admin) else {
         // ↓ and ← share their commands with ↑ and →.
         switch (key, state.admin.pane) {
@@ -92,7 +104,19 @@ func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let me = state.session?.login
     switch (cmd.id, state.admin.pane) {
     case ("admin.pane", _):
-        state.admin.pane = state.admin.pane == .accounts ? .settings : .accounts
+        let panes = AdminState.Pane.allCases
+        state.admin.pane = panes[((panes.firstIndex(of: state.admin.pane) ?? 0) + 1) % panes.count]
+        if state.admin.pane == .hours { return [.loadHours] }
+    case ("admin.new", .hours):
+        state.admin.dialog = .newAbsence(newAbsenceForm())
+    case ("admin.disable", .hours):
+        let i = state.admin.hoursFocus - 7
+        guard state.admin.absences.indices.contains(i) else {
+            state.admin.say("admin.hours.pick_absence", error: true)
+            return []
+        }
+        let away = state.admin.absences[i]
+        state.admin.dialog = .confirmRemoveAbsence(away.id, absenceText(away))
     case ("admin.up", .accounts):
         state.admin.selected = max(0, state.admin.selected - 1)
     case ("admin.up", .settings):
@@ -139,6 +163,114 @@ private func changeSetting(by delta: Int, _ state: inout AppState) -> [AppEffect
         state.admin.settingsDirty = true
     }
     return []
+}
+
+/// The hours pane's own keys: ↑ ↓ through the days and the absences; on a
+/// day, what a range is typed with (digits, ":", "-", ",", "h", spaces) and
+/// the editing keys; Enter saves. Anything else goes to the screen's
+/// commands (Tab, n, d, t…).
+private func handleHours(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
+    var a = state.admin
+    let onDay = a.hoursFocus < 7
+    switch key {
+    case .up:
+        a.hoursFocus = max(0, a.hoursFocus - 1)
+    case .down:
+        a.hoursFocus = min(7 + a.absences.count - 1, a.hoursFocus + 1)
+    case .enter:
+        guard a.hoursDirty else { return [] }
+        var hours = OpeningHours(days: [:])
+        for day in 1...7 {
+            do {
+                let ranges = try OpeningHours.parseDay(a.hours[String(day)])
+                if !ranges.isEmpty { hours.days[day] = ranges }
+            } catch {
+                a.hoursFocus = day - 1
+                if case CabinetError.usage(let k) = error { a.say(k, error: true) }
+                state.admin = a
+                return []
+            }
+        }
+        a.busy = "admin.saving"
+        state.admin = a
+        return [.saveHours(hours)]
+    case .char(let ch) where onDay && "0123456789:-,hH ".contains(ch):
+        a.hours.focus = a.hoursFocus
+        if a.hours.edit(key) { a.hoursDirty = true }
+    case .backspace, .delete, .left, .right, .home, .end, .ctrl("u"):
+        guard onDay else { return nil }
+        a.hours.focus = a.hoursFocus
+        let before = a.hours[String(a.hoursFocus + 1)]
+        _ = a.hours.edit(key)
+        if a.hours[String(a.hoursFocus + 1)] != before { a.hoursDirty = true }
+    default:
+        return nil
+    }
+    a.message = nil
+    state.admin = a
+    return []
+}
+
+/// One field a day, Monday first, as the vault has them.
+func hoursForm(_ hours: OpeningHours) -> Form {
+    var form = Form((1...7).map { FormField(String($0), label: "weekday.\($0)", maxLength: 60) })
+    for day in 1...7 { form[String(day)] = OpeningHours.text(of: hours.days[day] ?? []) }
+    return form
+}
+
+func newAbsenceForm() -> Form {
+    Form([
+        FormField("from", label: "admin.absence.from", maxLength: 10, required: true),
+        FormField("from_time", label: "admin.absence.from_time", maxLength: 5),
+        FormField("to", label: "admin.absence.to", maxLength: 10, required: true),
+        FormField("to_time", label: "admin.absence.to_time", maxLength: 5),
+        FormField("label", label: "admin.absence.label", maxLength: 80),
+    ])
+}
+
+/// "23/12/2026 00:00 → 03/01/2027 00:00 Congés".
+func absenceText(_ a: Absence) -> String {
+    PracticeClock.stamp(a.start) + " → " + PracticeClock.stamp(a.end) + (a.label.isEmpty ? "" : "  " + a.label)
+}
+
+/// The absence typed in the dialog: a day alone runs from its start, or to
+/// its end.
+private func submitAbsence(_ form: inout Form) -> AppEffect? {
+    func day(_ id: String) -> CivilDate? {
+        do { return try FrenchDate.parse(form[id]) } catch {
+            form.focus(id)
+            form.fail(error.messageKey)
+            return nil
+        }
+    }
+    func time(_ id: String) -> TimeOfDay?? {
+        let text = form[id].trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return .some(nil) }
+        guard let t = TimeOfDay(parsing: text) else {
+            form.focus(id)
+            form.fail("agenda.error.time")
+            return nil
+        }
+        return .some(t)
+    }
+    guard let fromDay = day("from"), let fromTime = time("from_time"), let toDay = day("to"), let toTime = time("to_time")
+    else { return nil }
+    guard let start = fromTime.map({ PracticeClock.instant(fromDay, $0) }) ?? PracticeClock.dayBounds(fromDay).0 else {
+        form.focus("from_time")
+        form.fail("booking.nonexistent_time")
+        return nil
+    }
+    guard let end = toTime.map({ PracticeClock.instant(toDay, $0) }) ?? PracticeClock.dayBounds(toDay).1 else {
+        form.focus("to_time")
+        form.fail("booking.nonexistent_time")
+        return nil
+    }
+    guard end > start else {
+        form.focus("to")
+        form.fail("error.absence_order")
+        return nil
+    }
+    return .addAbsence(from: start, to: end, label: form["label"].trimmingCharacters(in: .whitespaces))
 }
 
 func newAccountForm() -> Form {
@@ -219,6 +351,26 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
             state.admin.busy = "admin.busy"
             return [.disableSecondFactor]
         }
+    case .newAbsence(var form):
+        switch key {
+        case .tab: form.next()
+        case .backTab: form.previous()
+        case .enter:
+            if !form.isLastFieldFocused { form.next(); break }
+            if let effect = submitAbsence(&form) {
+                state.admin.dialog = .newAbsence(form)
+                state.admin.busy = "admin.saving"
+                return [effect]
+            }
+        default:
+            _ = form.edit(key)
+        }
+        state.admin.dialog = .newAbsence(form)
+    case .confirmRemoveAbsence(let id, _):
+        if key == .enter {
+            state.admin.busy = "admin.saving"
+            return [.removeAbsence(id)]
+        }
     }
     return []
 }
@@ -260,6 +412,20 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
         state.session = state.session?.with(hasSecondFactor: on)
         state.admin.say(on ? "admin.totp_on" : "admin.totp_off")
         return [.loadAccounts]
+    case .hours(let hours, let absences):
+        state.admin.absences = absences
+        if !state.admin.hoursDirty { state.admin.hours = hoursForm(hours) }
+        state.admin.hoursFocus = min(state.admin.hoursFocus, 7 + absences.count - 1)
+        return []
+    case .hoursSaved(let hours):
+        state.admin.hoursDirty = false
+        state.admin.hours = hoursForm(hours)
+        state.admin.say("admin.hours.saved")
+        return []
+    case .absencesChanged(let key):
+        state.admin.dialog = nil
+        state.admin.say(key)
+        return [.loadHours]
     case .settingsSaved(let minutes, let language):
         state.admin.settingsDirty = false
         state.lockAfter = TimeInterval(minutes * 60)
@@ -281,6 +447,9 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
             form["code"] = ""
             form.fail("signin.error", ["message": error.message()])
             state.admin.dialog = .secondFactor(offer, form)
+        case .newAbsence(var form):
+            form.fail("signin.error", ["message": error.message()])
+            state.admin.dialog = .newAbsence(form)
         default:
             state.admin.dialog = nil
             state.admin.say("signin.error", ["message": error.message()], error: true)
@@ -298,6 +467,10 @@ public enum AdminResult: Sendable, Equatable {
     case secondFactorOffered(SecondFactorOffer)
     case secondFactorChanged(on: Bool)
     case settingsSaved(lockAfter: Int, language: Language?)
+    case hours(OpeningHours, [Absence])
+    case hoursSaved(OpeningHours)
+    /// An absence added or removed: the message's key.
+    case absencesChanged(String)
     case failed(CabinetError)
 }
 
@@ -307,18 +480,22 @@ func drawAdmin(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let a = state.admin
     let w = canvas.columns, h = canvas.rows
     var x = 2
-    for pane in [AdminState.Pane.accounts, .settings] {
+    for pane in AdminState.Pane.allCases {
         let label = " " + c.text("admin.pane.\(pane.rawValue)") + " "
         x += canvas.put(label, x: x, y: 3, style: pane == a.pane ? Style(.selection, bold: true) : Style(.muted)) + 2
     }
-    if a.pane == .accounts {
-        drawAccounts(state, c, &canvas)
-    } else {
-        drawSettings(state, c, &canvas)
+    switch a.pane {
+    case .accounts: drawAccounts(state, c, &canvas)
+    case .settings: drawSettings(state, c, &canvas)
+    case .hours: drawHours(state, c, &canvas)
     }
     if let m = a.message {
-        canvas.put(c.text(m, a.messageArgs), x: 2, y: h - 4, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
-                   maxWidth: w - 4)
+        // Two lines at most, the last one just above the status line.
+        let lines = Array(wrap(c.text(m, a.messageArgs), width: w - 4).prefix(2))
+        for (i, line) in lines.enumerated() {
+            canvas.put(line, x: 2, y: h - 3 - lines.count + i, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
+                       maxWidth: w - 4)
+        }
     }
     if let dialog = a.dialog { drawDialog(dialog, state, c, &canvas) }
     if let busy = a.busy {
@@ -388,6 +565,49 @@ private func drawSettings(_ state: AppState, _ c: Catalog, _ canvas: inout Canva
     }
 }
 
+/// The opening hours (one line a day, "fermé" when empty) and the absences
+/// to come.
+private func drawHours(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let a = state.admin
+    let w = canvas.columns, h = canvas.rows
+    var y = 5
+    for line in wrap(c.text("admin.hours.title"), width: w - 4).prefix(2) {
+        canvas.put(line, x: 2, y: y, style: Style(.title, bold: true), maxWidth: w - 4)
+        y += 1
+    }
+    var form = a.hours
+    form.focus = a.hoursFocus < 7 ? a.hoursFocus : -1
+    let fieldWidth = min(60, w - 6)
+    _ = drawForm(form, in: Rect(x: 4, y: y, width: fieldWidth, height: 7), labelWidth: 12, c, &canvas)
+    for (i, field) in a.hours.fields.enumerated() where field.value.isEmpty && i != form.focus {
+        canvas.put(c.text("admin.hours.closed"), x: 16, y: y + i, style: Style(.muted, underline: true))
+    }
+    y += 7
+    let note = a.hoursDirty ? (c.text("admin.hours.unsaved"), Style(.warning, bold: true)) : (c.text("admin.hours.help"), Style(.muted))
+    for line in wrap(note.0, width: w - 4).prefix(2) {
+        canvas.put(line, x: 2, y: y, style: note.1, maxWidth: w - 4)
+        y += 1
+    }
+    y += 1
+    canvas.put(c.text("admin.hours.absences"), x: 2, y: y, style: Style(.title, bold: true), maxWidth: w - 4)
+    y += 1
+    // Down to the message's lines (drawn by drawAdmin above the status line).
+    let messageLines = a.message.map { min(2, wrap(c.text($0, a.messageArgs), width: w - 4).count) } ?? 0
+    let room = max(1, h - 3 - messageLines - y)
+    if a.absences.isEmpty {
+        canvas.put(c.text("admin.hours.none"), x: 4, y: y, style: Style(.muted), maxWidth: w - 6)
+        return
+    }
+    let selected = a.hoursFocus - 7
+    let first = max(0, min(selected - room + 1, a.absences.count - room))
+    for (i, away) in a.absences.enumerated().dropFirst(max(0, first)).prefix(room) {
+        let style: Style = i == selected ? Style(.selection, bold: true) : .normal
+        if i == selected { canvas.fill(Rect(x: 3, y: y, width: w - 6, height: 1), style: style) }
+        canvas.put(absenceText(away), x: 4, y: y, style: style, maxWidth: w - 8)
+        y += 1
+    }
+}
+
 private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let w = canvas.columns, h = canvas.rows
     if case .secondFactor(let offer, let form) = dialog {
@@ -426,6 +646,13 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
     case .confirmSecondFactorOff:
         title = c.text("admin.dialog.totp_off")
         add(c.text("admin.totp_off.confirm"))
+    case .newAbsence(let f):
+        title = c.text("admin.dialog.absence")
+        add(c.text("admin.absence.help"), Style(.muted))
+        form = f
+    case .confirmRemoveAbsence(_, let text):
+        title = c.text("admin.dialog.absence_remove")
+        add(c.text("admin.absence.confirm_remove", ["what": text]))
     case .secondFactor:
         break
     }

@@ -58,6 +58,10 @@ public enum AppEffect: Sendable, Equatable {
     case moveAppointment(Int64, BookingRequest)
     case setAppointmentStatus(Int64, AppointmentStatus, category: String)
     case nextFreeSlot(from: Date, minutes: Int)
+    case loadHours
+    case saveHours(OpeningHours)
+    case addAbsence(from: Date, to: Date, label: String)
+    case removeAbsence(Int64)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -252,7 +256,7 @@ private func enterAdmin(_ state: inout AppState, keepDraft: Bool = false) -> [Ap
         state.admin.language = state.language
         state.admin.settingsDirty = false
     }
-    return [.loadAccounts]
+    return state.admin.pane == .hours ? [.loadAccounts, .loadHours] : [.loadAccounts]
 }
 
 /// F10: quits at once, or asks first when something typed is not saved.

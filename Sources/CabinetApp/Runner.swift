@@ -261,6 +261,18 @@ public final class AppRunner {
                 try services.setLockAfter(minutes: minutes)
                 try services.setLanguage(language)
                 return .settingsSaved(lockAfter: minutes, language: language)
+            case .loadHours:
+                let (hours, absences) = try services.practiceHours()
+                return .hours(hours, absences)
+            case .saveHours(let hours):
+                try services.setOpeningHours(hours)
+                return .hoursSaved(hours)
+            case .addAbsence(let from, let to, let label):
+                _ = try services.addAbsence(from: from, to: to, label: label)
+                return .absencesChanged("admin.absence.added")
+            case .removeAbsence(let id):
+                try services.removeAbsence(id)
+                return .absencesChanged("admin.absence.removed")
             default:
                 return .failed(.cancelled)
             }

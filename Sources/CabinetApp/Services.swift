@@ -122,6 +122,13 @@ public protocol AppServices: AnyObject {
     func exportDocument(entry: Int64, to path: String) throws
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws
 
+    // Opening hours and absences (the holder).
+    /// The opening hours, and the absences not yet over.
+    func practiceHours() throws -> (OpeningHours, [Absence])
+    func setOpeningHours(_ hours: OpeningHours) throws
+    func addAbsence(from: Date, to: Date, label: String) throws -> Int64
+    func removeAbsence(_ id: Int64) throws
+
     // Appointment book.
     func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours)
     func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64

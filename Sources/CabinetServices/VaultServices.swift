@@ -209,6 +209,17 @@ public final class VaultServices: AppServices {
     }
     public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? { try signedIn().nextFreeSlot(from: from, minutes: minutes) }
     public func changeToken() throws -> String { try signedIn().changeToken() }
+    public func practiceHours() throws -> (OpeningHours, [Absence]) {
+        let v = try signedIn()
+        let now = Date()
+        // Absences not yet over, up to ten years ahead.
+        return (try v.openingHours(), try v.absences(from: now, to: now.addingTimeInterval(10 * 366 * 86_400)))
+    }
+    public func setOpeningHours(_ hours: OpeningHours) throws { try signedIn().setOpeningHours(hours) }
+    public func addAbsence(from: Date, to: Date, label: String) throws -> Int64 {
+        try signedIn().addAbsence(from: from, to: to, label: label)
+    }
+    public func removeAbsence(_ id: Int64) throws { try signedIn().removeAbsence(id) }
     public func exportDocument(entry: Int64, to path: String) throws {
         try signedIn().exportDocument(entry: entry, to: path)
     }

@@ -66,6 +66,19 @@ extension Vault {
         }
     }
 
+    /// Removes an absence typed by mistake (logged; appointments are not
+    /// touched).
+    public func removeAbsence(_ id: Int64) throws {
+        try AccessPolicy.check(session, .changeSettings)
+        let key = try auditKey(), actor = session.actor
+        try write { db in
+            try db.execute(sql: "DELETE FROM absence WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { throw CabinetError.usage(key: "error.absence_not_found") }
+            try Self.bumpAgenda(db)
+            try AuditLog.append(db, key: key, actor: actor, action: .settingsChanged, detail: "absence.removed:\(id)")
+        }
+    }
+
     // MARK: - Appointments
 
     /// The appointments whose start lies in [from, to), with the patients'

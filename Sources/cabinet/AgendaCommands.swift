@@ -489,17 +489,13 @@ extension AgendaCommand {
             guard let i = dayNames.firstIndex(of: key) ?? frenchDayNames.firstIndex(of: key) else {
                 throw CabinetError.usage(key: "agenda.error.hours_day")
             }
-            if parts[1] == "closed" || parts[1] == "fermé" || parts[1] == "ferme" || parts[1].isEmpty { return (i + 1, []) }
-            var ranges: [TimeRange] = []
-            for r in parts[1].split(separator: ",") {
-                let ends = r.split(separator: "-").map { String($0) }
-                guard ends.count == 2, let a = TimeOfDay(parsing: ends[0]), let b = TimeOfDay(parsing: ends[1]), a < b else {
-                    throw CabinetError.usage(key: "agenda.error.hours")
-                }
-                if let last = ranges.last, last.end > a { throw CabinetError.usage(key: "agenda.error.hours_order") }
-                ranges.append(TimeRange(a, b))
+            if parts[1] == "closed" || parts[1] == "fermé" || parts[1] == "ferme" { return (i + 1, []) }
+            do {
+                return (i + 1, try OpeningHours.parseDay(parts[1]))
+            } catch CabinetError.usage(key: "agenda.error.hours_range") {
+                // The command line's own shape in the message (day=ranges).
+                throw CabinetError.usage(key: "agenda.error.hours")
             }
-            return (i + 1, ranges)
         }
 
         func run() throws {

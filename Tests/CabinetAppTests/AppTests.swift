@@ -107,6 +107,19 @@ final class FakeServices: AppServices {
     func patientCount() throws -> Int { patients.count }
     var warmUps = 0
     func warmUp() { warmUps += 1 }
+    var hours = OpeningHours.standard
+    var absences: [Absence] = []
+    func practiceHours() throws -> (OpeningHours, [Absence]) { (hours, absences) }
+    func setOpeningHours(_ hours: OpeningHours) throws {
+        guard role() == .doctor else { throw CabinetError.permissionDenied(operation: "changeSettings") }
+        self.hours = hours
+    }
+    func addAbsence(from: Date, to: Date, label: String) throws -> Int64 {
+        let id = Int64(absences.count + 1)
+        absences.append(Absence(id: id, start: from, end: to, label: label))
+        return id
+    }
+    func removeAbsence(_ id: Int64) throws { absences.removeAll { $0.id == id } }
     func openRecord(_ id: Int64) throws -> OpenedRecord {
         guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
         opened.append(id)

@@ -254,6 +254,69 @@ import TerminalUITesting
         #expect(h.screen.current?.line(22).contains("(practice doctor)") == true)
     }
 
+    /// The hours pane: a day typed and saved, a wrong range refused on its
+    /// line, an absence added then removed.
+    @Test func openingHoursAndAbsencesAreSetFromTheAdministration() throws {
+        let h = Self.signedInAdmin()
+        h.keys(.tab, .tab)
+        #expect(h.runner.state.admin.pane == .hours)
+        #expect(h.text.contains("Horaires d'ouverture") && h.text.contains("08:30-12:30, 14:00-19:00"))
+        #expect(h.text.contains("Dimanche") && h.text.contains("fermé"))
+        // Saturday closed from now on, Wednesday afternoon off.
+        h.keys(.down, .down, .down, .down, .down, .ctrl("u"))
+        h.keys(.up, .up, .up, .ctrl("u"))
+        h.type("8h30-12h30")
+        #expect(h.text.contains("pas encore enregistrés"))
+        h.keys(.enter)
+        #expect(h.fake.hours.days[6] == nil)
+        #expect(h.fake.hours.days[3] == [TimeRange(TimeOfDay(minutes: 510), TimeOfDay(minutes: 750))])
+        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1], "the other days as they were")
+        #expect(h.text.contains("Horaires enregistrés.") && h.text.contains("08:30-12:30") )
+        // A range that ends before it starts: refused, on its line.
+        h.keys(.up, .up, .end)
+        h.type(", 19-14")
+        h.keys(.down, .enter)
+        #expect(h.runner.state.admin.hoursFocus == 0, "back on Monday")
+        #expect(h.text.contains("chacune finissant après son début"))
+        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1], "nothing saved")
+        for _ in 0..<7 { h.keys(.backspace) }
+        h.keys(.enter)
+        #expect(h.text.contains("Horaires enregistrés."))
+        // An absence: the whole days of a holiday.
+        h.keys(.char("n"))
+        #expect(h.text.contains("Nouvelle absence"))
+        h.type("03/01/2027"); h.keys(.tab, .tab); h.type("24/12/2026"); h.keys(.tab, .tab); h.type("Congés"); h.keys(.enter)
+        #expect(h.text.contains("La fin de l'absence doit suivre son début."), "the order is checked")
+        #expect(h.fake.absences.isEmpty)
+        h.keys(.escape, .char("n"))
+        h.type("24/12/2026"); h.keys(.tab, .tab); h.type("02/01/2027"); h.keys(.tab, .tab); h.type("Congés"); h.keys(.enter)
+        #expect(h.fake.absences.count == 1)
+        #expect(h.text.contains("Absence ajoutée.") && h.text.contains("24/12/2026 00:00 → 03/01/2027 00:00  Congés"))
+        // d on a day does nothing harmful; on the absence it asks, then removes.
+        h.keys(.char("d"))
+        #expect(h.text.contains("Choisissez d'abord une absence"))
+        for _ in 0..<8 { h.keys(.down) }
+        h.keys(.char("d"))
+        #expect(h.text.contains("Supprimer l'absence"))
+        h.keys(.enter)
+        #expect(h.fake.absences.isEmpty && h.text.contains("Absence supprimée."))
+    }
+
+    /// Hours typed and not saved are kept through a lock (sealed, like
+    /// every other input).
+    @Test func unsavedHoursSurviveALock() throws {
+        let h = Self.signedInAdmin()
+        h.keys(.tab, .tab, .ctrl("u"))
+        h.type("9-12")
+        h.keys(.function(12))
+        h.runner.step(.key(.backTab))
+        for _ in 0..<3 { h.keys(.backspace) }
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        #expect(h.runner.state.admin.pane == .hours && h.runner.state.admin.hoursDirty)
+        #expect(h.runner.state.admin.hours["1"] == "9-12")
+        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1])
+    }
+
     @Test func aSecretaryCannotOpenTheAdministration() throws {
         let h = Harness()
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
@@ -301,6 +364,15 @@ import TerminalUITesting
             #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-totp-\(suffix)") == nil)
             h.keys(.escape, .tab)
             #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-settings-\(suffix)") == nil)
+            let christmasEve = try #require(CivilDate(year: 2026, month: 12, day: 24))
+            let noon = try #require(PracticeClock.instant(christmasEve, TimeOfDay(minutes: 720)))
+            h.fake.absences = [Absence(id: 1, start: noon, end: noon.addingTimeInterval(9 * 86_400), label: "Congés de fin d'année"),
+                               Absence(id: 2, start: noon.addingTimeInterval(40 * 86_400), end: noon.addingTimeInterval(41 * 86_400),
+                                       label: "Formation")]
+            h.keys(.tab, .down)
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-hours-\(suffix)") == nil)
+            h.keys(.char("n")); h.type("05/02/2027")
+            #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-absence-\(suffix)") == nil)
         }
     }
 }

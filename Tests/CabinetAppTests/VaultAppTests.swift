@@ -172,6 +172,21 @@ import TerminalUI
         #expect(h.text.contains("Réglages enregistrés"))
         #expect(try (h.services as? VaultServices)?.vault?.lockAfterMinutes() == 8)
         #expect(h.runner.state.lockAfter == 8 * 60)
+        // Opening hours and an absence, into the vault.
+        h.keys(.tab)
+        #expect(h.text.contains("Horaires d'ouverture"))
+        for _ in 0..<5 { h.keys(.down) }
+        h.keys(.ctrl("u"), .enter)
+        #expect(h.text.contains("Horaires enregistrés."), "\(h.text)")
+        let vault = try #require((h.services as? VaultServices)?.vault)
+        #expect(try vault.openingHours().days[6] == nil, "Saturday closed")
+        #expect(try vault.openingHours().days[1] == OpeningHours.standard.days[1])
+        let day = PracticeClock.local(Date().addingTimeInterval(30 * 86_400)).date
+        h.keys(.char("n")); h.type(day.formatted); h.keys(.tab, .tab); h.type(day.formatted); h.keys(.tab, .tab)
+        h.type("Formation"); h.keys(.enter)
+        #expect(h.text.contains("Absence ajoutée."), "\(h.text)")
+        let (from, to) = PracticeClock.dayBounds(day)
+        #expect(try vault.absences(from: from, to: to).map(\.label) == ["Formation"])
     }
 
     /// A day's work in the patient file on a real vault: a patient created,

@@ -58,6 +58,36 @@ import Testing
         #expect(try s.appointments(from: day.0, to: day.1).count == 4)
     }
 
+    /// Opening hours typed as the interface and the command line take them,
+    /// and absences added then removed (holder only, logged).
+    @Test func hoursAndAbsencesAreSetAndAbsencesRemoved() throws {
+        let dir = TempDir()
+        let (v, path, a, _) = try Self.vault(dir)
+        #expect(try OpeningHours.parseDay("8h30-12h30, 14:00-19:00") == [
+            TimeRange(TimeOfDay(minutes: 510), TimeOfDay(minutes: 750)), TimeRange(TimeOfDay(minutes: 840), TimeOfDay(minutes: 1140))])
+        #expect(try OpeningHours.parseDay("  ").isEmpty, "nothing: closed")
+        #expect(throws: CabinetError.usage(key: "agenda.error.hours_range")) { try OpeningHours.parseDay("12:00-08:00") }
+        #expect(throws: CabinetError.usage(key: "agenda.error.hours_range")) { try OpeningHours.parseDay("matin") }
+        #expect(throws: CabinetError.usage(key: "agenda.error.hours_order")) {
+            try OpeningHours.parseDay("08:00-12:00, 11:00-13:00")
+        }
+        #expect(OpeningHours.text(of: try OpeningHours.parseDay("8h-12h,14h-18h30")) == "08:00-12:00, 14:00-18:30")
+        let away = try v.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(20, 0)), label: "Formation")
+        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation"])) {
+            try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+        }
+        try v.removeAbsence(away)
+        #expect(try v.absences(from: Self.before, to: try #require(Self.at(23, 0))).isEmpty)
+        _ = try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+        #expect(throws: CabinetError.usage(key: "error.absence_not_found")) { try v.removeAbsence(away) }
+        #expect(try v.auditEntries().contains { $0.detail == "absence.removed:\(away)" })
+        let again = try v.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(9, 0)), label: "")
+        v.lock()
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        defer { s.signOut() }
+        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try s.removeAbsence(again) }
+    }
+
     @Test func daylightSavingIsRight() throws {
         let dir = TempDir()
         let (v, _, a, _) = try Self.vault(dir)

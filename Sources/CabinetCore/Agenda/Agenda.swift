@@ -162,6 +162,31 @@ public struct Absence: Codable, Equatable, Sendable, Identifiable {
     }
 }
 
+extension OpeningHours {
+    /// One day's ranges as typed: "08:30-12:30, 14:00-19:00" (also "8h30-12h30";
+    /// nothing: closed). Each range ends after it starts; ranges follow each
+    /// other without overlapping.
+    public static func parseDay(_ text: String) throws -> [TimeRange] {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.isEmpty { return [] }
+        var ranges: [TimeRange] = []
+        for r in t.split(separator: ",") {
+            let ends = r.replacingOccurrences(of: "–", with: "-").split(separator: "-").map { String($0) }
+            guard ends.count == 2, let a = TimeOfDay(parsing: ends[0]), let b = TimeOfDay(parsing: ends[1]), a < b else {
+                throw CabinetError.usage(key: "agenda.error.hours_range")
+            }
+            if let last = ranges.last, last.end > a { throw CabinetError.usage(key: "agenda.error.hours_order") }
+            ranges.append(TimeRange(a, b))
+        }
+        return ranges
+    }
+
+    /// The form `parseDay` reads: "08:30-12:30, 14:00-19:00"; "" when closed.
+    public static func text(of ranges: [TimeRange]) -> String {
+        ranges.map { $0.start.formatted + "-" + $0.end.formatted }.joined(separator: ", ")
+    }
+}
+
 /// The practice's clock: wall-clock ↔ instants in Europe/Paris.
 public enum PracticeClock {
     public static let timeZone = TimeZone(identifier: "Europe/Paris") ?? TimeZone(secondsFromGMT: 3600) ?? .current

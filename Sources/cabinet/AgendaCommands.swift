@@ -520,7 +520,8 @@ extension AgendaCommand {
     /// `agenda absence add --from … --to … --label …` · `agenda absence list`.
     struct AbsenceCommand: ParsableCommand {
         static var configuration: CommandConfiguration {
-            CommandConfiguration(commandName: "absence", abstract: L.text("help.agenda.absence"), subcommands: [Add.self, ListAbsences.self])
+            CommandConfiguration(commandName: "absence", abstract: L.text("help.agenda.absence"),
+                                 subcommands: [Add.self, ListAbsences.self, Remove.self])
         }
 
         struct Add: ParsableCommand {
@@ -556,8 +557,28 @@ extension AgendaCommand {
                 defer { vault.signOut() }
                 let now = Date()
                 for a in try vault.absences(from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(400 * 86_400)) {
-                    Term.out(AgendaInput.localText(a.start) + " → " + AgendaInput.localText(a.end) + "  " + a.label)
+                    Term.out(L.text("agenda.absence_line", ["id": String(a.id), "from": AgendaInput.localText(a.start),
+                                                            "to": AgendaInput.localText(a.end), "label": a.label]))
                 }
+            }
+        }
+
+        /// `agenda absence remove ID`: an absence typed by mistake (logged).
+        struct Remove: ParsableCommand {
+            static var configuration: CommandConfiguration {
+                CommandConfiguration(commandName: "remove", abstract: L.text("help.agenda.absence.remove"))
+            }
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: ArgumentHelp(L.text("help.arg.absence_id"), valueName: "id")) var id: String
+
+            func run() throws {
+                guard let number = Int64(id.trimmingCharacters(in: .whitespaces)), number > 0 else {
+                    throw CabinetError.usage(key: "error.absence_not_found")
+                }
+                let vault = try global.signIn().vault
+                defer { vault.signOut() }
+                try vault.removeAbsence(number)
+                Term.out(L.text("agenda.absence_removed", ["id": String(number)]))
             }
         }
     }

@@ -30,6 +30,12 @@ import Testing
         #expect(blocked.stderr.contains("Congés"), "\(blocked.stderr)")
         #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-07 10:00", "--force"]).status == 0)
         let list = try doc(["agenda", "absence", "list"])
-        #expect(list.stdout.contains("Congés"))
+        #expect(list.stdout.contains("Congés") && list.stdout.contains("n° 1"), "\(list.stdout)")
+        // Removed (typed by mistake): Monday opens again; the id is gone.
+        let removed = try doc(["agenda", "absence", "remove", "1"])
+        #expect(removed.status == 0 && removed.stdout.contains("n° 1"), "\(removed.stderr)")
+        #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-07 11:00"]).status == 0)
+        #expect(try doc(["agenda", "absence", "remove", "1"]).status == 1)
+        #expect(!(try doc(["agenda", "absence", "list"])).stdout.contains("Congés"))
     }
 }

@@ -17,8 +17,10 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .customLong("quick"), help: ArgumentHelp(L.text("help.opt.bench_quick")))
     var quick = false
 
-    @Flag(name: .customLong("json"), help: ArgumentHelp(L.text("help.opt.json")))
-    var json = false
+    /// `--json` is a global option (the root command declares it too): read
+    /// it from the group, or the root takes it.
+    @OptionGroup var global: GlobalOptions
+    var json: Bool { global.json }
 
     @Flag(name: .customLong("peers"), help: ArgumentHelp(L.text("help.opt.bench_peers")))
     var peers = false
@@ -108,15 +110,21 @@ struct Bench {
         switch ProcessInfo.processInfo.environment["CABINET_BENCH_ONLY"] {
         case "week":
             try measureWeek(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
-            return
         case "open":
             try measureOpen(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
-            return
         case "peers":
             for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
-            return
-        default: break
+        default:
+            try runEverything(peers: peers)
         }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Term.out(String(decoding: try enc.encode(figures), as: UTF8.self))
+        }
+    }
+
+    private mutating func runEverything(peers: Bool) throws {
         try StoreBench(quick: quick, directory: dataDirectory).run(into: &self)
         let small = quick ? (300, 3) : (5_000, 10)
         let large = quick ? (1_000, 5) : (50_000, 20)
@@ -130,11 +138,6 @@ struct Bench {
                         reference: nil, target: "≤ 100 MB", met: rss <= 100))
         if peers {
             for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
-        }
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Term.out(String(decoding: try enc.encode(figures), as: UTF8.self))
         }
     }
 

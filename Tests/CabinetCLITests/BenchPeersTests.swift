@@ -81,3 +81,20 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
         "/* ; */ SELECT 1;",
     ])
 }
+
+/// `cabinet bench --json` prints the figures as JSON and nothing else on
+/// standard output (one short measure, `CABINET_BENCH_ONLY=week`, on a
+/// small demo vault; the figures are not judged).
+@Suite struct BenchJSONTests {
+    @Test func jsonGivesTheFiguresAndNothingElse() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let r = try sb.run(["bench", "--quick", "--json", "--data", sb.dir.appendingPathComponent("bench").path],
+                           env: ["CABINET_BENCH_ONLY": "week"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]], "\(r.stdout)")
+        let names = figures.compactMap { $0["name"] as? String }
+        #expect(names.contains("week view: load") && names.contains("week view: render"), "\(names)")
+        #expect(figures.allSatisfy { $0["median"] is Double && $0["target"] is String })
+    }
+}

@@ -57,6 +57,17 @@ public struct AgendaState: Codable, Equatable, Sendable {
         return appointments.filter { PracticeClock.local($0.start).date == d }
     }
 
+    /// What the arrows select and the keys act on, as the view shows it:
+    /// the day's appointments; in the week view, those of the chosen day
+    /// that hold their slot (the column drawn); the waiting room's list.
+    func actionable(_ now: Date) -> [Appointment] {
+        switch view {
+        case .day: return dayList(now)
+        case .week: return dayList(now).filter { $0.status.holdsSlot }
+        case .waiting: return waitingList(now)
+        }
+    }
+
     func waitingList(_ now: Date) -> [Appointment] {
         let today = PracticeClock.local(now).date
         return appointments.filter { PracticeClock.local($0.start).date == today && ($0.status == .arrived || $0.status == .inConsultation) }
@@ -151,8 +162,11 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     }
     let today = PracticeClock.local(state.now).date
     let day = state.agenda.day(state.now)
-    let list = state.agenda.view == .waiting ? state.agenda.waitingList(state.now) : state.agenda.dayList(state.now)
-    let step = state.agenda.view == .week ? 7 : 1
+    let list = state.agenda.actionable(state.now)
+    // In the week view too, ← → move by a day (the chosen day's column is
+    // highlighted, and the keys act on its selected appointment); Page Up
+    // and Page Down move by a week.
+    let step = 1
     func go(_ d: CivilDate?) -> [AppEffect] {
         state.agenda.date = d
         state.agenda.selected = 0
@@ -578,19 +592,25 @@ private func drawWeek(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         let k = local.date.dayNumber - first
         if k >= 0 && k < 7 { byDay[k].append((i, local.time)) }
     }
+    let chosen = a.day(state.now)
     for i in 0..<days {
         guard let d = monday.adding(days: i) else { continue }
         let x = 1 + i * colWidth
         let head = (names.indices.contains(i) ? names[i] : "") + " " + String(d.formatted.prefix(5))
-        canvas.put(head, x: x, y: top, style: d == today ? Style(.selection, bold: true) : Style(.title, bold: true), maxWidth: colWidth - 1)
+        let headStyle = d == chosen ? Style(.selection, bold: true) : d == today ? Style(.warning, bold: true) : Style(.title, bold: true)
+        canvas.put(head, x: x, y: top, style: headStyle, maxWidth: colWidth - 1)
         var y = top + 1
         let list = byDay[i]
-        for (index, time) in list.prefix(max(0, bottom - y)) {
+        // The chosen day's column scrolls to keep its selection in view.
+        let room = max(1, bottom - y)
+        let first = d == chosen ? max(0, min(a.selected - room + 1, list.count - room)) : 0
+        for (row, (index, time)) in list.enumerated().dropFirst(first).prefix(room) {
+            let selected = d == chosen && row == a.selected
             canvas.put(time.formatted + " " + all[index].patientName, x: x, y: y,
-                       style: statusStyle(all[index].status, selected: false), maxWidth: colWidth - 1)
+                       style: statusStyle(all[index].status, selected: selected), maxWidth: colWidth - 1)
             y += 1
         }
-        if list.count > bottom - top - 1 {
+        if list.count > bottom - top - 1 && d != chosen {
             canvas.put(c.text("agenda.more", ["n": String(list.count - (bottom - top - 2))]), x: x, y: bottom - 1, style: Style(.muted),
                        maxWidth: colWidth - 1)
         }

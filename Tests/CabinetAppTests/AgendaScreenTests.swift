@@ -126,6 +126,32 @@ import TerminalUITesting
         #expect(h.text.contains("09:00 LEFÈVRE"))
     }
 
+    /// In the week view the keys act on what is shown: ← → choose the day
+    /// (its column highlighted), ↑ ↓ an appointment in it (highlighted), and
+    /// Space changes the status of that one.
+    @Test func theWeekActsOnTheHighlightedAppointment() throws {
+        let h = Self.harness(columns: 120, rows: 40)
+        h.keys(.char("w"))
+        // Wednesday: 14:00 then 14:20; the second one is chosen.
+        h.keys(.down)
+        let canvas = try #require(h.screen.current)
+        let row = try #require(canvas.lines().firstIndex { $0.contains("14:20 DUPONT") })
+        let chars = Array(canvas.line(row))
+        let x = try #require((0..<(chars.count - 4)).first { String(chars[$0..<($0 + 5)]) == "14:20" })
+        #expect(canvas[x: x, y: row].style.role == .selection, "the chosen appointment is highlighted")
+        let first = try #require(canvas.lines().firstIndex { $0.contains("14:00 DUPONT") })
+        let x0 = try #require((0..<(chars.count - 4)).first { String(Array(canvas.line(first))[$0..<($0 + 5)]) == "14:00" })
+        #expect(canvas[x: x0, y: first].style.role != .selection)
+        h.keys(.char(" "))
+        #expect(h.fake.statusChanges.last?.0 == 2, "the 14:20 appointment, the one shown chosen")
+        // → to Thursday: its single appointment, then ← → move day by day.
+        h.keys(.right, .char(" "))
+        #expect(h.fake.statusChanges.last?.0 == 3)
+        #expect(h.text.contains("Semaine du 16/11/2026"), "still the same week")
+        h.keys(.pageDown)
+        #expect(h.text.contains("Semaine du 23/11/2026"))
+    }
+
     @Test func anotherDesksBookingAppearsWithinASecond() throws {
         let h = Self.harness()
         #expect(!h.text.contains("16:30  20 min"))

@@ -26,6 +26,48 @@ public final class SealedSQL {
     @discardableResult
     public func exec(_ sql: String) throws -> [String] { try raw.exec(sql, vfs: vfs) }
 
+    /// Runs a whole SQL script the way the sqlite3 shell does: each
+    /// statement prepared straight from the script's bytes (SQLite says
+    /// where the next one starts), stepped to the end and finalized; no copy
+    /// of the text, so megabytes of script cost nothing beyond SQLite's own
+    /// work. With `collect`, returns the first column of every row as text.
+    @discardableResult
+    public func runScript(_ script: [UInt8], collect: Bool = false) throws -> [String] {
+        guard raw.isOpen else { throw CabinetError.wrongPassphrase }
+        var rows: [String] = []
+        var text = script
+        text.append(0)
+        try text.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            try base.withMemoryRebound(to: CChar.self, capacity: buffer.count) { start in
+                var next: UnsafePointer<CChar>? = start
+                let end = start + buffer.count - 1
+                while let at = next, at < end {
+                    var stmt: OpaquePointer?
+                    var tail: UnsafePointer<CChar>?
+                    // Length -1: up to the NUL. A length that stops short of
+                    // the NUL makes SQLite copy the rest of the script for
+                    // every statement (quadratic on megabytes).
+                    guard sqlite3_prepare_v2(raw.handle, at, -1, &stmt, &tail) == SQLITE_OK else {
+                        throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs)
+                    }
+                    defer { sqlite3_finalize(stmt) }
+                    // Nothing left but blanks or comments: no statement.
+                    guard let tail, tail > at else { break }
+                    next = tail
+                    guard stmt != nil else { continue }
+                    while true {
+                        let rc = sqlite3_step(stmt)
+                        if rc == SQLITE_DONE { break }
+                        guard rc == SQLITE_ROW else { throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs) }
+                        if collect { rows.append(sqlite3_column_text(stmt, 0).map { String(cString: $0) } ?? "") }
+                    }
+                }
+            }
+        }
+        return rows
+    }
+
     /// Runs one statement with bound text/int/blob parameters.
     public func run(_ sql: String, _ params: [SQLParam]) throws {
         guard raw.isOpen else { throw CabinetError.wrongPassphrase } // the vault was locked

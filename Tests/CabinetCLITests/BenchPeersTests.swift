@@ -69,17 +69,18 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
     #expect(try PeerBench.runSQL(vault: vault, script: countPath, rows: true) == afterMixed.split(separator: "\n").map(String.init))
 }
 
-@Test func peerStatementSplitterKeepsQuotedSemicolons() {
-    let sql = """
+/// Statements are cut where SQLite says they end: semicolons inside quotes
+/// and comments do not cut them, a trailing comment is no statement.
+@Test func peerScriptsAreCutWhereSQLiteSays() throws {
+    let sandbox = try Sandbox()
+    defer { sandbox.remove() }
+    let script = try sandbox.write("quotes.sql", """
         PRAGMA journal_mode=WAL; -- a comment; still a comment
-        INSERT INTO t VALUES ('a;b', 'l''apostrophe;', "x;y"); /* ; */ SELECT 1;
-          ; -- only a comment
-        """
-    #expect(PeerBench.statements(Array(sql.utf8)).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } == [
-        "PRAGMA journal_mode=WAL;",
-        "-- a comment; still a comment\nINSERT INTO t VALUES ('a;b', 'l''apostrophe;', \"x;y\");",
-        "/* ; */ SELECT 1;",
-    ])
+        CREATE TABLE t(a, b, c); INSERT INTO t VALUES ('a;b', 'l''apostrophe;', "x;y"); /* ; */ SELECT a FROM t;
+          ; SELECT b FROM t; -- only a comment at the end
+        """)
+    let rows = try PeerBench.runSQL(vault: sandbox.path("quotes.vault"), script: script, rows: true)
+    #expect(rows == ["wal", "a;b", "l'apostrophe;"])
 }
 
 /// `cabinet bench --json` prints the figures as JSON and nothing else on

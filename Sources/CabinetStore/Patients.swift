@@ -93,7 +93,8 @@ extension Vault {
     /// for doctors the clinical entries in force, decrypted, and the history
     /// (identity versions; for doctors, entries and corrections, never their
     /// content). The trace of the opening is written before anything is
-    /// returned (../shared/seeds: traceability of access to the file).
+    /// returned (access logging: ../shared/seeds/002_d4f97852d99ed6fe.txt
+    /// l.267, ../shared/seeds/000_8e655f28ba827d0f.txt l.1423-1429).
     public func openRecord(_ id: Int64, now: Date = Date()) throws -> OpenedRecord {
         try AccessPolicy.check(session, .readIdentity)
         let clinical = session.role.isDoctor ? clinicalKeyForSealing : nil

@@ -105,11 +105,13 @@ struct Bench {
                                                 attributes: [.posixPermissions: 0o700])
         // Profiling aids: `CABINET_BENCH_ONLY=week` (or `open`) repeats the
         // week view (or the opening of the 200-consultation record) on the
-        // large vault only, for perf or callgrind; `peers` runs the peers
-        // comparison alone.
+        // large vault only, for perf or callgrind; `slot` times the next
+        // free slot on a full book; `peers` runs the peers comparison alone.
         switch ProcessInfo.processInfo.environment["CABINET_BENCH_ONLY"] {
         case "week":
             try measureWeek(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
+        case "slot":
+            try measureSlot(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20))
         case "open":
             try measureOpen(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
         case "peers":
@@ -326,6 +328,22 @@ struct Bench {
                         target: "information", met: nil))
         add(BenchFigure(name: "week view: render", unit: "s", median: benchMedian(draw), p99: benchP99(draw), reference: nil,
                         target: "information", met: nil))
+    }
+
+    /// The next free slot on a full book: days a year back, where the demo
+    /// left every day taken (the search reads a week, then 91 days).
+    mutating func measureSlot(_ path: String) throws {
+        let services = VaultServices(path: path)
+        _ = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        defer { services.signOut(discardDraft: true) }
+        var times: [Double] = []
+        for i in 0..<30 {
+            let s = benchNow()
+            _ = try services.nextFreeSlot(from: Date().addingTimeInterval(Double(i - 400) * 86_400), minutes: 20)
+            times.append(benchNow() - s)
+        }
+        add(BenchFigure(name: "next free slot, a full book", unit: "s", median: benchMedian(times), p99: benchP99(times),
+                        reference: nil, target: "information", met: nil))
     }
 
     mutating func measureOpen(_ path: String, rounds: Int) throws {

@@ -112,6 +112,13 @@ import Testing
         let first = try v.book(patient: a, start: Self.at(8, 30), minutes: 30, type: "first", reason: "Vaccin \u{1B}[31mà préparer", now: Self.before)
         #expect(try v.appointment(first).reason == "Vaccin à préparer", "escape sequences stripped")
         #expect(try v.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(9, 0))
+        // Beyond the first week: a ten-day absence from that Monday, and an
+        // appointment at the first opening after it.
+        let back = try #require(Self.monday.adding(days: 10))
+        let away = try v.addAbsence(from: try #require(Self.at(0, 0)), to: PracticeClock.dayBounds(back).0, label: "Congés")
+        _ = try v.book(patient: b, start: Self.at(8, 30, back), minutes: 20, type: "consultation", now: Self.before)
+        #expect(try v.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(8, 50, back))
+        try v.removeAbsence(away)
         try v.setStatus(first, .arrived, now: Self.at(8, 25) ?? Date())
         #expect(try v.appointment(first).arrivedAt == Self.at(8, 25))
         try v.cancel(first, byPatient: true, category: "malade")

@@ -64,6 +64,30 @@ public struct Catalog: Sendable {
 
     public var keys: Set<String> { Set(entries.keys) }
 
+    /// The words a command line accepts for `key`, whatever the interface's
+    /// language: the comma-separated list of both catalogues, lower case
+    /// ("fermé", "ferme" and "closed" alike).
+    public static func inputWords(_ key: String) -> Set<String> {
+        var words: Set<String> = []
+        for language in [Language.french, .english] {
+            for w in cached(language).text(key).split(separator: ",") {
+                words.insert(w.trimmingCharacters(in: .whitespaces).lowercased())
+            }
+        }
+        return words
+    }
+
+    /// The i-th word (from 0) of a comma-separated list in both catalogues,
+    /// lower case: `agenda.weekdays` gives ["lun", "mon"] for 0.
+    public static func listWords(_ key: String, at i: Int) -> Set<String> {
+        var words: Set<String> = []
+        for language in [Language.french, .english] {
+            let list = cached(language).text(key).split(separator: ",")
+            if list.indices.contains(i) { words.insert(list[i].trimmingCharacters(in: .whitespaces).lowercased()) }
+        }
+        return words
+    }
+
     /// The text for `key` with `{name}` placeholders replaced from `args`.
     public func text(_ key: String, _ args: [String: String] = [:]) -> String {
         var s = entries[key] ?? fallback[key] ?? key

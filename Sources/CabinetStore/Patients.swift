@@ -208,8 +208,9 @@ extension Vault {
 
     // MARK: - Search
 
-    /// Accent-, case- and hyphen-insensitive search by name prefixes,
-    /// optionally with a date of birth ("dupont 12/03/1960", "hel dup").
+    /// Accent-, case- and hyphen-insensitive search by name prefixes (of the
+    /// surname and the first names, in any order), optionally with a date of
+    /// birth.
     public func searchPatients(_ text: String, limit: Int = 200) throws -> [PatientSummary] {
         try AccessPolicy.check(session, .readIdentity)
         let query = PatientQuery.parse(text)
@@ -681,8 +682,9 @@ final class PatientIndex: @unchecked Sendable {
         return out
     }
 
-    /// Every prefix starts a different word of the name, in any order
-    /// ("ma mart" finds MARTIN Marie): a small backtracking assignment.
+    /// Every prefix starts a different word of the name, in any order (two
+    /// prefixes that both fit the surname may each take a different word):
+    /// a small backtracking assignment.
     static func matches(_ words: [[UInt8]], _ prefixes: [[UInt8]]) -> Bool {
         func assign(_ k: Int, _ used: UInt64) -> Bool {
             if k == prefixes.count { return true }

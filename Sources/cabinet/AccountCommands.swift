@@ -52,12 +52,12 @@ struct SecretOutput {
 }
 
 func parseRole(_ s: String) throws -> Role {
-    switch s.lowercased() {
-    case "doctor", "medecin", "médecin": return .doctor
-    case "replacement", "remplacant", "remplaçant": return .replacement
-    case "secretary", "secretaire", "secrétaire": return .secretary
-    default: throw CabinetError.usage(key: "error.role")
+    // The words of both catalogues ("input.role.…"), with or without accents.
+    let word = s.trimmingCharacters(in: .whitespaces).lowercased()
+    for role in [Role.doctor, .replacement, .secretary] where Catalog.inputWords("input.role.\(role.rawValue)").contains(word) {
+        return role
     }
+    throw CabinetError.usage(key: "error.role")
 }
 
 struct UserCommand: ParsableCommand {

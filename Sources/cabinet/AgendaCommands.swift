@@ -479,17 +479,16 @@ extension AgendaCommand {
         @Option(name: .customLong("set"), help: ArgumentHelp(L.text("help.opt.hours_set"), valueName: "day=ranges"))
         var set: [String] = []
 
-        static let dayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        static let frenchDayNames = ["lun", "mar", "mer", "jeu", "ven", "sam", "dim"]
 
         static func parse(_ text: String) throws -> (Int, [TimeRange]) {
             let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard parts.count == 2 else { throw CabinetError.usage(key: "agenda.error.hours") }
             let key = String(parts[0].prefix(3))
-            guard let i = dayNames.firstIndex(of: key) ?? frenchDayNames.firstIndex(of: key) else {
+            // The short day names of both catalogues (lun… or mon…).
+            guard let i = (0..<7).first(where: { Catalog.listWords("agenda.weekdays", at: $0).contains(key) }) else {
                 throw CabinetError.usage(key: "agenda.error.hours_day")
             }
-            if parts[1] == "closed" || parts[1] == "fermé" || parts[1] == "ferme" { return (i + 1, []) }
+            if Catalog.inputWords("input.closed").contains(parts[1]) { return (i + 1, []) }
             do {
                 return (i + 1, try OpeningHours.parseDay(parts[1]))
             } catch CabinetError.usage(key: "agenda.error.hours_range") {

@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+@testable import cabinet
+import CabinetCore
 
 /// Opening hours and absences from the command line: they block bookings.
 @Suite struct AgendaSettingsCLITests {
@@ -37,5 +39,24 @@ import Testing
         #expect(try doc(["agenda", "book", "--patient", "1", "--at", "2027-06-07 11:00"]).status == 0)
         #expect(try doc(["agenda", "absence", "remove", "1"]).status == 1)
         #expect(!(try doc(["agenda", "absence", "list"])).stdout.contains("Congés"))
+    }
+}
+
+/// The words the command line accepts come from both catalogues: French or
+/// English, with or without accents.
+@Suite struct InputWordsTests {
+    @Test func rolesAndDaysInEitherLanguage() throws {
+        #expect(try parseRole("Médecin") == .doctor)
+        #expect(try parseRole("medecin") == .doctor)
+        #expect(try parseRole("remplaçant") == .replacement)
+        #expect(try parseRole("secretaire") == .secretary)
+        #expect(try parseRole("secretary") == .secretary)
+        #expect(throws: CabinetError.usage(key: "error.role")) { try parseRole("docteur") }
+        #expect(try AgendaCommand.Hours.parse("dim=fermé").0 == 7)
+        #expect(try AgendaCommand.Hours.parse("dim=fermé").1.isEmpty)
+        #expect(try AgendaCommand.Hours.parse("Sun=closed").0 == 7)
+        #expect(try AgendaCommand.Hours.parse("lun=08:00-12:00").0 == 1)
+        #expect(try AgendaCommand.Hours.parse("wed=9h-12h").1.count == 1)
+        #expect(throws: CabinetError.usage(key: "agenda.error.hours_day")) { try AgendaCommand.Hours.parse("xyz=09:00-10:00") }
     }
 }

@@ -76,7 +76,7 @@ var package = Package(
         .executableTarget(
             name: "cabinet",
             dependencies: [
-                "CabinetApp", "CabinetCore", "CabinetServices", "CabinetStore", "TerminalUINcurses", "QRCode",
+                "CabinetApp", "CabinetCore", "CabinetResources", "CabinetServices", "CabinetStore", "TerminalUINcurses", "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
         }
         if let name = peerScript {
             guard let phase = PeerBench.Phase(rawValue: name) else { throw ValidationError("--peer-script bulk|mixed") }
-            Term.out(PeerBench.script(phase: phase, quick: quick))
+            Term.out(try PeerBench.script(phase: phase, quick: quick))
             return
         }
         if let vault = rssProbe {
@@ -158,7 +158,7 @@ struct Bench {
             for s in ["", "-wal", "-shm", ".attempts", ".seconds"] { unlink(path + s) }
             say("making the demo vault \(patients) patients / \(years) years (once; kept in \(dataDirectory))…")
             let (v, _) = try Vault.create(at: path, doctorLogin: Self.login, passphrase: Self.passphrase,
-                                          metadata: ["doctor_name": "Dr Banc d'Essai (fictif)", "demo": "1"])
+                                          metadata: ["doctor_name": try BenchText.require().doctorName, "demo": "1"])
             let t0 = benchNow()
             var last = 0.0
             let summary = try v.fillDemo(patients: patients, years: years, seed: 2026) { done, total in
@@ -171,11 +171,13 @@ struct Bench {
             // One patient with 200 consultations, for the record-opening figure.
             let id: Int64 = 1
             let have = try v.clinicalEntries(patient: id, kind: .consultation).count
+            let t = try BenchText.require()
             for i in have..<200 {
                 _ = try v.addClinicalEntry(patient: id, kind: .consultation,
                                            occurredOn: CivilDate(Date()).adding(days: -i * 30) ?? CivilDate(Date()),
-                                           fields: ["reason": "Suivi fictif \(i)", "examination": String(repeating: "Examen fictif. ", count: 20),
-                                                    "conclusion": "Conclusion fictive \(i)."])
+                                           fields: ["reason": BenchText.fill(t.recordReason, ["i": String(i)]),
+                                                    "examination": String(repeating: t.recordExamination, count: 20),
+                                                    "conclusion": BenchText.fill(t.recordConclusion, ["i": String(i)])])
             }
             v.lock()
             try String(format: "%.1f %d %d", seconds, summary.consultations, summary.appointments)
@@ -407,6 +409,7 @@ struct StoreBench {
     let directory: String
 
     func run(into bench: inout Bench) throws {
+        let text = try BenchText.require()
         let rounds = quick ? 2 : 11
         let rows = quick ? 2_000 : 20_000
         let ops = quick ? 500 : 6_000
@@ -435,7 +438,7 @@ struct StoreBench {
             while start < rows {
                 for sealed in (block % 2 == 0 ? [true, false] : [false, true]) {
                     let t0 = benchNow()
-                    try StoreWorkload.bulk(sealed ? sealedSQL : plainSQL, from: start, to: min(rows, start + 500))
+                    try StoreWorkload.bulk(sealed ? sealedSQL : plainSQL, from: start, to: min(rows, start + 500), text)
                     spent[sealed, default: 0] += benchNow() - t0
                 }
                 start += 500
@@ -449,7 +452,7 @@ struct StoreBench {
                               reference: benchMedian(bulk[false] ?? []), target: "≤ 1.5", met: b <= 1.5))
         let (sealedSQL, sealedVault) = try fresh(true, "mixed-sealed")
         let (plainSQL, _) = try fresh(false, "mixed-plain")
-        for s in [sealedSQL, plainSQL] { try StoreWorkload.setUp(s); try StoreWorkload.bulk(s, rows: rows) }
+        for s in [sealedSQL, plainSQL] { try StoreWorkload.setUp(s); try StoreWorkload.bulk(s, rows: rows, text) }
         for mix in [StoreWorkload.Mix.application, .writeHeavy] {
             var times: [Bool: [Double]] = [:]
             for r in 0..<rounds {
@@ -457,7 +460,8 @@ struct StoreBench {
                 // 50 (A B B A …): a stall of the machine (a checkpoint's
                 // fsync, the disk's writeback) falls on both sides alike
                 // instead of on one whole round.
-                var runs = [true: StoreWorkload.MixedRun(seed: UInt64(r + 1)), false: StoreWorkload.MixedRun(seed: UInt64(r + 1))]
+                var runs = [true: StoreWorkload.MixedRun(seed: UInt64(r + 1), text: text),
+                            false: StoreWorkload.MixedRun(seed: UInt64(r + 1), text: text)]
                 var spent = [true: 0.0, false: 0.0]
                 var done = 0, block = 0
                 while done < ops {
@@ -506,27 +510,28 @@ enum StoreWorkload {
             """)
     }
 
-    static func row(_ i: Int) -> [SQLParam] {
-        let names = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"]
-        return [.text(names[i % names.count] + "-\(i % 997)"), .text("Prénom\(i % 431)"),
-                .text(String(format: "19%02d-%02d-%02d", i % 100, i % 12 + 1, i % 28 + 1)),
-                .text(String(repeating: "rue fictive ", count: 8) + "\(i)"),
-                .text(String(repeating: "note fictive \(i) ", count: 16))]
+    /// Row `i`: surnames from the first ten of the bench's list, so that
+    /// the searches below (the tenth one's prefix) find some.
+    static func row(_ i: Int, _ t: BenchText) -> [SQLParam] {
+        [.text(t.lastNames[i % 10] + "-\(i % 997)"), .text(BenchText.fill(t.storeFirstName, ["i": String(i % 431)])),
+         .text(String(format: "19%02d-%02d-%02d", i % 100, i % 12 + 1, i % 28 + 1)),
+         .text(String(repeating: t.storeAddress, count: 8) + "\(i)"),
+         .text(String(repeating: BenchText.fill(t.storeNote, ["i": String(i)]), count: 16))]
     }
 
-    static func bulk(_ sql: SealedSQL, rows: Int) throws {
+    static func bulk(_ sql: SealedSQL, rows: Int, _ t: BenchText) throws {
         var start = 0
         while start < rows {
-            try bulk(sql, from: start, to: min(rows, start + 500))
+            try bulk(sql, from: start, to: min(rows, start + 500), t)
             start += 500
         }
     }
 
     /// Rows `from..<to` in one transaction.
-    static func bulk(_ sql: SealedSQL, from: Int, to: Int) throws {
+    static func bulk(_ sql: SealedSQL, from: Int, to: Int, _ t: BenchText) throws {
         try sql.exec("BEGIN")
         for i in from..<to {
-            try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(i))
+            try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(i, t))
         }
         try sql.exec("COMMIT")
     }
@@ -544,7 +549,11 @@ enum StoreWorkload {
     /// operations, however the steps are cut.
     struct MixedRun {
         var x: UInt64
-        init(seed: UInt64) { x = seed }
+        let text: BenchText
+        init(seed: UInt64, text: BenchText) {
+            x = seed
+            self.text = text
+        }
 
         mutating func next() -> Int {
             x = x &* 6364136223846793005 &+ 1442695040888963407
@@ -557,13 +566,14 @@ enum StoreWorkload {
                 if k < mix.pointReads {
                     try sql.exec("SELECT last, first, born, address FROM bench_patient WHERE id = \(id)")
                 } else if k < mix.pointReads + mix.searches {
-                    try sql.exec("SELECT id, last, first, born FROM bench_patient WHERE last >= 'Moreau-\(id % 997)' AND last < 'Moreau-\(id % 997)~' ORDER BY last, first LIMIT 20")
+                    let prefix = text.lastNames[9] + "-\(id % 997)"
+                    try sql.exec("SELECT id, last, first, born FROM bench_patient WHERE last >= '\(prefix)' AND last < '\(prefix)~' ORDER BY last, first LIMIT 20")
                 } else if k < mix.pointReads + mix.searches + mix.counts {
                     try sql.exec("SELECT count(*) FROM bench_patient WHERE id BETWEEN \(id) AND \(id + 200)")
                 } else if k < mix.pointReads + mix.searches + mix.counts + mix.updates {
-                    try sql.run("UPDATE bench_patient SET notes = ? WHERE id = ?", [.text("mise à jour fictive \(next())"), .int(Int64(id))])
+                    try sql.run("UPDATE bench_patient SET notes = ? WHERE id = ?", [.text(BenchText.fill(text.storeUpdate, ["n": String(next())])), .int(Int64(id))])
                 } else {
-                    try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(next()))
+                    try sql.run("INSERT INTO bench_patient(last, first, born, address, notes) VALUES (?, ?, ?, ?, ?)", row(next(), text))
                 }
             }
         }

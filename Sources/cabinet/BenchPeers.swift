@@ -70,10 +70,11 @@ enum PeerBench {
     }
 
     /// The SQL of `phase`, deterministic (same text on every call).
-    static func script(phase: Phase, quick: Bool) -> String {
+    static func script(phase: Phase, quick: Bool) throws -> String {
+        let text = try BenchText.require()
         switch phase {
-        case .bulk: return bulkScript(size(quick: quick))
-        case .mixed: return mixedScript(size(quick: quick))
+        case .bulk: return bulkScript(size(quick: quick), text)
+        case .mixed: return mixedScript(size(quick: quick), text)
         }
     }
 
@@ -86,15 +87,6 @@ enum PeerBench {
         }
     }
 
-    private static let lastNames = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-                                    "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David"]
-    private static let firstNames = ["Camille", "Louise", "Léa", "Manon", "Jules", "Hugo", "Lucas", "Chloé",
-                                     "Gabriel", "Inès", "Arthur", "Zoé", "Louis", "Alice", "Adam", "Jeanne"]
-    private static let streets = ["rue des Lilas", "avenue Fictive", "place du Marché", "chemin des Vignes",
-                                  "boulevard Imaginaire", "impasse des Tilleuls"]
-    private static let reasons = ["Consultation de suivi", "Renouvellement d'ordonnance", "Certificat de sport",
-                                  "Vaccination", "Douleurs lombaires", "Contrôle tension", "Bilan annuel", "Angine"]
-
     /// A SQL string literal.
     private static func lit(_ s: String) -> String {
         "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
@@ -105,28 +97,29 @@ enum PeerBench {
         return String(y) + "-" + (m < 10 ? "0" : "") + String(m) + "-" + (d < 10 ? "0" : "") + String(d)
     }
 
-    private static func patientValues(_ i: Int, _ g: inout Generator) -> String {
-        let last = lastNames[g.next(lastNames.count)] + "-Fictif\(i % 997)"
-        let first = firstNames[g.next(firstNames.count)]
+    private static func patientValues(_ i: Int, _ g: inout Generator, _ t: BenchText) -> String {
+        let last = t.lastNames[g.next(t.lastNames.count)] + t.lastNameSuffix + String(i % 997)
+        let first = t.firstNames[g.next(t.firstNames.count)]
         let born = date(&g, from: 1930, span: 90)
-        let address = "\(g.next(200) + 1) \(streets[g.next(streets.count)]), 75\(String(g.next(20) + 1000).suffix(3)) Paris"
+        let address = "\(g.next(200) + 1) \(t.streets[g.next(t.streets.count)]), 75\(String(g.next(20) + 1000).suffix(3)) \(t.city)"
         let phone = "06 00 \(10 + g.next(90)) \(10 + g.next(90)) \(10 + g.next(90))"
-        let notes = "Dossier fictif \(i) : antécédents \(g.next(1000)), allergies aucune connue, traitement \(g.next(100))."
+        let notes = BenchText.fill(t.patientNotes, ["i": String(i), "a": String(g.next(1000)), "t": String(g.next(100))])
         return "(\(lit(last)), \(lit(first)), \(lit(born)), \(lit(address)), \(lit(phone)), \(lit(notes)))"
     }
 
-    private static func consultationValues(patient: Int, _ g: inout Generator) -> String {
+    private static func consultationValues(patient: Int, _ g: inout Generator, _ t: BenchText) -> String {
         let day = date(&g, from: 2015, span: 11)
-        let reason = reasons[g.next(reasons.count)]
-        let notes = "Examen fictif : TA \(10 + g.next(8))/\(6 + g.next(4)), poids \(50 + g.next(50)) kg, "
-            + "conduite à tenir \(g.next(10_000)), revoir dans \(g.next(12) + 1) mois."
+        let reason = t.reasons[g.next(t.reasons.count)]
+        let notes = BenchText.fill(t.consultationNotes, ["sys": String(10 + g.next(8)), "dia": String(6 + g.next(4)),
+                                                         "kg": String(50 + g.next(50)), "c": String(g.next(10_000)),
+                                                         "m": String(g.next(12) + 1)])
         return "(\(patient), \(lit(day)), \(lit(reason)), \(lit(notes)))"
     }
 
     private static let insertPatient = "INSERT INTO bench_patient(last, first, born, address, phone, notes) VALUES "
     private static let insertConsultation = "INSERT INTO bench_consultation(patient_id, date, reason, notes) VALUES "
 
-    private static func bulkScript(_ size: Size) -> String {
+    private static func bulkScript(_ size: Size, _ t: BenchText) -> String {
         var g = Generator(state: 0x0CAB_1DE7)
         var out = preamble
         out += """
@@ -142,10 +135,10 @@ enum PeerBench {
         var rows: [String] = []
         rows.reserveCapacity(size.patients + size.consultations)
         for i in 1...size.patients {
-            rows.append(insertPatient + patientValues(i, &g) + ";\n")
+            rows.append(insertPatient + patientValues(i, &g, t) + ";\n")
         }
         for _ in 0..<size.consultations {
-            rows.append(insertConsultation + consultationValues(patient: g.next(size.patients) + 1, &g) + ";\n")
+            rows.append(insertConsultation + consultationValues(patient: g.next(size.patients) + 1, &g, t) + ";\n")
         }
         var start = 0
         while start < rows.count {
@@ -157,7 +150,7 @@ enum PeerBench {
         return out
     }
 
-    private static func mixedScript(_ size: Size) -> String {
+    private static func mixedScript(_ size: Size, _ t: BenchText) -> String {
         var g = Generator(state: 0x5EED_2026)
         var out = preamble
         for i in 0..<size.transactions {
@@ -166,9 +159,9 @@ enum PeerBench {
             out += "SELECT last, first, born, phone FROM bench_patient WHERE id = \(read);\n"
             out += "SELECT count(*) FROM bench_consultation WHERE patient_id = \(read);\n"
             out += "UPDATE bench_patient SET phone = \(lit("06 11 \(10 + g.next(90)) \(10 + g.next(90)) \(10 + g.next(90))")), "
-                + "notes = \(lit("Dossier fictif mis à jour (transaction \(i)), traitement \(g.next(100)).")) "
+                + "notes = \(lit(BenchText.fill(t.updatedNotes, ["i": String(i), "t": String(g.next(100))]))) "
                 + "WHERE id = \(updated);\n"
-            out += insertConsultation + consultationValues(patient: read, &g) + ";\n"
+            out += insertConsultation + consultationValues(patient: read, &g, t) + ";\n"
             out += "COMMIT;\n"
         }
         return out
@@ -247,7 +240,7 @@ enum PeerBench {
         // The scripts, written once: sqlcipher's has the key first.
         var scripts: [Phase: (plain: String, cipher: String)] = [:]
         for phase in Phase.allCases {
-            let text = script(phase: phase, quick: quick)
+            let text = try script(phase: phase, quick: quick)
             let plain = dir + "/\(phase.rawValue).sql", cipher = dir + "/\(phase.rawValue)-sqlcipher.sql"
             try Data(text.utf8).write(to: URL(fileURLWithPath: plain))
             try Data((sqlcipherSetup + text).utf8).write(to: URL(fileURLWithPath: cipher))

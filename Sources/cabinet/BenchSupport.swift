@@ -1,3 +1,5 @@
+import CabinetCore
+import CabinetResources
 import Foundation
 
 /// One figure of `cabinet bench`: what was measured, its median and p99
@@ -34,4 +36,49 @@ func benchP99(_ xs: [Double]) -> Double {
     guard !s.isEmpty else { return 0 }
     let rank = Int((0.99 * Double(s.count)).rounded(.up)) - 1
     return s[max(0, min(s.count - 1, rank))]
+}
+
+/// The bench's fictitious French content (names, streets, reasons, notes):
+/// data, kept in `Resources/demo/bench.fr.json`, not in the code. Loaded
+/// once; a missing or damaged file stops the bench with a clear message.
+struct BenchText: Decodable, Sendable {
+    let doctorName: String
+    let lastNames: [String]
+    let lastNameSuffix: String
+    let firstNames: [String]
+    let streets: [String]
+    let city: String
+    let reasons: [String]
+    let patientNotes, consultationNotes, updatedNotes: String
+    let storeFirstName, storeAddress, storeNote, storeUpdate: String
+    let recordReason, recordExamination, recordConclusion: String
+
+    enum CodingKeys: String, CodingKey {
+        case doctorName = "doctor_name", lastNames = "last_names", lastNameSuffix = "last_name_suffix"
+        case firstNames = "first_names", streets, city, reasons
+        case patientNotes = "patient_notes", consultationNotes = "consultation_notes", updatedNotes = "updated_notes"
+        case storeFirstName = "store_first_name", storeAddress = "store_address", storeNote = "store_note"
+        case storeUpdate = "store_update", recordReason = "record_reason", recordExamination = "record_examination"
+        case recordConclusion = "record_conclusion"
+    }
+
+    private static let loaded: BenchText? = {
+        guard let url = CabinetResources.demoFile("bench.fr.json"), let data = try? Data(contentsOf: url),
+              let text = try? JSONDecoder().decode(BenchText.self, from: data),
+              text.lastNames.count >= 10, !text.firstNames.isEmpty, !text.streets.isEmpty, !text.reasons.isEmpty
+        else { return nil }
+        return text
+    }()
+
+    static func require() throws -> BenchText {
+        guard let loaded else { throw CabinetError.usage(key: "error.resources_missing") }
+        return loaded
+    }
+
+    /// `template` with its `{name}` placeholders filled.
+    static func fill(_ template: String, _ args: [String: String]) -> String {
+        var s = template
+        for (k, v) in args { s = s.replacingOccurrences(of: "{" + k + "}", with: v) }
+        return s
+    }
 }

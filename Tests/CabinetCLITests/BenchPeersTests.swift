@@ -35,10 +35,10 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
     let sandbox = try Sandbox()
     defer { sandbox.remove() }
     let size = PeerBench.size(quick: true)
-    let bulk = PeerBench.script(phase: .bulk, quick: true)
-    let mixed = PeerBench.script(phase: .mixed, quick: true)
-    #expect(bulk == PeerBench.script(phase: .bulk, quick: true))
-    #expect(mixed == PeerBench.script(phase: .mixed, quick: true))
+    let bulk = try PeerBench.script(phase: .bulk, quick: true)
+    let mixed = try PeerBench.script(phase: .mixed, quick: true)
+    #expect(bulk == (try PeerBench.script(phase: .bulk, quick: true)))
+    #expect(mixed == (try PeerBench.script(phase: .mixed, quick: true)))
     #expect(bulk.hasPrefix("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"))
     #expect(mixed.hasPrefix("PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"))
     let rows = size.patients + size.consultations

@@ -41,7 +41,7 @@ extension Vault {
         guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.writeClinical.rawValue) }
         let today = CivilDate(now)
         let clinic = try DemoClinic.load()
-        let identities = DemoIdentities.generate(count: count, seed: seed, today: today)
+        let identities = try DemoIdentities.generate(count: count, seed: seed, today: today)
         var rng = SplitMix64(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
         var summary = DemoSummary()
         let stamp = AuditLog.timestamp(now)

@@ -104,7 +104,7 @@ struct PatientSearchTests {
 
     @Test func searchingAGeneratedListFindsHomonymsAndOnlyThem() throws {
         let today = try #require(CivilDate(year: 2026, month: 5, day: 4))
-        let people = DemoIdentities.generate(count: 2000, seed: 7, today: today)
+        let people = try DemoIdentities.generate(count: 2000, seed: 7, today: today)
         let keys = people.map(\.searchKey)
         let target = people[1234]
         let query = PatientQuery.parse(target.birthName + " " + target.firstNames[0])

@@ -96,7 +96,9 @@ public struct DemoIdentity: Sendable, Hashable {
 /// homonyms: about 3 % of identities take the birth name and first name of
 /// an earlier one, with another date of birth.
 public enum DemoIdentities {
-    public static func generate(count: Int, seed: UInt64, today: CivilDate) -> [DemoIdentity] {
+    /// Throws when the lists' data file (`Resources/demo`) is missing.
+    public static func generate(count: Int, seed: UInt64, today: CivilDate) throws -> [DemoIdentity] {
+        _ = try DemoLists.require()
         var rng = SplitMix64(seed: seed)
         let home = rng.pick(DemoPlaces.communes.filter { $0.department.count == 2 })
         var result: [DemoIdentity] = []

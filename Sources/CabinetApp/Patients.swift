@@ -374,13 +374,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             state.patients.editor = .identity(id: id, form: form)
             return [.savePatient(id, p, allowDuplicate: false)]
         }
-        switch key {
-        case .tab, .enter: form.next()
-        case .backTab: form.previous()
-        default:
-            if case .function = key { return nil }
-            _ = form.edit(key)
-        }
+        guard moveOrEdit(&form, key) else { return nil }
         state.patients.editor = .identity(id: id, form: form)
         return []
     case .flags(let id, var form):
@@ -399,18 +393,16 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
                     return []
                 }
             }
-            func yes(_ s: String) -> Bool { let l = s.lowercased(); return l.hasPrefix("o") || l.hasPrefix("y") }
+            // "oui", "o", "yes", "y": the catalogues' word for yes, or its start.
+            func yes(_ s: String) -> Bool {
+                let typed = s.trimmingCharacters(in: .whitespaces).lowercased()
+                return !typed.isEmpty && Catalog.inputWords("form.yes").contains { $0.hasPrefix(typed) }
+            }
             flags.legalHold = yes(form["hold"])
             flags.limited = yes(form["limited"])
             return [.setFlags(id, flags)]
         }
-        switch key {
-        case .tab, .enter: form.next()
-        case .backTab: form.previous()
-        default:
-            if case .function = key { return nil }
-            _ = form.edit(key)
-        }
+        guard moveOrEdit(&form, key) else { return nil }
         state.patients.editor = .flags(id: id, form: form)
         return []
     case .export(let entry, var form):
@@ -878,4 +870,17 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
         }
     }
     canvas.put(c.text("patients.editor_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+}
+
+/// The keys of a one-line form: Tab or Enter to the next field, Shift-Tab
+/// back, anything else edits the focused field; a function key is left to
+/// the screen (false).
+private func moveOrEdit(_ form: inout Form, _ key: Key) -> Bool {
+    switch key {
+    case .tab, .enter: form.next()
+    case .backTab: form.previous()
+    case .function: return false
+    default: _ = form.edit(key)
+    }
+    return true
 }

@@ -165,6 +165,9 @@ import TerminalUITesting
         #expect(h.fake.flagsSet.isEmpty)
         h.keys(.ctrl("u")); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.function(9))
         #expect(h.fake.flagsSet[1] == PatientFlags(deceasedOn: nil, legalHold: true, limited: true))
+        // "non" is no, "y" (English) and "o" are yes.
+        h.keys(.char("s"), .ctrl("u"), .tab, .ctrl("u")); h.type("non"); h.keys(.tab, .ctrl("u")); h.type("y"); h.keys(.function(9))
+        #expect(h.fake.flagsSet[1] == PatientFlags(deceasedOn: nil, legalHold: false, limited: true))
         // Not for the front desk.
         let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
         s.type("lef"); s.keys(.enter, .char("s"))

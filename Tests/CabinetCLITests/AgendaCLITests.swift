@@ -20,22 +20,8 @@ private struct AgendaDesk {
 
     init() throws {
         sb = try Sandbox()
-        let dir = sb.path("coffre")
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        vault = dir + "/cabinet.vault"
-        doctorPW = try sb.write("doc.pw", passphrase)
-        let r = try sb.runDetached(["init", "--vault", vault, "--doctor-name", doctorName, "--login", "doc",
-                                    "--password-file", doctorPW])
-        try #require(r.status == 0, "init failed: \(r.stderr)")
-        let onetime = sb.path("accueil.onetime")
-        let add = try sb.runDetached(["user", "add", "--login", "accueil", "--role", "secretary", "--password-out", onetime,
-                                      "--vault", vault, "--user", "doc", "--password-file", doctorPW])
-        try #require(add.status == 0, "user add: \(add.stderr)")
-        secretaryPW = try sb.write("accueil.pw", frontDeskPassphrase)
-        let change = try sb.runDetached(["passwd", "--new-password-file", secretaryPW, "--vault", vault,
-                                         "--user", "accueil", "--password-file", onetime])
-        try #require(change.status == 0, "passwd: \(change.stderr)")
+        (vault, doctorPW, secretaryPW) = try sb.practiceWithFrontDesk(doctorName: doctorName, doctorPassphrase: passphrase,
+                                                                      frontDeskPassphrase: frontDeskPassphrase)
         lefevre = try patient(["--last-name", "Lefèvre", "--first-name", "Hélène", "--birth-date", "1960-03-12", "--sex", "F"])
         dupont = try patient(["--last-name", "Dupont", "--first-name", "Jean", "--birth-date", "1948-11-30", "--sex", "M"])
         martin = try patient(["--last-name", "Martin", "--first-name", "Paul", "--birth-date", "1985-06-02", "--sex", "M"])

@@ -22,22 +22,9 @@ private struct Desk {
 
     init() throws {
         sb = try Sandbox()
+        (vault, doctorPW, secretaryPW) = try sb.practiceWithFrontDesk(doctorName: doctorName, doctorPassphrase: passphrase,
+                                                                      frontDeskPassphrase: secretaryPassphrase)
         vaultDir = sb.path("coffre")
-        try FileManager.default.createDirectory(atPath: vaultDir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        vault = vaultDir + "/cabinet.vault"
-        doctorPW = try sb.write("doc.pw", passphrase)
-        let r = try sb.runDetached(["init", "--vault", vault, "--doctor-name", doctorName, "--login", "doc",
-                                    "--password-file", doctorPW])
-        try #require(r.status == 0, "init failed: \(r.stderr)")
-        let onetime = sb.path("accueil.onetime")
-        let add = try sb.runDetached(["user", "add", "--login", "accueil", "--role", "secretary", "--password-out", onetime,
-                                      "--vault", vault, "--user", "doc", "--password-file", doctorPW])
-        try #require(add.status == 0, "user add: \(add.stderr)")
-        secretaryPW = try sb.write("accueil.pw", secretaryPassphrase)
-        let change = try sb.runDetached(["passwd", "--new-password-file", secretaryPW, "--vault", vault,
-                                         "--user", "accueil", "--password-file", onetime])
-        try #require(change.status == 0, "passwd: \(change.stderr)")
     }
 
     func remove() { sb.remove() }

@@ -206,3 +206,29 @@ enum Blake2b {
 }
 
 func hex(_ b: [UInt8]) -> String { b.map { String(format: "%02x", $0) }.joined() }
+
+extension Sandbox {
+    /// A vault in a 0700 folder `coffre`, its doctor `doc`, and a front-desk
+    /// account `accueil` whose one-time passphrase is already changed; the
+    /// passphrase files of both.
+    func practiceWithFrontDesk(doctorName: String, doctorPassphrase: String,
+                               frontDeskPassphrase: String) throws -> (vault: String, doctorPW: String, secretaryPW: String) {
+        let dir = path("coffre")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let vault = dir + "/cabinet.vault"
+        let doctorPW = try write("doc.pw", doctorPassphrase)
+        let r = try runDetached(["init", "--vault", vault, "--doctor-name", doctorName, "--login", "doc",
+                                 "--password-file", doctorPW])
+        try #require(r.status == 0, "init failed: \(r.stderr)")
+        let onetime = path("accueil.onetime")
+        let add = try runDetached(["user", "add", "--login", "accueil", "--role", "secretary", "--password-out", onetime,
+                                   "--vault", vault, "--user", "doc", "--password-file", doctorPW])
+        try #require(add.status == 0, "user add: \(add.stderr)")
+        let secretaryPW = try write("accueil.pw", frontDeskPassphrase)
+        let change = try runDetached(["passwd", "--new-password-file", secretaryPW, "--vault", vault,
+                                      "--user", "accueil", "--password-file", onetime])
+        try #require(change.status == 0, "passwd: \(change.stderr)")
+        return (vault, doctorPW, secretaryPW)
+    }
+}

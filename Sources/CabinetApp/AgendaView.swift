@@ -168,10 +168,12 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     // and Page Down move by a week.
     let step = 1
     func go(_ d: CivilDate?) -> [AppEffect] {
+        let before = state.agenda.range(state.now)
         state.agenda.date = d
         state.agenda.selected = 0
         state.agenda.message = nil
-        return reload(state)
+        // Another day of the week already loaded: nothing to read again.
+        return state.agenda.range(state.now) == before ? [] : reload(state)
     }
     switch key {
     case .left: return go(day.adding(days: -step))

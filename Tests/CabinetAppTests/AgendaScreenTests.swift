@@ -145,7 +145,10 @@ import TerminalUITesting
         h.keys(.char(" "))
         #expect(h.fake.statusChanges.last?.0 == 2, "the 14:20 appointment, the one shown chosen")
         // → to Thursday: its single appointment, then ← → move day by day.
-        h.keys(.right, .char(" "))
+        let loads = h.fake.agendaLoads
+        h.keys(.right)
+        #expect(h.fake.agendaLoads == loads, "another day of the week already loaded: not read again")
+        h.keys(.char(" "))
         #expect(h.fake.statusChanges.last?.0 == 3)
         #expect(h.text.contains("Semaine du 16/11/2026"), "still the same week")
         h.keys(.pageDown)

@@ -162,8 +162,10 @@ final class FakeServices: AppServices {
     var appointments: [Appointment] = []
     var token = 0
     var statusChanges: [(Int64, AppointmentStatus)] = []
+    var agendaLoads = 0
     func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
-        (appointments.filter { $0.start >= from && $0.start < to }.sorted { $0.start < $1.start }, [], .standard)
+        agendaLoads += 1
+        return (appointments.filter { $0.start >= from && $0.start < to }.sorted { $0.start < $1.start }, [], .standard)
     }
     func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
         guard let start else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }

@@ -823,25 +823,9 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
         drawForm(shown, in: Rect(x: 3, y: 3, width: inner, height: room), labelWidth: 24, c, &canvas)
         drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 1, c, &canvas)
     case .flags(_, let form):
-        canvas.put(" " + c.text("patients.flags_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
-        var y = 4
-        for line in wrap(c.text("patients.flags_intro"), width: inner) {
-            canvas.put(line, x: 3, y: y, style: Style(.muted), maxWidth: inner)
-            y += 1
-        }
-        y += 1
-        drawForm(form, in: Rect(x: 3, y: y, width: inner, height: 3), labelWidth: 34, c, &canvas)
-        drawMessage(form, x: 3, y: y + 4, width: inner, c, &canvas)
+        drawSmallForm(form, title: "patients.flags_title", intro: "patients.flags_intro", labelWidth: 34, inner: inner, c, &canvas)
     case .export(_, let form):
-        canvas.put(" " + c.text("patients.export_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
-        var y = 4
-        for line in wrap(c.text("patients.export_intro"), width: inner) {
-            canvas.put(line, x: 3, y: y, style: Style(.muted), maxWidth: inner)
-            y += 1
-        }
-        y += 1
-        drawForm(form, in: Rect(x: 3, y: y, width: inner, height: 1), labelWidth: 24, c, &canvas)
-        drawMessage(form, x: 3, y: y + 2, width: inner, c, &canvas)
+        drawSmallForm(form, title: "patients.export_title", intro: "patients.export_intro", labelWidth: 24, inner: inner, c, &canvas)
     case .entry(let form):
         canvas.put(" " + c.text("entry.title.\(form.kind.rawValue)") + (form.supersedes == nil ? "" : " — " + c.text("entry.correction")) + " ",
                    x: 3, y: 2, style: Style(.title, bold: true))
@@ -883,4 +867,18 @@ private func moveOrEdit(_ form: inout Form, _ key: Key) -> Bool {
     default: _ = form.edit(key)
     }
     return true
+}
+
+/// A short form under its title and introduction, its message below.
+private func drawSmallForm(_ form: Form, title: String, intro: String, labelWidth: Int, inner: Int, _ c: Catalog,
+                           _ canvas: inout Canvas) {
+    canvas.put(" " + c.text(title) + " ", x: 3, y: 2, style: Style(.title, bold: true))
+    var y = 4
+    for line in wrap(c.text(intro), width: inner) {
+        canvas.put(line, x: 3, y: y, style: Style(.muted), maxWidth: inner)
+        y += 1
+    }
+    y += 1
+    drawForm(form, in: Rect(x: 3, y: y, width: inner, height: form.fields.count), labelWidth: labelWidth, c, &canvas)
+    drawMessage(form, x: 3, y: y + form.fields.count + 1, width: inner, c, &canvas)
 }

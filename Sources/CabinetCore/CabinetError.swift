@@ -20,6 +20,30 @@ public enum DamagedRegion: Equatable, Sendable {
     case envelope
 }
 
+/// What the holder of the data key changed that her role does not allow
+/// (docs/SEALED-STORE.md "Threat model"): found by a doctor's sign-in, by
+/// `verify`, or when a clinical row is read.
+public enum TamperFinding: Equatable, Sendable {
+    /// The list of accounts does not authenticate under the clinical key
+    /// (a substituted clinical key, a promoted account, a removed second factor).
+    case roster
+    /// A key slot that the authenticated list of accounts does not name.
+    case unlistedSlot(login: String)
+    /// A clinical row whose columns (patient, kind, dates, author, correction
+    /// link, sealed fields) do not authenticate.
+    case clinicalEntry(id: Int64)
+    /// The database behind the envelope is missing or shorter than recorded.
+    case truncated
+    /// The second factor that the authenticated list requires is gone.
+    case secondFactorRemoved(login: String)
+    /// The trail does not reach the head a doctor's sign-in recorded.
+    case checkpoint(seq: Int64)
+    /// A trail entry whose signature is missing or wrong.
+    case signature(seq: Int64)
+    /// The list of accounts is missing from a vault that had one.
+    case rosterMissing
+}
+
 /// Every failure a user can meet, with a message they can act on.
 ///
 /// Messages never carry health data nor raw SQLite codes; they name a file, a
@@ -61,6 +85,7 @@ public enum CabinetError: Error, Equatable, Sendable {
     case wrongSecondFactor
     case mustChangePassphrase
     case auditChainBroken(seq: Int64)
+    case tampered(TamperFinding)
     case lastHolder
     case cannotDisableSelf
     case accountNotFound(login: String)
@@ -91,7 +116,7 @@ public enum CabinetError: Error, Equatable, Sendable {
             return .authentication
         case .permissionDenied, .secondFactorNotForRole:
             return .permission
-        case .auditChainBroken:
+        case .auditChainBroken, .tampered:
             return .integrity
         case .accountNotFound, .patientNotFound, .entryNotFound:
             return .notFound
@@ -174,6 +199,17 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .wrongSecondFactor: return c.text("error.totp_wrong")
         case .mustChangePassphrase: return c.text("error.must_change")
         case .auditChainBroken(let seq): return c.text("error.audit_broken", ["seq": String(seq)])
+        case .tampered(let finding):
+            switch finding {
+            case .roster: return c.text("error.tamper.roster")
+            case .unlistedSlot(let login): return c.text("error.tamper.unlisted_slot", ["login": login])
+            case .clinicalEntry(let id): return c.text("error.tamper.clinical_entry", ["id": String(id)])
+            case .truncated: return c.text("error.tamper.truncated")
+            case .secondFactorRemoved(let login): return c.text("error.tamper.totp_removed", ["login": login])
+            case .checkpoint(let seq): return c.text("error.tamper.checkpoint", ["seq": String(seq)])
+            case .signature(let seq): return c.text("error.tamper.signature", ["seq": String(seq)])
+            case .rosterMissing: return c.text("error.tamper.roster_missing")
+            }
         case .lastHolder: return c.text("error.last_holder")
         case .cannotDisableSelf: return c.text("error.disable_self")
         case .accountNotFound(let login): return c.text("error.account_not_found", ["login": login])

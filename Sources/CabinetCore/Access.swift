@@ -110,6 +110,10 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case vaultCreated = "vault.created"
     case vaultRekeyed = "vault.rekeyed"
     case vaultVerified = "vault.verified"
+    /// The vault's format upgraded (detail: the new format).
+    case vaultUpgraded = "vault.upgraded"
+    /// A doctor's sign-in found the trail no longer matching its checkpoint.
+    case auditTampered = "audit.tampered"
     case auditViewed = "audit.viewed"
     case auditVerified = "audit.verified"
     case auditPruned = "audit.pruned"

@@ -54,12 +54,12 @@ extension Vault {
     public func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
         let actor = session.actor
         _ = try write { db in
-            try AuditLog.append(db, key: try AuditLog.key(db), actor: actor, action: action, object: object, detail: detail)
+            try AuditLog.append(db, key: try auditKey(db), actor: actor, action: action, object: object, detail: detail)
         }
     }
 
-    func auditKey() throws -> SecureBytes {
-        try read { db in try AuditLog.key(db) }
+    func auditKey() throws -> AuditKey {
+        try read { db in try auditKey(db) }
     }
 
     // MARK: - Sign-in
@@ -145,7 +145,10 @@ extension Vault {
                 if viaRecovery { try AuditLog.append(db, key: key, actor: actor, action: .totpBypassed) }
                 // Access traces older than the retention go at each sign-in.
                 _ = try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
+                // A doctor's sign-in checkpoints the trail (Trust.swift).
+                try checkpointAtSignIn(db)
             }
+            if rosterTrusted { try recordDatabaseSize() }
         } catch CabinetError.secondFactorRequired {
             // Left unlocked so that the caller can ask for the code and call
             // again; the caller locks when it cannot.
@@ -255,7 +258,7 @@ extension Vault {
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role, disabled_at FROM account WHERE login = ?", arguments: [target]) }
         guard let info, (info["disabled_at"] as String?) == nil else { throw CabinetError.accountNotFound(login: target) }
         if (info["role"] as String) == Role.doctor.rawValue {
-            let holders = envelope.slots.filter { $0.role == .doctor }.count
+            let holders = envelope.slots.filter { (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery }.count
             if holders <= 1 { throw CabinetError.lastHolder }
         }
         if envelope.slots.contains(where: { !$0.isRecovery && $0.login == target }) {
@@ -287,7 +290,9 @@ extension Vault {
         if oldRole == .doctor && role != .doctor {
             // The practice keeps a holder: not the last one demoted (not even
             // from a recovery-key session), nor oneself.
-            let holders = envelope.slots.filter { $0.role == .doctor && $0.login != target }.count
+            let holders = envelope.slots.filter {
+                (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery && $0.login != target
+            }.count
             if holders == 0 || target == login { throw CabinetError.lastHolder }
         }
         let oneTime = Self.oneTimePassphrase()
@@ -296,11 +301,15 @@ extension Vault {
         guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
         let clinical: SecureBytes? = role.isDoctor ? clinicalKeyForSealing : nil
         if role.isDoctor && clinical == nil { throw CabinetError.wrongPassphrase }
+        let (slot, sk) = try KeySlot.makeWithSecret(role: SlotRole(role), login: target, mustChange: true, secret: secret,
+                                                    kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinical)
+        // The list first (new slot key, new signing key, no second factor),
+        // then the envelope: the old slot is unlisted from here on.
+        try list(slot, sk: sk, secondFactor: false)
         try updateEnvelope { env in
             env.slots.removeAll { !$0.isRecovery && $0.login == target }
             if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
-            env.slots.append(try KeySlot.make(role: SlotRole(role), login: target, mustChange: true, secret: secret, kdf: kdf,
-                                              vaultID: env.vaultID, dataKey: dataKey, clinicalKey: clinical))
+            env.slots.append(slot)
         }
         let key = try auditKey(), actor = session.actor
         _ = try write { db in
@@ -418,6 +427,8 @@ extension Vault {
         _ = try write { db in
             try db.execute(sql: "UPDATE account SET totp_sealed = totp_pending, totp_pending = NULL, totp_last_step = ? WHERE login = ?",
                            arguments: [step, me])
+            // Required from now on, on the list only doctors can write.
+            if rosterTrusted { try updateRoster(db) { r in r.setSecondFactor(me, true) } }
             try AuditLog.append(db, key: key, actor: me, action: .totpEnrolled)
         }
     }
@@ -432,6 +443,7 @@ extension Vault {
         _ = try write { db in
             try db.execute(sql: "UPDATE account SET totp_sealed = NULL, totp_pending = NULL, totp_last_step = NULL WHERE login = ?",
                            arguments: [me])
+            if rosterTrusted { try updateRoster(db) { r in r.setSecondFactor(me, false) } }
             try AuditLog.append(db, key: key, actor: me, action: .totpDisabled)
         }
     }
@@ -449,8 +461,7 @@ extension Vault {
     /// verifying the vault, open to every role).
     public func verifyAudit() throws -> AuditReport {
         try AccessPolicy.check(session, .verifyVault)
-        let key = try auditKey()
-        return try read { db in try AuditLog.verify(db, key: key) }
+        return try read { db in try AuditLog.verify(db, key: try AuditLog.key(db), trust: try auditTrust(db)) }
     }
 
     /// Prunes access traces older than the retention (6 months by default,

@@ -18,11 +18,57 @@ public struct AuditReport: Sendable, Equatable {
     public var firstSeq: Int64 = 1
     /// The first entry that fails (altered, removed before it, or moved).
     public var firstBad: Int64?
+    /// What was found at `firstBad` beyond a broken chain (a missing
+    /// signature, the checkpoint no longer matching).
+    public var finding: TamperFinding?
     public var isOK: Bool { firstBad == nil }
+
+    /// The error that names what was found at `seq`.
+    public func error(_ seq: Int64) -> CabinetError {
+        finding.map { .tampered($0) } ?? .auditChainBroken(seq: seq)
+    }
+}
+
+/// What an entry is appended with: the chain key (readable by every
+/// session) and the acting session's signing key (its own: the data-key
+/// holder cannot sign for another account).
+struct AuditKey {
+    let chain: SecureBytes
+    let signer: String?
+    let signingKey: SecureBytes?
+
+    init(chain: SecureBytes, signer: String? = nil, signingKey: SecureBytes? = nil) {
+        self.chain = chain
+        self.signer = signer
+        self.signingKey = signingKey
+    }
+}
+
+/// What the trail's verification needs beyond the chain: the signing keys
+/// by login (from the list of accounts), the first seq that must be signed,
+/// and the checkpoint a doctor's sign-in recorded.
+struct AuditTrust {
+    var keys: [String: [[UInt8]]] = [:]
+    var signedFrom: Int64?
+    var checkpoint: (seq: Int64, mac: [UInt8])?
 }
 
 enum AuditLog {
     static let zeroMAC = [UInt8](repeating: 0, count: 32)
+    static let signatureContext = Array("cabinet-audit-sig-v1".utf8)
+
+    static func sign(_ mac: [UInt8], with key: SecureBytes) -> [UInt8] {
+        let msg = signatureContext + mac
+        var sig = [UInt8](repeating: 0, count: 64)
+        key.withBytes { k in _ = crypto_sign_detached(&sig, nil, msg, UInt64(msg.count), k) }
+        return sig
+    }
+
+    static func signatureValid(_ sig: [UInt8], mac: [UInt8], keys: [[UInt8]]) -> Bool {
+        guard sig.count == 64 else { return false }
+        let msg = signatureContext + mac
+        return keys.contains { pk in pk.count == 32 && crypto_sign_verify_detached(sig, msg, UInt64(msg.count), pk) == 0 }
+    }
 
     /// The chain's key: random, created with the trail, kept inside the
     /// sealed database so that a re-key (new data key) leaves the chain
@@ -143,12 +189,12 @@ enum AuditLog {
     }
 
     /// Appends one entry in the caller's transaction.
-    static func append(_ db: Database, key: SecureBytes, actor: String, action: AuditAction, object: String? = nil,
+    static func append(_ db: Database, key: AuditKey, actor: String, action: AuditAction, object: String? = nil,
                        detail: String? = nil, at: Date = Date()) throws {
         try append(db, key: key, actor: actor, action: action.rawValue, object: object, detail: detail, at: at)
     }
 
-    static func append(_ db: Database, key: SecureBytes, actor: String, action: String, object: String?,
+    static func append(_ db: Database, key: AuditKey, actor: String, action: String, object: String?,
                        detail: String?, at: Date) throws {
         let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1")
         let prev: [UInt8]
@@ -162,16 +208,17 @@ enum AuditLog {
             prev = anchor.map { [UInt8]($0["prev_mac"] as Data) } ?? zeroMAC
         }
         let ts = timestamp(at)
-        let m = mac(key: key, prev: prev, seq: seq, at: ts, actor: actor, action: action, object: object, detail: detail)
-        try db.execute(sql: "INSERT INTO audit(seq, at, actor, action, object, detail, mac) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [seq, ts, actor, action, object, detail, Data(m)])
+        let m = mac(key: key.chain, prev: prev, seq: seq, at: ts, actor: actor, action: action, object: object, detail: detail)
+        let sig = key.signingKey.map { Data(sign(m, with: $0)) }
+        try db.execute(sql: "INSERT INTO audit(seq, at, actor, action, object, detail, mac, signer, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [seq, ts, actor, action, object, detail, Data(m), sig == nil ? nil : key.signer, sig])
         // The head (newest seq, MAC'd): removing the newest entries shows.
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)",
-                       arguments: ["\(seq):" + hex(headMAC(key: key, seq: seq, last: m))])
+                       arguments: ["\(seq):" + hex(headMAC(key: key.chain, seq: seq, last: m))])
     }
 
     /// Walks the chain from the anchor; names the first entry that fails.
-    static func verify(_ db: Database, key: SecureBytes) throws -> AuditReport {
+    static func verify(_ db: Database, key: SecureBytes, trust: AuditTrust = AuditTrust()) throws -> AuditReport {
         var report = AuditReport()
         guard let anchor = try Row.fetchOne(db, sql: "SELECT first_seq, prev_mac, mac FROM audit_anchor WHERE id = 1") else {
             report.firstBad = 1
@@ -187,7 +234,7 @@ enum AuditLog {
                 return report
             }
         }
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, action, object, detail, mac FROM audit ORDER BY seq")
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, at, actor, action, object, detail, mac, signer, sig FROM audit ORDER BY seq")
         while let row = try rows.next() {
             let seq: Int64 = row["seq"]
             let m = mac(key: key, prev: prev, seq: expectedSeq, at: row["at"], actor: row["actor"], action: row["action"],
@@ -196,9 +243,31 @@ enum AuditLog {
                 report.firstBad = min(seq, expectedSeq)
                 return report
             }
+            // Signed by a listed account since the list exists: the data-key
+            // holder can recompute the chain, not another account's signature.
+            if let from = trust.signedFrom, seq >= from {
+                let signer: String? = row["signer"]
+                let sig: Data? = row["sig"]
+                guard let signer, let sig, signatureValid([UInt8](sig), mac: m, keys: trust.keys[signer] ?? []) else {
+                    report.firstBad = seq
+                    report.finding = .signature(seq: seq)
+                    return report
+                }
+            }
             prev = m
             expectedSeq += 1
             report.entries += 1
+        }
+        // The chain holds; the checkpoint of the last doctor's sign-in: the entry it names
+        // must still be there with the same MAC (entries removed or put back
+        // from an old copy before it show here), unless pruning passed it.
+        if let cp = trust.checkpoint, cp.seq >= report.firstSeq {
+            let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
+            if stored.map({ [UInt8]($0) }) != cp.mac {
+                report.firstBad = cp.seq
+                report.finding = .checkpoint(seq: cp.seq)
+                return report
+            }
         }
         // The newest entries removed: the recorded head is further on, or
         // no longer matches the last entry.
@@ -215,7 +284,7 @@ enum AuditLog {
 
     /// Deletes access traces older than `cutoff`, keeping the chain
     /// verifiable: the anchor moves to the first kept entry. Returns the count.
-    static func prune(_ db: Database, key: SecureBytes, actor: String, before cutoff: Date) throws -> Int {
+    static func prune(_ db: Database, key: AuditKey, actor: String, before cutoff: Date) throws -> Int {
         let ts = timestamp(cutoff)
         guard let lastOld = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit WHERE at < ? ORDER BY seq DESC LIMIT 1",
                                              arguments: [ts]) else { return 0 }
@@ -228,7 +297,7 @@ enum AuditLog {
         try db.execute(sql: """
             UPDATE audit_anchor SET first_seq = ?, prev_mac = ?, mac = ?, pruned_at = ?, pruned_count = pruned_count + ?
             WHERE id = 1
-            """, arguments: [lastSeq + 1, Data(prev), Data(anchorMAC(key: key, firstSeq: lastSeq + 1, prev: prev)),
+            """, arguments: [lastSeq + 1, Data(prev), Data(anchorMAC(key: key.chain, firstSeq: lastSeq + 1, prev: prev)),
                              timestamp(Date()), count])
         try append(db, key: key, actor: actor, action: .auditPruned, detail: "\(count) < \(ts)")
         return count

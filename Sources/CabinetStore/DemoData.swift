@@ -45,6 +45,7 @@ extension Vault {
         var rng = SplitMix64(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
         var summary = DemoSummary()
         let stamp = AuditLog.timestamp(now)
+        let rowKey = ClinicalSubKey.row.derive(from: ck)
         let actor = session.actor
         let firstDay = today.dayNumber - 365 * max(1, min(years, 30))
         let batch = 250
@@ -64,9 +65,21 @@ extension Vault {
                     INSERT INTO patient_version(patient_id, version, at, author, identity) VALUES (?, 1, ?, ?, ?)
                     """)
                 let insertEntry = try db.cachedStatement(sql: """
-                    INSERT INTO clinical_entry(uid, patient_id, kind, occurred_on, at, author, sealed) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO clinical_entry(id, uid, patient_id, kind, occurred_on, at, author, sealed, mac)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 let insertBlob = try db.cachedStatement(sql: "INSERT INTO document_blob(entry_id, sealed) VALUES (?, ?)")
+                // Ids chosen here so that each row's MAC covers its id (Trust.swift).
+                var nextEntry = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM clinical_entry") ?? 0) + 1
+                func insertClinical(patient: Int64, kind: ClinicalKind, day: CivilDate, uid: [UInt8], sealed: [UInt8]) throws -> Int64 {
+                    let entry = nextEntry
+                    nextEntry += 1
+                    let mac = Self.clinicalRowMAC(rowKey, id: entry, uid: uid, patient: patient, kind: kind.rawValue,
+                                                  occurredOn: day.iso, supersedes: nil, at: stamp, author: actor, sealed: sealed)
+                    try insertEntry.execute(arguments: [entry, Data(uid), patient, kind.rawValue, day.iso, stamp, actor,
+                                                        Data(sealed), Data(mac)])
+                    return entry
+                }
                 let insertAppointment = try db.cachedStatement(sql: """
                     INSERT INTO appointment(patient_id, start_at, end_at, local_day, minutes, type, reason, status, arrived_at,
                                             booked_by, booked_at)
@@ -127,8 +140,8 @@ extension Vault {
                             }
                         }
                         let uid = randomBytes(16)
-                        try insertEntry.execute(arguments: [Data(uid), id, kind.rawValue, day.iso, stamp, actor,
-                                                            Data(Self.sealFields(fields, kind: kind, uid: uid, key: ck))])
+                        _ = try insertClinical(patient: id, kind: kind, day: day, uid: uid,
+                                               sealed: Self.sealFields(fields, kind: kind, uid: uid, key: ck))
                         switch kind {
                         case .consultation: summary.consultations += 1
                         case .vitals: summary.vitals += 1
@@ -141,9 +154,9 @@ extension Vault {
                         let uid = randomBytes(16)
                         let fields = ["title": clinic.letterTitle, "filename": clinic.letterFilename, "mime": "text/plain",
                                       "size": String(letter.utf8.count)]
-                        try insertEntry.execute(arguments: [Data(uid), id, ClinicalKind.document.rawValue, day.iso, stamp, actor,
-                                                            Data(Self.sealFields(fields, kind: .document, uid: uid, key: ck))])
-                        try insertBlob.execute(arguments: [db.lastInsertedRowID,
+                        let entry = try insertClinical(patient: id, kind: .document, day: day, uid: uid,
+                                                       sealed: Self.sealFields(fields, kind: .document, uid: uid, key: ck))
+                        try insertBlob.execute(arguments: [entry,
                                                            Data(Self.sealData(Array(letter.utf8), key: ck,
                                                                               ad: Array("cabinet-document-v1".utf8) + uid))])
                         summary.documents += 1

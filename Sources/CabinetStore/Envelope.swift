@@ -22,6 +22,10 @@ import Foundation
 ///   52  generation u64             8
 ///   60  slot count u8, 3 pad
 ///   64  slots                     20 × 360
+/// format 2 only:
+/// 7264  database state u8          1   1 once the database exists
+/// 7265  pad                        7
+/// 7272  database pages u64         8   main-file pages at the last doctor sign-in
 /// 8128  MAC (keyed BLAKE2b)       32   over [0, 8128)
 /// 8160  checksum (BLAKE2b)        32   over [0, 8160)
 /// ```
@@ -29,7 +33,11 @@ struct Envelope: Equatable {
     static let copySize = Int(CSEALED_HEADER_SIZE) / 2
     static let totalSize = Int(CSEALED_HEADER_SIZE)
     static let magic = Array("CABVAULT".utf8)
-    static let formatVersion: UInt32 = 1
+    /// 2: key slots v2, the database's presence and size recorded, an
+    /// authenticated list of accounts inside the database (Roster.swift).
+    static let formatVersion: UInt32 = 2
+    static let dbStateOffset = 7264
+    static let dbPagesOffset = 7272
     static let cipherXChaCha20Poly1305: UInt8 = 1
     static let maxSlots = 20
     static let slotsOffset = 64
@@ -40,6 +48,13 @@ struct Envelope: Equatable {
     var fileID: [UInt8]
     var generation: UInt64
     var slots: [KeySlot]
+    /// The envelope's own format (1 for a vault not yet upgraded).
+    var version: UInt32 = Envelope.formatVersion
+    /// The database has been created behind this envelope: a file holding
+    /// nothing after the envelope is then a truncated vault, never a new one.
+    var databaseCreated = false
+    /// Main-file pages at the last doctor sign-in (it never shrinks).
+    var databasePages: UInt64 = 0
 
     func slot(login: String) -> KeySlot? { slots.first { !$0.isRecovery && $0.login == login } }
     var recoverySlot: KeySlot? { slots.first { $0.isRecovery } }
@@ -47,11 +62,15 @@ struct Envelope: Equatable {
     /// One copy, MAC'd with `headerKey`.
     func encode(headerKey: SecureBytes) -> [UInt8] {
         var b = Self.magic
-        b += le32(Self.formatVersion) + le32(UInt32(CSEALED_PAGE_SIZE))
+        b += le32(version) + le32(UInt32(CSEALED_PAGE_SIZE))
         b += [UInt8(CSEALED_RESERVE), Self.cipherXChaCha20Poly1305, 0, 0]
         b += vaultID + fileID + le(generation)
         b += [UInt8(slots.count), 0, 0, 0]
         for s in slots { b += s.encode() }
+        if version >= 2 {
+            b += [UInt8](repeating: 0, count: Self.dbStateOffset - b.count)
+            b += [databaseCreated ? 1 : 0, 0, 0, 0, 0, 0, 0, 0] + le(databasePages)
+        }
         b += [UInt8](repeating: 0, count: Self.macOffset - b.count)
         b += Self.mac(Array(b[0..<Self.macOffset]), key: headerKey)
         b += Self.checksum(b)
@@ -83,7 +102,7 @@ struct Envelope: Equatable {
         guard Array(b[checksumOffset...]) == checksum(b) else { return .damaged }
         let version = readLE32(b, 8)
         if version > formatVersion { return .futureVersion(Int(version)) }
-        guard version == formatVersion, readLE32(b, 12) == UInt32(CSEALED_PAGE_SIZE),
+        guard version == 1 || version == 2, readLE32(b, 12) == UInt32(CSEALED_PAGE_SIZE),
               b[16] == UInt8(CSEALED_RESERVE), b[17] == cipherXChaCha20Poly1305
         else { return .damaged }
         let count = Int(b[60])
@@ -94,10 +113,47 @@ struct Envelope: Equatable {
             guard let s = KeySlot.decode(b[start..<(start + KeySlot.size)]) else { return .damaged }
             slots.append(s)
         }
-        let env = Envelope(vaultID: Array(b[20..<36]), fileID: Array(b[36..<52]),
+        var env = Envelope(vaultID: Array(b[20..<36]), fileID: Array(b[36..<52]),
                            generation: readLE(b, 52), slots: slots)
+        env.version = version
+        if version >= 2 {
+            env.databaseCreated = b[dbStateOffset] == 1
+            env.databasePages = readLE(b, dbPagesOffset)
+        }
         let macRegion = Array(b[0..<macOffset]), stored = Array(b[macOffset..<checksumOffset])
         return .ok(env, macValid: { key in mac(macRegion, key: key) == stored })
+    }
+
+    /// Every intact copy (checksum valid), newest first, with its index. A
+    /// copy is trusted only once its MAC checks under the data key: the
+    /// caller tries them in this order (an altered newer copy must not win
+    /// over a genuine older one).
+    static func candidates(path: String) throws -> [(envelope: Envelope, index: Int, macValid: (SecureBytes) -> Bool)] {
+        var buf = [UInt8](repeating: 0, count: totalSize)
+        let rc = csealed_envelope_read(path, &buf, Int32(totalSize), 0)
+        guard rc == 0 else {
+            if rc == 522 { throw CabinetError.notAVault(path: path) }
+            throw CabinetError.io(path: path, errno: errno == 0 ? EIO : errno)
+        }
+        var out: [(Envelope, Int, (SecureBytes) -> Bool)] = []
+        var sawDamage = false, future: Int?
+        for i in 0..<2 {
+            switch decode(copy: Array(buf[(i * copySize)..<((i + 1) * copySize)])) {
+            case .ok(let env, let macValid): out.append((env, i, macValid))
+            case .damaged: sawDamage = true
+            case .futureVersion(let v): future = v
+            case .noMagic: break
+            }
+        }
+        if let future { throw CabinetError.futureFormat(found: future, supported: Int(formatVersion)) }
+        if out.isEmpty { throw sawDamage ? CabinetError.envelopeDamaged : CabinetError.notAVault(path: path) }
+        return out.sorted { $0.0.generation > $1.0.generation }.map { (envelope: $0.0, index: $0.1, macValid: $0.2) }
+    }
+
+    /// The newest copy whose MAC checks under `headerKey`.
+    static func read(path: String, headerKey: SecureBytes) throws -> (Envelope, index: Int) {
+        for c in try candidates(path: path) where c.macValid(headerKey) { return (c.envelope, c.index) }
+        throw CabinetError.envelopeAltered
     }
 
     /// Reads both copies of the file at `path` and returns the newest intact

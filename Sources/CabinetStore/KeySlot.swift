@@ -61,7 +61,14 @@ public enum SlotRole: UInt8, Sendable, CaseIterable {
 struct KeySlot: Equatable {
     static let size = 360
     static let maxLogin = 32
+    /// Version 2 slots bind their version in the wrap's associated data:
+    /// a doctor's v2 slot proves that the vault has an authenticated list of
+    /// accounts (docs/SEALED-STORE.md "Threat model"), so removing the list
+    /// to fall back to format 1 is refused. Only the slot's own passphrase
+    /// can rewrap it, so the data-key holder cannot downgrade it.
+    static let currentVersion: UInt8 = 2
 
+    var version: UInt8 = KeySlot.currentVersion
     var role: SlotRole
     var mustChange: Bool
     var login: String
@@ -76,7 +83,7 @@ struct KeySlot: Equatable {
 
     /// The fields bound as associated data of the wrapped secret key.
     func boundFields(vaultID: [UInt8]) -> [UInt8] {
-        var b: [UInt8] = Array("cabinet-slot-v1".utf8) + vaultID
+        var b: [UInt8] = Array((version >= 2 ? "cabinet-slot-v2" : "cabinet-slot-v1").utf8) + vaultID
         b.append(role.rawValue)
         b.append(mustChange ? 1 : 0)
         let l = Array(login.utf8)
@@ -101,7 +108,7 @@ struct KeySlot: Equatable {
                                clinicalKey: SecureBytes?) throws -> (KeySlot, SecureBytes) {
         var pk = [UInt8](repeating: 0, count: 32)
         let sk = SecureBytes.make(32) { sk in _ = crypto_box_keypair(&pk, sk) }
-        var slot = KeySlot(role: role, mustChange: mustChange, login: login, kdf: kdf,
+        var slot = KeySlot(version: currentVersion, role: role, mustChange: mustChange, login: login, kdf: kdf,
                            salt: randomBytes(16), publicKey: pk, wrappedSecret: [],
                            sealedDataKey: [], wrappedClinical: nil)
         try slot.wrapSecret(sk, secret: secret, vaultID: vaultID)
@@ -121,8 +128,21 @@ struct KeySlot: Equatable {
         }
     }
 
-    /// Wraps the slot's secret key under a key derived from `secret`.
+    /// The account's Ed25519 signing key pair, derived from the slot's own
+    /// secret key (it signs the account's trail entries): (public 32, secret 64).
+    static func signingKey(sk: SecureBytes) -> (publicKey: [UInt8], secretKey: SecureBytes) {
+        let seed = ownKey(sk: sk, purpose: "sign")
+        var pk = [UInt8](repeating: 0, count: 32)
+        let signing = SecureBytes.make(64) { out in
+            seed.withBytes { s in _ = crypto_sign_seed_keypair(&pk, out, s) }
+        }
+        return (pk, signing)
+    }
+
+    /// Wraps the slot's secret key under a key derived from `secret` (the
+    /// slot becomes the current version).
     mutating func wrapSecret(_ sk: SecureBytes, secret: [UInt8], vaultID: [UInt8]) throws {
+        version = Self.currentVersion
         let kek = try kdf.deriveKey(secret: secret, salt: salt)
         wrappedSecret = aeadSeal(sk, key: kek, ad: boundFields(vaultID: vaultID))
     }
@@ -174,7 +194,7 @@ struct KeySlot: Equatable {
     // MARK: encoding (fixed size)
 
     func encode() -> [UInt8] {
-        var b: [UInt8] = [1, role.rawValue, mustChange ? 1 : 0]
+        var b: [UInt8] = [version, role.rawValue, mustChange ? 1 : 0]
         let l = Array(login.utf8)
         b.append(UInt8(l.count))
         b += l + [UInt8](repeating: 0, count: Self.maxLogin - l.count)
@@ -188,7 +208,7 @@ struct KeySlot: Equatable {
     /// Decodes a slot; nil for an empty or malformed one.
     static func decode(_ b: ArraySlice<UInt8>) -> KeySlot? {
         let b = Array(b)
-        guard b.count == size, b[0] == 1, let role = SlotRole(rawValue: b[1]) else { return nil }
+        guard b.count == size, b[0] == 1 || b[0] == 2, let role = SlotRole(rawValue: b[1]) else { return nil }
         let n = Int(b[3])
         guard n > 0, n <= maxLogin, let login = String(bytes: b[4..<(4 + n)], encoding: .utf8) else { return nil }
         var i = 4 + maxLogin
@@ -200,7 +220,7 @@ struct KeySlot: Equatable {
         let salt = take(16), pk = take(32), ws = take(72), sd = take(80)
         let hasClinical = b[i] == 1; i += 1
         let wc = take(72)
-        return KeySlot(role: role, mustChange: b[2] == 1, login: login,
+        return KeySlot(version: b[0], role: role, mustChange: b[2] == 1, login: login,
                        kdf: KDFParameters(opsLimit: ops, memLimit: mem), salt: salt, publicKey: pk,
                        wrappedSecret: ws, sealedDataKey: sd, wrappedClinical: hasClinical ? wc : nil)
     }

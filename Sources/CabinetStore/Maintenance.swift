@@ -115,12 +115,21 @@ extension Vault {
         }
         try step(.exclusiveAccess)
 
-        // 2. The new file: same vault id and slots, new file id, the new data
-        //    key sealed to every slot.
+        // 2. The new file: same vault id, new file id, the new data key
+        //    sealed to every slot the authenticated list of accounts names
+        //    (a slot appended without it — a hidden one — is left behind).
         let newKey = SecureBytes.random(32)
         var env = envelope
         env.fileID = randomBytes(16)
         env.generation = 1
+        if let roster, rosterTrusted {
+            env.slots.removeAll { roster.entry(login: $0.login)?.slot != $0.publicKey }
+        } else if envelope.version >= 2 {
+            throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue)
+        }
+        // Recorded again once the copy is in place (`recordDatabaseSize`).
+        env.databaseCreated = false
+        env.databasePages = 0
         for i in env.slots.indices { env.slots[i].sealDataKey(newKey) }
         var st = stat()
         let mode: mode_t = stat(path, &st) == 0 ? (st.st_mode & 0o777) : 0o600
@@ -162,5 +171,6 @@ extension Vault {
         // 7. Continue on the new file.
         try replaceAfterRekey(envelope: env, dataKey: newKey)
         try openDatabase()
+        try recordDatabaseSize()
     }
 }

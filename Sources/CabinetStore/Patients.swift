@@ -128,11 +128,17 @@ extension Vault {
                              let uid: [UInt8], sealed: [UInt8] }
                 var raws: [Raw] = []
                 var superseded: Set<Int64> = []
+                // Every row authenticated with all its columns before its
+                // correction link is followed: a forged row can neither move
+                // an entry here nor hide one (Trust.swift).
+                let rowKey = ClinicalSubKey.row.derive(from: ck)
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                    SELECT id, kind, occurred_on, supersedes, at, author, uid, sealed FROM clinical_entry
+                    SELECT id, kind, occurred_on, supersedes, at, author, uid, sealed,
+                           \(Self.clinicalColumns) FROM clinical_entry
                     WHERE patient_id = ? ORDER BY occurred_on DESC, id DESC
                     """), arguments: [id])
                 while let r = try rows.next() {
+                    try Self.checkClinicalRow(r, key: rowKey, offset: 8)
                     let raw = Raw(id: r[0], kind: ClinicalKind(rawValue: r[1]) ?? .consultation, occurredOn: r[2], supersedes: r[3],
                                   at: AuditLog.date(r[4]), author: r[5], uid: [UInt8](r[6] as Data), sealed: [UInt8](r[7] as Data))
                     if let s = raw.supersedes { superseded.insert(s) }
@@ -142,7 +148,7 @@ extension Vault {
                 }
                 for raw in raws where !superseded.contains(raw.id) {
                     guard let fields = Self.openFields(raw.sealed, kind: raw.kind, uid: raw.uid, key: ck) else {
-                        throw CabinetError.damaged(.page(0))
+                        throw CabinetError.tampered(.clinicalEntry(id: raw.id))
                     }
                     entries.append(ClinicalEntry(id: raw.id, patientID: id, kind: raw.kind,
                                                  occurredOn: CivilDate(iso: raw.occurredOn) ?? CivilDate(now), author: raw.author,
@@ -155,7 +161,7 @@ extension Vault {
             }
             let record = PatientRecord(id: id, identity: identity, flags: Self.flags(row), version: version,
                                        createdAt: AuditLog.date(row[4]), createdBy: row[5])
-            return OpenedRecord(record: record, entries: entries, history: history.sorted { $0.at < $1.at })
+            return OpenedRecord(record: record, entries: entries, history: history.sorted(by: HistoryLine.chronological))
         }
     }
 
@@ -189,7 +195,7 @@ extension Vault {
                                          detail: (r["supersedes"] as Int64?) == nil ? "new" : "correction"))
             }
         }
-        return lines.sorted { $0.at < $1.at }
+        return lines.sorted(by: HistoryLine.chronological)
     }
 
     public func setFlags(_ id: Int64, _ flags: PatientFlags) throws {
@@ -279,11 +285,16 @@ extension Vault {
                                         arguments: [supersedes, id, kind.rawValue]) != nil
                 else { throw CabinetError.entryNotFound(id: supersedes) }
             }
+            // The id is chosen here so that the row's MAC can cover it.
+            let entry = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM clinical_entry") ?? 0) + 1
+            let at = AuditLog.timestamp(now)
+            let mac = Self.clinicalRowMAC(ClinicalSubKey.row.derive(from: ck), id: entry, uid: uid, patient: id,
+                                          kind: kind.rawValue, occurredOn: occurredOn.iso, supersedes: supersedes, at: at,
+                                          author: actor, sealed: sealed)
             try db.execute(sql: """
-                INSERT INTO clinical_entry(uid, patient_id, kind, occurred_on, supersedes, at, author, sealed)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Data(uid), id, kind.rawValue, occurredOn.iso, supersedes, AuditLog.timestamp(now), actor, Data(sealed)])
-            let entry = db.lastInsertedRowID
+                INSERT INTO clinical_entry(id, uid, patient_id, kind, occurred_on, supersedes, at, author, sealed, mac)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [entry, Data(uid), id, kind.rawValue, occurredOn.iso, supersedes, at, actor, Data(sealed), Data(mac)])
             if kind == .consultation || kind == .vitals || kind == .document {
                 // Retention counts from the last care (PRODUCT.md "Retention").
                 try db.execute(sql: """
@@ -306,20 +317,28 @@ extension Vault {
         return try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) != nil
             else { throw CabinetError.patientNotFound(id: id) }
-            var sql = "SELECT c.* FROM clinical_entry c WHERE c.patient_id = ?"
-            var args: [(any DatabaseValueConvertible)?] = [id]
-            if let kind { sql += " AND c.kind = ?"; args.append(kind.rawValue) }
-            if !includeSuperseded {
-                sql += " AND NOT EXISTS (SELECT 1 FROM clinical_entry n WHERE n.supersedes = c.id)"
+            // Every row of the patient is authenticated (all its columns)
+            // before a correction link is followed: a forged row cannot hide
+            // the entry it claims to correct (Trust.swift).
+            let rowKey = ClinicalSubKey.row.derive(from: ck)
+            let all = try Row.fetchAll(db, sql: "SELECT \(Self.clinicalColumns) FROM clinical_entry WHERE patient_id = ?",
+                                       arguments: [id])
+            var superseded: Set<Int64> = []
+            for r in all {
+                try Self.checkClinicalRow(r, key: rowKey)
+                if let s = r[5] as Int64? { superseded.insert(s) }
             }
-            sql += " ORDER BY c.occurred_on DESC, c.id DESC LIMIT ?"
-            args.append(limit)
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+            let rows = all.filter { r in
+                (kind == nil || (r["kind"] as String) == kind?.rawValue) && (includeSuperseded || !superseded.contains(r["id"]))
+            }.sorted { a, b in
+                let (da, db): (String, String) = (a["occurred_on"], b["occurred_on"])
+                return da != db ? da > db : (a["id"] as Int64) > (b["id"] as Int64)
+            }.prefix(limit)
             let entries = try rows.map { r -> ClinicalEntry in
                 let k = ClinicalKind(rawValue: r["kind"]) ?? .consultation
                 let uid = [UInt8](r["uid"] as Data)
                 guard let fields = Self.openFields([UInt8](r["sealed"] as Data), kind: k, uid: uid, key: ck) else {
-                    throw CabinetError.damaged(.page(0))
+                    throw CabinetError.tampered(.clinicalEntry(id: r["id"]))
                 }
                 return ClinicalEntry(id: r["id"], patientID: id, kind: k, occurredOn: CivilDate(iso: r["occurred_on"]) ?? CivilDate(Date()),
                                      author: r["author"], at: AuditLog.date(r["at"]), supersedes: r["supersedes"], fields: fields)
@@ -366,10 +385,12 @@ extension Vault {
         guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.exportRecords.rawValue) }
         let row = try read { db in
             try Row.fetchOne(db, sql: """
-                SELECT c.uid, c.patient_id, b.sealed FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
+                SELECT c.uid, c.patient_id, b.sealed, \(Self.clinicalColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
                 """, arguments: [entry])
         }
         guard let row else { throw CabinetError.entryNotFound(id: entry) }
+        try Self.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
         let uid = [UInt8](row["uid"] as Data)
         guard let plain = Self.openData([UInt8](row["sealed"] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid)
         else { throw CabinetError.damaged(.page(0)) }

@@ -180,6 +180,30 @@ enum Schema {
                                                              booked_by, reason);
                 """)
         }
+        m.registerMigration("v7-trust") { db in
+            // Format 2 (docs/SEALED-STORE.md "Threat model"): the list of
+            // accounts MAC'd under a key derived from the clinical key; every
+            // clinical row MAC'd with all its columns under another; trail
+            // entries signed by the acting account; the signing keys of
+            // accounts that existed before the list, published by their own
+            // session until a doctor's sign-in records them (first use).
+            // Filled by the first doctor's sign-in (Trust.swift): a session
+            // without the clinical key only creates the empty places.
+            try db.execute(sql: """
+                CREATE TABLE roster (
+                    id   INTEGER PRIMARY KEY CHECK (id = 1),
+                    body BLOB NOT NULL,
+                    mac  BLOB NOT NULL
+                );
+                ALTER TABLE clinical_entry ADD COLUMN mac BLOB;
+                ALTER TABLE audit ADD COLUMN signer TEXT;
+                ALTER TABLE audit ADD COLUMN sig BLOB;
+                CREATE TABLE sign_key_pending (
+                    login TEXT PRIMARY KEY NOT NULL,
+                    key   BLOB NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

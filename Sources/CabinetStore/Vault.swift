@@ -17,11 +17,23 @@ public final class Vault: @unchecked Sendable {
     // app's effect runner); GRDB's pool is itself thread-safe.
     public let path: String
     public let login: String
-    public let role: SlotRole
+    /// From the authenticated list of accounts once the database is open
+    /// (Trust.swift), never from the slot's own say-so.
+    public internal(set) var role: SlotRole
     public private(set) var mustChangePassphrase: Bool
-    private(set) var envelope: Envelope
+    var envelope: Envelope
     private var dataKey: SecureBytes?
     private var clinicalKey: SecureBytes?
+    /// The slot this session opened: its public key names it on the list of
+    /// accounts; its version tells whether that list must exist.
+    let slotPublicKey: [UInt8]
+    let slotVersion: UInt8
+    /// The list of accounts as read at sign-in (authenticated when this
+    /// session holds the clinical key: `rosterTrusted`).
+    var roster: Roster?
+    var rosterTrusted = false
+    /// The list written by `create` with the database's first transaction.
+    var pendingRoster: Roster?
     /// The slot's own secret key: unwraps what belongs to this account only
     /// (its second factor). Wiped with the other keys.
     private var slotSecret: SecureBytes?
@@ -35,9 +47,12 @@ public final class Vault: @unchecked Sendable {
     /// WAL size (frames) after which the writer checkpoints (RESTART mode).
     public static let checkpointFrames: Int32 = 1000
 
-    private init(path: String, login: String, role: SlotRole, mustChange: Bool, envelope: Envelope,
+    private init(path: String, slot: KeySlot, envelope: Envelope,
                  dataKey: SecureBytes, clinicalKey: SecureBytes?, slotSecret: SecureBytes?) throws {
         self.slotSecret = slotSecret
+        self.slotPublicKey = slot.publicKey
+        self.slotVersion = slot.version
+        let login = slot.login, role = slot.role, mustChange = slot.mustChange
         self.path = path
         self.login = login
         self.role = role
@@ -106,24 +121,36 @@ public final class Vault: @unchecked Sendable {
         let (doctor, doctorSecret) = try KeySlot.makeWithSecret(role: .doctor, login: doctorLogin, mustChange: false,
                                                                 secret: secret, kdf: kdf, vaultID: vaultID,
                                                                 dataKey: dataKey, clinicalKey: clinicalKey)
-        let rescue = try KeySlot.make(role: .recovery, login: "recovery", mustChange: false, secret: recovery,
-                                      kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinicalKey)
+        let (rescue, rescueSecret) = try KeySlot.makeWithSecret(role: .recovery, login: "recovery", mustChange: false,
+                                                                secret: recovery, kdf: kdf, vaultID: vaultID,
+                                                                dataKey: dataKey, clinicalKey: clinicalKey)
         let envelope = Envelope(vaultID: vaultID, fileID: randomBytes(16), generation: 1, slots: [doctor, rescue])
         try writeNewFile(path: path, envelope: envelope, dataKey: dataKey, mode: 0o600)
         do {
-            let vault = try Vault(path: path, login: doctorLogin, role: .doctor, mustChange: false,
-                                  envelope: envelope, dataKey: dataKey, clinicalKey: clinicalKey,
-                                  slotSecret: doctorSecret)
+            let vault = try Vault(path: path, slot: doctor, envelope: envelope, dataKey: dataKey,
+                                  clinicalKey: clinicalKey, slotSecret: doctorSecret)
+            // The list of accounts exists from the first transaction on: the
+            // doctor and the recovery key, with their signing keys.
+            vault.pendingRoster = Roster(
+                vaultID: vaultID, check: Roster.checkValue(clinicalKey), generation: 1,
+                accounts: [
+                    .init(login: doctorLogin, role: .doctor, slot: doctor.publicKey,
+                          sign: [KeySlot.signingKey(sk: doctorSecret).publicKey], secondFactor: false),
+                    .init(login: "recovery", role: .recovery, slot: rescue.publicKey,
+                          sign: [KeySlot.signingKey(sk: rescueSecret).publicKey], secondFactor: false),
+                ])
             try vault.openDatabase()
             try vault.database?.write { db in
-                let auditKey = try AuditLog.key(db)
+                let auditKey = try vault.auditKey(db)
                 for (k, v) in metadata { try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
                 try db.execute(sql: "INSERT INTO account(login, role, created_at, created_by) VALUES (?, 'doctor', ?, ?)",
                                arguments: [doctorLogin, AuditLog.timestamp(Date()), doctorLogin])
                 try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .vaultCreated)
                 try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .accountCreated, object: doctorLogin,
                                     detail: Role.doctor.rawValue)
+                try vault.writeCheckpoint(db, signedFrom: 1)
             }
+            try vault.recordDatabaseSize()
             return (vault, RecoveryKey.format(recovery))
         } catch {
             removeVaultFiles(path)
@@ -205,14 +232,14 @@ public final class Vault: @unchecked Sendable {
     /// reads anything, when the passphrase is wrong.
     public static func unlock(at path: String, login: String, passphrase: String, openDatabase: Bool = true) throws -> Vault {
         try checkOpenable(path)
-        let (env, _, macValid) = try Envelope.read(path: path)
-        // Same answer for an unknown login and a wrong passphrase: no account
-        // enumeration from the sign-in prompt.
-        guard let slot = env.slot(login: login) else { throw CabinetError.wrongPassphrase }
         var secret = Array(passphrase.utf8)
         defer { secret.wipe() }
-        guard let sk = try slot.openSecret(secret: secret, vaultID: env.vaultID) else { throw CabinetError.wrongPassphrase }
-        return try finishUnlock(path: path, env: env, slot: slot, sk: sk, macValid: macValid, openDatabase: openDatabase)
+        // Same answer for an unknown login and a wrong passphrase: no account
+        // enumeration from the sign-in prompt.
+        let vault = try finishUnlock(path: path, secret: secret, wrong: .wrongPassphrase,
+                                     pick: { $0.slot(login: login) }, openDatabase: openDatabase)
+        if openDatabase { try vault.upgradeOwnSlot(secret: secret) }
+        return vault
     }
 
     /// Unlocks with the recovery key (the doctor's way back to everything).
@@ -220,17 +247,40 @@ public final class Vault: @unchecked Sendable {
         try checkOpenable(path)
         guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.invalidRecoveryKey }
         defer { secret.wipe() }
-        let (env, _, macValid) = try Envelope.read(path: path)
-        guard let slot = env.recoverySlot,
-              let sk = try slot.openSecret(secret: secret, vaultID: env.vaultID)
-        else { throw CabinetError.wrongRecoveryKey }
-        return try finishUnlock(path: path, env: env, slot: slot, sk: sk, macValid: macValid, openDatabase: openDatabase)
+        let vault = try finishUnlock(path: path, secret: secret, wrong: .wrongRecoveryKey,
+                                     pick: { $0.recoverySlot }, openDatabase: openDatabase)
+        if openDatabase { try vault.upgradeOwnSlot(secret: secret) }
+        return vault
     }
 
-    private static func finishUnlock(path: String, env: Envelope, slot: KeySlot, sk: SecureBytes,
-                                     macValid: (SecureBytes) -> Bool, openDatabase: Bool) throws -> Vault {
-        guard let dataKey = slot.openDataKey(sk: sk) else { throw CabinetError.envelopeAltered }
-        guard macValid(SubKey.headerMAC.derive(from: dataKey)) else { throw CabinetError.envelopeAltered }
+    /// Opens the slot `pick` chooses in the newest envelope copy whose MAC
+    /// checks under the data key that slot yields (a copy is chosen after
+    /// its MAC, never before: an altered newer copy cannot win over a
+    /// genuine older one). The passphrase is derived once per distinct slot.
+    private static func finishUnlock(path: String, secret: [UInt8], wrong: CabinetError,
+                                     pick: (Envelope) -> KeySlot?, openDatabase: Bool) throws -> Vault {
+        let copies = try Envelope.candidates(path: path)
+        var opened: [(slot: [UInt8], sk: SecureBytes?)] = []
+        var sawSlotOpen = false
+        for copy in copies {
+            guard let slot = pick(copy.envelope) else { continue }
+            let encoded = slot.encode()
+            let sk: SecureBytes?
+            if let known = opened.first(where: { $0.slot == encoded }) { sk = known.sk } else {
+                sk = try slot.openSecret(secret: secret, vaultID: copy.envelope.vaultID)
+                opened.append((encoded, sk))
+            }
+            guard let sk else { continue }
+            sawSlotOpen = true
+            guard let dataKey = slot.openDataKey(sk: sk), copy.macValid(SubKey.headerMAC.derive(from: dataKey)) else { continue }
+            return try finishUnlock(path: path, env: copy.envelope, slot: slot, sk: sk, dataKey: dataKey, openDatabase: openDatabase)
+        }
+        throw sawSlotOpen ? CabinetError.envelopeAltered : wrong
+    }
+
+    private static func finishUnlock(path: String, env: Envelope, slot: KeySlot, sk: SecureBytes, dataKey: SecureBytes,
+                                     openDatabase: Bool) throws -> Vault {
+        try checkNotTruncated(path, env)
         var clinical: SecureBytes?
         if slot.role.holdsClinicalKey {
             guard let ck = try slot.openClinical(sk: sk, vaultID: env.vaultID) else { throw CabinetError.envelopeAltered }
@@ -238,8 +288,7 @@ public final class Vault: @unchecked Sendable {
         }
         // A re-key interrupted before its swap leaves a stale copy: remove it.
         removeVaultFiles(path + ".rekey")
-        let vault = try Vault(path: path, login: slot.login, role: slot.role, mustChange: slot.mustChange,
-                              envelope: env, dataKey: dataKey, clinicalKey: clinical, slotSecret: sk)
+        let vault = try Vault(path: path, slot: slot, envelope: env, dataKey: dataKey, clinicalKey: clinical, slotSecret: sk)
         if openDatabase { try vault.openDatabase() }
         return vault
     }
@@ -286,6 +335,11 @@ public final class Vault: @unchecked Sendable {
                 throw CabinetError.vaultRetired
             }
             database = pool
+            do { try establishTrust() } catch {
+                try? pool.close()
+                database = nil
+                throw error
+            }
         } catch let error as DatabaseError {
             throw map(error)
         }
@@ -337,11 +391,36 @@ public final class Vault: @unchecked Sendable {
         defer { secret.wipe() }
         let clinical: SecureBytes? = role.holdsClinicalKey ? clinicalKey : nil
         if role.holdsClinicalKey && clinical == nil { throw CabinetError.wrongPassphrase }
+        if envelope.slot(login: login) != nil { throw CabinetError.accountExists(login: login) }
+        if envelope.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+        let (slot, sk) = try KeySlot.makeWithSecret(role: role, login: login, mustChange: mustChange, secret: secret, kdf: kdf,
+                                                    vaultID: vaultID, dataKey: dataKey, clinicalKey: clinical)
+        try list(slot, sk: sk, secondFactor: false)
         try updateEnvelope { env in
             if env.slot(login: login) != nil { throw CabinetError.accountExists(login: login) }
             if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
-            env.slots.append(try KeySlot.make(role: role, login: login, mustChange: mustChange, secret: secret,
-                                              kdf: kdf, vaultID: env.vaultID, dataKey: dataKey, clinicalKey: clinical))
+            env.slots.append(slot)
+        }
+    }
+
+    /// Puts a new slot on the list of accounts before it enters the
+    /// envelope (a crash in between leaves a listed account without a slot,
+    /// never a slot the list does not name). Format 1: nothing to list.
+    func list(_ slot: KeySlot, sk: SecureBytes, secondFactor: Bool, role listedRole: SlotRole? = nil) throws {
+        guard roster != nil || rosterTrusted else { return }
+        let signKey = KeySlot.signingKey(sk: sk).publicKey
+        _ = try write { db in
+            try updateRoster(db) { r in
+                if let i = r.accounts.firstIndex(where: { $0.login == slot.login }) {
+                    r.accounts[i].slot = slot.publicKey
+                    r.accounts[i].role = listedRole ?? slot.role
+                    r.accounts[i].sign.append(signKey)
+                    r.accounts[i].secondFactor = secondFactor
+                } else {
+                    r.accounts.append(.init(login: slot.login, role: listedRole ?? slot.role, slot: slot.publicKey,
+                                            sign: [signKey], secondFactor: secondFactor))
+                }
+            }
         }
     }
 
@@ -372,13 +451,24 @@ public final class Vault: @unchecked Sendable {
         mustChangePassphrase = false
     }
 
-    /// Removes an account's slot (the recovery slot cannot be removed).
+    /// Removes an account's slot (the recovery slot cannot be removed),
+    /// then takes it off the list of accounts.
     public func removeSlot(login: String) throws {
         try updateEnvelope { env in
             guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == login }) else {
                 throw CabinetError.unknownAccount(login: login)
             }
             env.slots.remove(at: i)
+        }
+        if rosterTrusted {
+            _ = try write { db in
+                try updateRoster(db) { r in
+                    if let i = r.accounts.firstIndex(where: { $0.login == login }) {
+                        r.accounts[i].slot = nil
+                        r.accounts[i].secondFactor = false
+                    }
+                }
+            }
         }
     }
 
@@ -390,7 +480,7 @@ public final class Vault: @unchecked Sendable {
         guard let dataKey else { throw CabinetError.wrongPassphrase }
         let path = self.path
         func body() throws {
-            let (current, index, _) = try Envelope.read(path: path)
+            let (current, index) = try Envelope.read(path: path, headerKey: SubKey.headerMAC.derive(from: dataKey))
             var env = current
             try change(&env)
             env.generation = current.generation + 1
@@ -443,6 +533,8 @@ public final class Vault: @unchecked Sendable {
         dataKey = nil
         clinicalKey = nil
         slotSecret = nil
+        roster = nil
+        rosterTrusted = false
         patientIndexStorage.clear()
     }
 
@@ -452,6 +544,8 @@ public final class Vault: @unchecked Sendable {
     var dataKeyForMaintenance: SecureBytes? { dataKey }
     var clinicalKeyForSealing: SecureBytes? { clinicalKey }
     var slotSecretKey: SecureBytes? { slotSecret }
+    /// A slot whose list entry does not hold the clinical key loses it.
+    func dropClinicalKey() { clinicalKey = nil }
 
     func replaceAfterRekey(envelope: Envelope, dataKey: SecureBytes) throws {
         if let vfs { csealed_unregister(vfs) }

@@ -357,11 +357,11 @@ struct AuditCommand: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
                 Term.out(String(decoding: data, as: UTF8.self))
             } else if let bad = report.firstBad {
-                Term.err(CabinetError.auditChainBroken(seq: bad).message(L))
+                Term.err(report.error(bad).message(L))
             } else {
                 Term.out(L.text("verify.audit_ok", ["count": String(report.entries)]))
             }
-            if let bad = report.firstBad { throw CabinetError.auditChainBroken(seq: bad) }
+            if let bad = report.firstBad { throw report.error(bad) }
         }
     }
 

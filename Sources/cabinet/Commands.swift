@@ -66,6 +66,7 @@ struct VerifyCommand: ParsableCommand {
         defer { vault.lock() }
         let report = try vault.verify()
         var audit: AuditReport?
+        var findings: [TamperFinding] = []
         if report.isOK {
             // Intact: complete the sign-in (second factor, logged), then
             // check the audit chain and record the verification.
@@ -73,9 +74,15 @@ struct VerifyCommand: ParsableCommand {
             if vault.mustChangePassphrase { try global.forcedChange(vault, current: pass) }
             let chain = try vault.verifyAudit()
             audit = chain
-            try vault.audit(chain.isOK ? .vaultVerified : .auditVerified, detail: chain.isOK ? "ok" : "audit \(chain.firstBad ?? 0)")
+            // What only a doctor's key can check: slots off the list of
+            // accounts, clinical rows that do not authenticate, the trail's
+            // checkpoint (docs/SEALED-STORE.md "Threat model").
+            findings = try vault.verifyTrust()
+            let ok = chain.isOK && findings.isEmpty
+            try vault.audit(ok ? .vaultVerified : .auditVerified,
+                            detail: ok ? "ok" : chain.isOK ? "tampered \(findings.count)" : "audit \(chain.firstBad ?? 0)")
         }
-        let auditOK = audit?.isOK ?? true
+        let auditOK = (audit?.isOK ?? true) && findings.isEmpty
         if global.json {
             var obj: [String: Any] = [
                 "ok": report.isOK && auditOK, "pages": report.pagesChecked, "walFrames": report.walFrames,
@@ -83,6 +90,7 @@ struct VerifyCommand: ParsableCommand {
                 "envelopeCopyDamaged": report.envelopeCopyDamaged,
             ]
             if let audit { obj["auditEntries"] = audit.entries; obj["auditFirstBad"] = audit.firstBad ?? NSNull() }
+            obj["tampered"] = findings.map { CabinetError.tampered($0).message(L) }
             obj["damaged"] = report.damaged.map { region -> [String: Any] in
                 switch region {
                 case .page(let n): return ["region": "page", "index": n]
@@ -102,9 +110,10 @@ struct VerifyCommand: ParsableCommand {
                 Term.err(CabinetError.integrityCheckFailed(count: report.integrityErrors.count).message(L))
             }
             if let audit {
-                if let bad = audit.firstBad { Term.err(CabinetError.auditChainBroken(seq: bad).message(L)) }
+                if let bad = audit.firstBad { Term.err(audit.error(bad).message(L)) }
                 else { Term.out(L.text("verify.audit_ok", ["count": String(audit.entries)])) }
             }
+            for f in findings { Term.err(CabinetError.tampered(f).message(L)) }
             if report.isOK && auditOK { Term.out(L.text("verify.ok")) }
         }
         if !(report.isOK && auditOK) { throw ArgumentParser.ExitCode(CabinetCore.ExitCode.integrity.rawValue) }

@@ -16,6 +16,9 @@ let everyError: [CabinetError] = [
     .invalidLogin(login: "é"), .tooManySlots, .vaultRetired, .vaultInUse, .diskFull,
     .io(path: "/tmp/v.vault", errno: EIO), .databaseError(code: 11),
     .usage(key: "error.doctor_name_empty"), .cancelled, .terminalRequired,
+    .tampered(.roster), .tampered(.unlistedSlot(login: "cachee")), .tampered(.clinicalEntry(id: 12)),
+    .tampered(.truncated), .tampered(.secondFactorRemoved(login: "martin")), .tampered(.checkpoint(seq: 40)),
+    .tampered(.signature(seq: 41)), .tampered(.rosterMissing),
 ]
 
 @Suite("Errors and exit codes")

@@ -279,7 +279,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
             c.replaceSubrange(8160..<8192, with: sum)
             try writeBytes(path, at: base, c)
         }
-        #expect(throws: CabinetError.futureFormat(found: 9, supported: 1)) {
+        #expect(throws: CabinetError.futureFormat(found: 9, supported: Int(Envelope.formatVersion))) {
             try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
         }
     }

@@ -244,6 +244,13 @@ public struct HistoryLine: Sendable, Equatable {
         self.what = what
         self.detail = detail
     }
+
+    /// Oldest first; lines of the same instant in a fixed order (what, then
+    /// detail, then author), so that every reader lists them alike.
+    public static func chronological(_ a: HistoryLine, _ b: HistoryLine) -> Bool {
+        if a.at != b.at { return a.at < b.at }
+        return (a.what, a.detail, a.author) < (b.what, b.detail, b.author)
+    }
 }
 
 /// Everything opening a record shows: the identity, the clinical entries in

@@ -36,11 +36,17 @@ struct AuditKey {
     let chain: SecureBytes
     let signer: String?
     let signingKey: SecureBytes?
+    /// A doctor's session moves the checkpoint with every entry it appends
+    /// (seq, MAC), so that the window the front desk has to rewrite her own
+    /// newest entries ends at the doctor's last action.
+    let checkpoint: ((Database, Int64, [UInt8]) throws -> Void)?
 
-    init(chain: SecureBytes, signer: String? = nil, signingKey: SecureBytes? = nil) {
+    init(chain: SecureBytes, signer: String? = nil, signingKey: SecureBytes? = nil,
+         checkpoint: ((Database, Int64, [UInt8]) throws -> Void)? = nil) {
         self.chain = chain
         self.signer = signer
         self.signingKey = signingKey
+        self.checkpoint = checkpoint
     }
 }
 
@@ -215,6 +221,7 @@ enum AuditLog {
         // The head (newest seq, MAC'd): removing the newest entries shows.
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)",
                        arguments: ["\(seq):" + hex(headMAC(key: key.chain, seq: seq, last: m))])
+        try key.checkpoint?(db, seq, m)
     }
 
     /// Walks the chain from the anchor; names the first entry that fails.

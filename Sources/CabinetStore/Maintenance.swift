@@ -14,7 +14,11 @@ public struct VerifyReport: Sendable, Equatable {
     /// One of the two envelope copies fails its checksum (the other one
     /// opened the vault). Not fatal, but a sign of damage worth a backup.
     public var envelopeCopyDamaged = false
-    public var isOK: Bool { damaged.isEmpty && integrityErrors.isEmpty && !envelopeCopyDamaged }
+    /// What a doctor's session found changed by the holder of the data key
+    /// (docs/SEALED-STORE.md "Threat model"); checked when the database is
+    /// open and the session holds the clinical key.
+    public var tampered: [TamperFinding] = []
+    public var isOK: Bool { damaged.isEmpty && integrityErrors.isEmpty && !envelopeCopyDamaged && tampered.isEmpty }
 }
 
 /// Steps of a re-key, for tests that interrupt it at each one.
@@ -67,6 +71,7 @@ extension Vault {
         } catch CabinetError.damaged(let region) {
             report.damaged.append(region)
         }
+        if report.damaged.isEmpty && database != nil { report.tampered = try verifyTrust() }
         return report
     }
 

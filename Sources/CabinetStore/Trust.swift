@@ -65,6 +65,33 @@ extension Vault {
                 rosterTrusted = false
             }
         }
+        if let ck = clinicalKeyForSealing {
+            try database.read { db in
+                // The checkpoint must be under this clinical key: a key
+                // substituted together with a forged list is refused here.
+                if let cp = try Self.loadCheckpoint(db) {
+                    guard cp.stamp.count == 32, sodium_memcmp(cp.stamp, checkpointStamp(cp.value, ck), 32) == 0 else {
+                        throw CabinetError.tampered(.checkpoint(seq: cp.seq))
+                    }
+                    let first = try Int64.fetchOne(db, sql: "SELECT first_seq FROM audit_anchor WHERE id = 1") ?? 1
+                    let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
+                    // Entries before it removed or put back from an old copy:
+                    // logged at this sign-in, reported by `verify`, and the
+                    // checkpoint stays where it is.
+                    if cp.seq >= first, stored.map({ [UInt8]($0) }) != cp.mac { trailFinding = .checkpoint(seq: cp.seq) }
+                } else {
+                    throw CabinetError.tampered(.checkpoint(seq: 0))
+                }
+                // The newest clinical row must open under this key (its
+                // fields are sealed with it): a substituted key shows here.
+                if let r = try Row.fetchOne(db, sql: "SELECT uid, kind, sealed FROM clinical_entry ORDER BY id DESC LIMIT 1") {
+                    let kind = ClinicalKind(rawValue: r[1]) ?? .consultation
+                    if Self.openFields([UInt8](r[2] as Data), kind: kind, uid: [UInt8](r[0] as Data), key: ck) == nil {
+                        throw CabinetError.tampered(.roster)
+                    }
+                }
+            }
+        }
         if clinicalKeyForSealing != nil, entry.secondFactor {
             let me = login
             let sealed = try database.read {
@@ -172,11 +199,18 @@ extension Vault {
 
     // MARK: - Audit keys and the checkpoint
 
-    /// The chain key and this session's signing key.
+    /// The chain key and this session's signing key; for a doctor's
+    /// session whose trail still matches its checkpoint, the checkpoint's
+    /// writer too.
     func auditKey(_ db: Database) throws -> AuditKey {
         let chain = try AuditLog.key(db)
         guard let sk = slotSecretKey else { return AuditKey(chain: chain) }
-        return AuditKey(chain: chain, signer: login, signingKey: KeySlot.signingKey(sk: sk).secretKey)
+        var checkpoint: ((Database, Int64, [UInt8]) throws -> Void)?
+        if rosterTrusted, trailFinding == nil, let ck = clinicalKeyForSealing {
+            let vaultID = self.vaultID
+            checkpoint = { db, seq, mac in try Self.storeCheckpoint(db, seq: seq, mac: mac, signedFrom: nil, vaultID: vaultID, ck: ck) }
+        }
+        return AuditKey(chain: chain, signer: login, signingKey: KeySlot.signingKey(sk: sk).secretKey, checkpoint: checkpoint)
     }
 
     struct Checkpoint {
@@ -197,9 +231,22 @@ extension Vault {
         return Checkpoint(seq: seq, mac: mac, signedFrom: from, value: value, stamp: stampBytes)
     }
 
-    private func checkpointStamp(_ value: String, _ ck: SecureBytes) -> [UInt8] {
+    private static func checkpointStamp(_ value: String, vaultID: [UInt8], _ ck: SecureBytes) -> [UInt8] {
         ClinicalSubKey.mac(ClinicalSubKey.checkpoint.derive(from: ck),
                            Array("cabinet-checkpoint-v1".utf8) + vaultID + Array(value.utf8))
+    }
+
+    private func checkpointStamp(_ value: String, _ ck: SecureBytes) -> [UInt8] {
+        Self.checkpointStamp(value, vaultID: vaultID, ck)
+    }
+
+    static func storeCheckpoint(_ db: Database, seq: Int64, mac: [UInt8], signedFrom: Int64?, vaultID: [UInt8],
+                                ck: SecureBytes) throws {
+        let from = try signedFrom ?? loadCheckpoint(db)?.signedFrom ?? seq
+        let value = "\(seq):\(AuditLog.hex(mac)):\(from)"
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint', ?)", arguments: [value])
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint_mac', ?)",
+                       arguments: [AuditLog.hex(checkpointStamp(value, vaultID: vaultID, ck))])
     }
 
     /// Records the trail's head under the doctors' key: entries before it
@@ -207,12 +254,8 @@ extension Vault {
     /// `verify` saying so.
     func writeCheckpoint(_ db: Database, signedFrom: Int64? = nil) throws {
         guard let ck = clinicalKeyForSealing else { return }
-        let from = try signedFrom ?? Self.loadCheckpoint(db)?.signedFrom ?? 1
         guard let last = try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1") else { return }
-        let value = "\(last[0] as Int64):\(AuditLog.hex([UInt8](last[1] as Data))):\(from)"
-        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint', ?)", arguments: [value])
-        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint_mac', ?)",
-                       arguments: [AuditLog.hex(checkpointStamp(value, ck))])
+        try Self.storeCheckpoint(db, seq: last[0], mac: [UInt8](last[1] as Data), signedFrom: signedFrom, vaultID: vaultID, ck: ck)
     }
 
     /// The checkpoint still holds: its MAC is the doctors', and the entry it
@@ -261,10 +304,12 @@ extension Vault {
             }
             return
         }
-        if let finding = try checkpointFinding(db) {
-            var seq: Int64 = 0
-            if case .checkpoint(let s) = finding { seq = s }
-            try AuditLog.append(db, key: try auditKey(db), actor: session.actor, action: .auditTampered, detail: "checkpoint \(seq)")
+        if case .checkpoint(let seq)? = trailFinding {
+            if !trailFindingLogged {
+                try AuditLog.append(db, key: try auditKey(db), actor: session.actor, action: .auditTampered,
+                                    detail: "checkpoint \(seq)")
+                trailFindingLogged = true
+            }
             return
         }
         var pending: [String: [UInt8]] = [:]
@@ -304,15 +349,19 @@ extension Vault {
         }
     }
 
-    /// A vault whose envelope records a database but whose file holds less
-    /// (nothing after the envelope, or fewer pages than at the last doctor
-    /// sign-in) is refused: never re-initialised as an empty vault.
+    /// A vault whose file holds no database after its envelope (and no WAL
+    /// frame that could hold it) is refused: only `create` opens an empty
+    /// database, so an unlock never re-initialises one, whatever the
+    /// envelope says (its "database created" flag is under the data key,
+    /// which the front desk holds). A format-2 envelope also records the
+    /// pages at the last doctor sign-in: a shorter file is truncated (a
+    /// thief or an accident; the data-key holder could lower the figure).
     static func checkNotTruncated(_ path: String, _ env: Envelope) throws {
-        guard env.version >= 2, env.databaseCreated else { return }
         let pages = mainFilePages(path)
         var wst = stat()
         let walHasFrames = stat(path + "-wal", &wst) == 0 && wst.st_size >= 32 + 24 + Int(CSEALED_PAGE_SIZE)
-        if pages < env.databasePages || (pages == 0 && !walHasFrames) { throw CabinetError.tampered(.truncated) }
+        if pages == 0 && !walHasFrames { throw CabinetError.tampered(.truncated) }
+        if env.version >= 2, env.databaseCreated, pages < env.databasePages { throw CabinetError.tampered(.truncated) }
     }
 
     // MARK: - Clinical rows

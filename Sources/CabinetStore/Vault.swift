@@ -34,6 +34,10 @@ public final class Vault: @unchecked Sendable {
     var rosterTrusted = false
     /// The list written by `create` with the database's first transaction.
     var pendingRoster: Roster?
+    /// What a doctor's sign-in found in the trail (its checkpoint no longer
+    /// matching): the checkpoint is then left where it is.
+    var trailFinding: TamperFinding?
+    var trailFindingLogged = false
     /// The slot's own secret key: unwraps what belongs to this account only
     /// (its second factor). Wiped with the other keys.
     private var slotSecret: SecureBytes?
@@ -535,6 +539,8 @@ public final class Vault: @unchecked Sendable {
         slotSecret = nil
         roster = nil
         rosterTrusted = false
+        trailFinding = nil
+        trailFindingLogged = false
         patientIndexStorage.clear()
     }
 

@@ -203,11 +203,17 @@ import Testing
 
     /// Her opening of a record removed from the trail, the chain and head
     /// recomputed with the chain key; nobody else's signature can be redone.
+    /// The doctor signed in after her reading: what she erases is before
+    /// his last action. (Her own entries after the doctor's last action are
+    /// hers to rewrite: no key of the doctor's witnessed them — the window
+    /// docs/SEALED-STORE.md "Threat model" writes down.)
     @Test func rewrittenTrailIsReportedBroken() throws {
         let p = try Self.practice()
         let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
         _ = try s.patient(p.patient)
         s.signOut()
+        try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
+        expectFolded(p.path)
         let run = try attack("rewrite-trail", p.path, "--passphrase", secretaryPass, "--actor", "sec",
                              "--object", "patient:\(p.patient)")
         #expect((run.json["deleted"] as? [Any])?.isEmpty == false)

@@ -1,0 +1,199 @@
+@testable @_spi(Testing) import CabinetStore
+import CabinetCore
+import Foundation
+import GRDB
+import Testing
+
+/// Format 2's list of accounts, signed trail and checkpoint, through the
+/// production API (the insider's attacks with an independent tool are in
+/// InsiderAttackTests).
+@Suite struct TrustTests {
+    /// The format-1 vault made by the previous release (Tests/Fixtures/format1/README.md).
+    static func formatOneCopy(_ dir: TempDir) throws -> String {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/format1/format1-vault.bin")
+        let path = dir.file("old.vault")
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: path)
+        return path
+    }
+
+    static let oldDoctorPass = "Lampe-Verte-Ocean-Piano-42"
+    static let oldSecretaryPass = "Velo-Rouge-Nuage-Tasse-17"
+
+    @Test func aNewVaultListsItsAccountsUnderTheClinicalKey() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        #expect(v.envelope.version == 2)
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+                                mustChange: false, kdf: .minimumForTests)
+        let roster = try #require(v.roster)
+        #expect(roster.accounts.map(\.login).sorted() == ["accueil", "doc", "recovery"])
+        #expect(roster.entry(login: "accueil")?.role == .secretary)
+        #expect(roster.accounts.allSatisfy { $0.sign.count == 1 && $0.slot != nil })
+        v.signOut()
+
+        let env = try Envelope.read(path: path).0
+        #expect(env.databaseCreated && env.databasePages > 0, "the envelope records the database")
+        #expect(env.slots.allSatisfy { $0.version == 2 })
+
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(sec.role == .secretary && !sec.hasClinicalKey && !sec.rosterTrusted)
+        sec.signOut()
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        defer { doc.lock() }
+        #expect(doc.rosterTrusted)
+        // Every entry written since the list exists is signed by its account.
+        let unsigned = try doc.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE sig IS NULL") }
+        #expect(unsigned == 0)
+        #expect(try doc.verifyAudit().isOK)
+        #expect(try doc.verifyTrust().isEmpty)
+    }
+
+    @Test func accountChangesGoOnTheListAndAResetSlotReplacesTheOldOne() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        _ = try v.createAccount(login: "remplacant", role: .replacement, displayName: nil, passphrase: secretaryPass,
+                                mustChange: false, kdf: .minimumForTests)
+        let before = try #require(v.roster?.entry(login: "remplacant"))
+        let once = try v.resetAccount(login: "remplacant", role: .secretary, kdf: .minimumForTests)
+        let after = try #require(v.roster?.entry(login: "remplacant"))
+        #expect(after.role == .secretary)
+        #expect(after.slot != before.slot)
+        #expect(after.sign.count == 2, "the old signing key still verifies the entries written with it")
+        try v.disableAccount(login: "remplacant")
+        #expect(v.roster?.entry(login: "remplacant")?.slot == nil)
+        #expect(try v.verifyTrust().isEmpty)
+        v.signOut()
+        #expect(throws: CabinetError.wrongPassphrase) { try Vault.signIn(at: path, login: "remplacant", passphrase: once) }
+    }
+
+    /// The slot's role says doctor, the list says secretary: the list wins.
+    @Test func theRoleComesFromTheListNotFromTheSlot() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+                                mustChange: false, kdf: .minimumForTests)
+        v.signOut()
+        // In-process version of the attack: her own slot rewrapped as a
+        // doctor's with a clinical key of hers, the envelope re-MAC'd with
+        // the data key she holds.
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let sk = try #require(sec.slotSecretKey)
+        let mine = SecureBytes.random(32)
+        try sec.updateEnvelope { env in
+            let i = try #require(env.slots.firstIndex { $0.login == "accueil" })
+            var slot = env.slots[i]
+            slot.role = .doctor
+            slot.wrappedClinical = try KeySlot.wrapClinical(mine, sk: sk, login: "accueil", vaultID: env.vaultID)
+            try slot.wrapSecret(sk, secret: Array(secretaryPass.utf8), vaultID: env.vaultID)
+            env.slots[i] = slot
+        }
+        sec.lock()
+        #expect(throws: CabinetError.tampered(.roster)) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        }
+    }
+
+    @Test func theListRemovedIsRefusedNotRebuilt() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        try v.openSQL().exec("DELETE FROM roster")
+        v.lock()
+        #expect(throws: CabinetError.tampered(.rosterMissing)) {
+            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        }
+    }
+
+    @Test func aTrailCheckpointMovesAtEachDoctorSignIn() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        v.signOut()
+        let first = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let cp1 = try #require(try first.read { try Vault.loadCheckpoint($0) })
+        first.signOut()
+        let second = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        defer { second.lock() }
+        let cp2 = try #require(try second.read { try Vault.loadCheckpoint($0) })
+        #expect(cp2.seq > cp1.seq)
+        #expect(cp2.signedFrom == cp1.signedFrom)
+        // Entries up to the checkpoint removed and the chain recomputed with
+        // the chain key (which every session can read): the checkpoint says so.
+        let raw = try second.openSQL()
+        try raw.exec("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete")
+        try raw.exec("DELETE FROM audit WHERE seq > \(cp2.seq - 2)")
+        try rechain(second)
+        let report = try second.verifyAudit()
+        #expect(!report.isOK)
+        #expect(report.finding == .checkpoint(seq: cp2.seq) || report.finding == .signature(seq: cp2.seq - 1), "\(report)")
+    }
+
+    /// Recomputes every MAC of the chain and the head with the chain key, as
+    /// the data-key holder can (she cannot re-sign others' entries).
+    func rechain(_ v: Vault) throws {
+        _ = try v.write { db in
+            let key = try AuditLog.key(db)
+            var prev = AuditLog.zeroMAC
+            var last: Int64 = 0
+            for r in try Row.fetchAll(db, sql: "SELECT seq, at, actor, action, object, detail FROM audit ORDER BY seq") {
+                let m = AuditLog.mac(key: key, prev: prev, seq: r[0], at: r[1], actor: r[2], action: r[3], object: r[4], detail: r[5])
+                try db.execute(sql: "UPDATE audit SET mac = ? WHERE seq = ?", arguments: [Data(m), r[0] as Int64])
+                prev = m
+                last = r[0]
+            }
+            try db.execute(sql: "UPDATE cabinet_meta SET value = ? WHERE key = 'audit_head'",
+                           arguments: ["\(last):" + AuditLog.hex(AuditLog.headMAC(key: key, seq: last, last: prev))])
+        }
+    }
+
+    // MARK: - Upgrade from format 1
+
+    @Test func aFormatOneVaultIsUpgradedAtTheFirstDoctorSignIn() throws {
+        let dir = TempDir()
+        let path = try Self.formatOneCopy(dir)
+        #expect(try Envelope.read(path: path).0.version == 1)
+
+        // The front desk first: format 1 still works for her, nothing upgraded.
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
+        #expect(sec.role == .secretary && sec.roster == nil)
+        #expect(try sec.searchPatients("hel").count == 1)
+        sec.signOut()
+        #expect(try Envelope.read(path: path).0.version == 1)
+
+        // The doctor: upgraded, the record readable, the trail intact.
+        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        #expect(doc.envelope.version == 2 && doc.rosterTrusted)
+        let roster = try #require(doc.roster)
+        #expect(roster.entry(login: "drmartin")?.role == .doctor)
+        #expect(roster.entry(login: "accueil")?.role == .secretary)
+        #expect(roster.entry(login: "recovery")?.role == .recovery)
+        let record = try doc.openRecord(1)
+        #expect(record.entries.contains { $0.fields["conclusion"] == "Bronchite fictive" })
+        #expect(try doc.verifyAudit().isOK)
+        #expect(try doc.verifyTrust().isEmpty)
+        #expect(try doc.auditEntries().contains { $0.action == AuditAction.vaultUpgraded.rawValue })
+        doc.signOut()
+        let env = try Envelope.read(path: path).0
+        #expect(env.slot(login: "drmartin")?.version == 2, "the doctor's slot now proves the list exists")
+        #expect(env.databaseCreated)
+
+        // The front desk again (publishes her signing key), then the doctor
+        // (records it): every entry verifies.
+        let sec2 = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
+        #expect(sec2.role == .secretary)
+        _ = try sec2.searchPatients("hel")
+        sec2.signOut()
+        let doc2 = try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        defer { doc2.lock() }
+        #expect(doc2.roster?.entry(login: "accueil")?.sign.count == 1)
+        #expect(try doc2.verifyAudit().isOK)
+
+        // Downgrade: the list removed and the envelope put back to format 1
+        // (the data key allows both); the doctor's v2 slot refuses it.
+        try doc2.openSQL().exec("DELETE FROM roster")
+        try doc2.updateEnvelope { $0.version = 1 }
+        doc2.lock()
+        #expect(throws: CabinetError.tampered(.rosterMissing)) {
+            try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        }
+    }
+}

@@ -485,8 +485,10 @@ extension Vault {
     public static let retentionRange = 30...3650
 
     static func auditRetention(_ db: Database) throws -> TimeInterval {
-        let days = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
-            .flatMap(Int.init) ?? 183
+        // Clamped to the range the setting accepts: a value written outside
+        // Cabinet cannot make a genuine pruning remove recent traces.
+        let days = min(max(try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
+            .flatMap(Int.init) ?? 183, retentionRange.lowerBound), retentionRange.upperBound)
         return Double(days) * 86_400
     }
 

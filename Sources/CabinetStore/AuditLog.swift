@@ -56,7 +56,7 @@ struct AuditKey {
 struct AuditTrust {
     var keys: [String: [[UInt8]]] = [:]
     var signedFrom: Int64?
-    var checkpoint: (seq: Int64, mac: [UInt8])?
+    var checkpoint: (seq: Int64, mac: [UInt8], at: Int64)?
 }
 
 enum AuditLog {
@@ -265,17 +265,6 @@ enum AuditLog {
             expectedSeq += 1
             report.entries += 1
         }
-        // The chain holds; the checkpoint of the last doctor's sign-in: the entry it names
-        // must still be there with the same MAC (entries removed or put back
-        // from an old copy before it show here), unless pruning passed it.
-        if let cp = trust.checkpoint, cp.seq >= report.firstSeq {
-            let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
-            if stored.map({ [UInt8]($0) }) != cp.mac {
-                report.firstBad = cp.seq
-                report.finding = .checkpoint(seq: cp.seq)
-                return report
-            }
-        }
         // The newest entries removed: the recorded head is further on, or
         // no longer matches the last entry.
         if let head = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_head'") {
@@ -286,7 +275,33 @@ enum AuditLog {
                 report.firstBad = min(max(seq, 1), expectedSeq)
             }
         }
+        // The chain holds; the checkpoint of the last doctor's sign-in: the entry it names
+        // must still be there with the same MAC (entries removed or put back
+        // from an old copy before it show here), unless pruning passed it.
+        if report.firstBad == nil, let cp = trust.checkpoint {
+            if cp.seq >= report.firstSeq {
+                let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
+                if stored.map({ [UInt8]($0) }) != cp.mac {
+                    report.firstBad = cp.seq
+                    report.finding = .checkpoint(seq: cp.seq)
+                }
+            } else if prunedTooYoung(checkpointAt: cp.at) {
+                // Pruning passed the checkpoint although it is younger than
+                // the shortest retention the settings allow: a fake pruning.
+                report.firstBad = report.firstSeq
+                report.finding = .checkpoint(seq: cp.seq)
+            }
+        }
         return report
+    }
+
+    /// The shortest retention of access traces the settings accept (days).
+    static let minimumRetentionDays = 30
+
+    /// A checkpoint written at `checkpointAt` (Unix seconds) cannot have been
+    /// pruned by a genuine pruning yet.
+    static func prunedTooYoung(checkpointAt: Int64, now: Date = Date()) -> Bool {
+        Double(checkpointAt) > now.timeIntervalSince1970 - Double(minimumRetentionDays) * 86_400
     }
 
     /// Deletes access traces older than `cutoff`, keeping the chain

@@ -79,6 +79,7 @@ extension Vault {
                     // logged at this sign-in, reported by `verify`, and the
                     // checkpoint stays where it is.
                     if cp.seq >= first, stored.map({ [UInt8]($0) }) != cp.mac { trailFinding = .checkpoint(seq: cp.seq) }
+                    if cp.seq < first, AuditLog.prunedTooYoung(checkpointAt: cp.at) { trailFinding = .checkpoint(seq: cp.seq) }
                 } else {
                     throw CabinetError.tampered(.checkpoint(seq: 0))
                 }
@@ -217,6 +218,8 @@ extension Vault {
         var seq: Int64
         var mac: [UInt8]
         var signedFrom: Int64
+        /// When it was written (Unix seconds).
+        var at: Int64
         var value: String
         var stamp: [UInt8]
     }
@@ -226,9 +229,9 @@ extension Vault {
               let stamp = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'checkpoint_mac'")
         else { return nil }
         let parts = value.split(separator: ":").map(String.init)
-        guard parts.count == 3, let seq = Int64(parts[0]), let mac = AuditLog.hexBytes(parts[1]), let from = Int64(parts[2]),
-              let stampBytes = AuditLog.hexBytes(stamp) else { return nil }
-        return Checkpoint(seq: seq, mac: mac, signedFrom: from, value: value, stamp: stampBytes)
+        guard parts.count == 4, let seq = Int64(parts[0]), let mac = AuditLog.hexBytes(parts[1]), let from = Int64(parts[2]),
+              let at = Int64(parts[3]), let stampBytes = AuditLog.hexBytes(stamp) else { return nil }
+        return Checkpoint(seq: seq, mac: mac, signedFrom: from, at: at, value: value, stamp: stampBytes)
     }
 
     private static func checkpointStamp(_ value: String, vaultID: [UInt8], _ ck: SecureBytes) -> [UInt8] {
@@ -243,7 +246,7 @@ extension Vault {
     static func storeCheckpoint(_ db: Database, seq: Int64, mac: [UInt8], signedFrom: Int64?, vaultID: [UInt8],
                                 ck: SecureBytes) throws {
         let from = try signedFrom ?? loadCheckpoint(db)?.signedFrom ?? seq
-        let value = "\(seq):\(AuditLog.hex(mac)):\(from)"
+        let value = "\(seq):\(AuditLog.hex(mac)):\(from):\(Int64(Date().timeIntervalSince1970))"
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint', ?)", arguments: [value])
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('checkpoint_mac', ?)",
                        arguments: [AuditLog.hex(checkpointStamp(value, vaultID: vaultID, ck))])
@@ -268,7 +271,7 @@ extension Vault {
             return .checkpoint(seq: cp.seq)
         }
         let first = try Int64.fetchOne(db, sql: "SELECT first_seq FROM audit_anchor WHERE id = 1") ?? 1
-        if cp.seq < first { return nil }
+        if cp.seq < first { return AuditLog.prunedTooYoung(checkpointAt: cp.at) ? .checkpoint(seq: cp.seq) : nil }
         let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
         return stored.map({ [UInt8]($0) }) == cp.mac ? nil : .checkpoint(seq: cp.seq)
     }
@@ -285,7 +288,7 @@ extension Vault {
             if trust.keys[login]?.isEmpty ?? true { trust.keys[login] = [[UInt8](r[1] as Data)] }
         }
         trust.signedFrom = cp.signedFrom
-        if rosterTrusted { trust.checkpoint = (cp.seq, cp.mac) }
+        if rosterTrusted { trust.checkpoint = (cp.seq, cp.mac, cp.at) }
         return trust
     }
 

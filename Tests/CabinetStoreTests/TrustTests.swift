@@ -127,6 +127,36 @@ import Testing
         #expect(report.finding == .checkpoint(seq: cp2.seq) || report.finding == .signature(seq: cp2.seq - 1), "\(report)")
     }
 
+    /// A pruning faked past the checkpoint (entries younger than the
+    /// shortest retention deleted, the anchor moved and re-MAC'd with the
+    /// chain key every session can read): the checkpoint's age shows it.
+    @Test func aPruningFakedPastTheCheckpointIsReported() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        for i in 1...5 { try v.audit(.recordOpened, object: "P\(i)", detail: "identity") }
+        v.signOut()
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        defer { doc.lock() }
+        let cp = try #require(try doc.read { try Vault.loadCheckpoint($0) })
+        let raw = try doc.openSQL()
+        try raw.exec("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete")
+        let (lastSeq, lastMac) = try doc.read { db -> (Int64, [UInt8]) in
+            let r = try #require(try Row.fetchOne(db, sql: "SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1"))
+            return (r[0], [UInt8](r[1] as Data))
+        }
+        #expect(lastSeq >= cp.seq)
+        _ = try doc.write { db in
+            let key = try AuditLog.key(db)
+            try db.execute(sql: "DELETE FROM audit")
+            try db.execute(sql: "UPDATE audit_anchor SET first_seq = ?, prev_mac = ?, mac = ? WHERE id = 1",
+                           arguments: [lastSeq + 1, Data(lastMac),
+                                       Data(AuditLog.anchorMAC(key: key, firstSeq: lastSeq + 1, prev: lastMac))])
+        }
+        let report = try doc.verifyAudit()
+        #expect(!report.isOK, "\(report)")
+        #expect(report.finding == .checkpoint(seq: cp.seq))
+    }
+
     /// Recomputes every MAC of the chain and the head with the chain key, as
     /// the data-key holder can (she cannot re-sign others' entries).
     func rechain(_ v: Vault) throws {

@@ -238,8 +238,11 @@ extension Vault {
                 FROM account a ORDER BY a.login
                 """).map { row in
                 let login: String = row["login"]
+                // The role from the authenticated list when there is one
+                // (the row is under the data key only).
+                let listed = roster?.entry(login: login)?.role.practiceRole
                 return AccountInfo(
-                    login: login, role: Role(rawValue: row["role"]) ?? .secretary, displayName: row["display_name"],
+                    login: login, role: listed ?? Role(rawValue: row["role"]) ?? .secretary, displayName: row["display_name"],
                     createdAt: AuditLog.date(row["created_at"]), createdBy: row["created_by"],
                     disabledAt: (row["disabled_at"] as String?).map(AuditLog.date),
                     hasSecondFactor: (row["totp_sealed"] as Data?) != nil,
@@ -257,7 +260,7 @@ extension Vault {
         guard target != login else { throw CabinetError.cannotDisableSelf }
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role, disabled_at FROM account WHERE login = ?", arguments: [target]) }
         guard let info, (info["disabled_at"] as String?) == nil else { throw CabinetError.accountNotFound(login: target) }
-        if (info["role"] as String) == Role.doctor.rawValue {
+        if (listedRole(target)?.practiceRole ?? Role(rawValue: info["role"])) == .doctor {
             let holders = envelope.slots.filter { (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery }.count
             if holders <= 1 { throw CabinetError.lastHolder }
         }
@@ -285,7 +288,10 @@ extension Vault {
         try AccessPolicy.check(session, .manageAccounts)
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role FROM account WHERE login = ?", arguments: [target]) }
         guard let info else { throw CabinetError.accountNotFound(login: target) }
-        let oldRole = Role(rawValue: info["role"]) ?? .secretary
+        // The role from the authenticated list: the account row is under the
+        // data key only (a row edited to "doctor" must not earn a doctor's
+        // slot at the next reset).
+        let oldRole = listedRole(target)?.practiceRole ?? Role(rawValue: info["role"]) ?? .secretary
         let role = newRole ?? oldRole
         if oldRole == .doctor && role != .doctor {
             // The practice keeps a holder: not the last one demoted (not even

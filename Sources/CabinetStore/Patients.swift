@@ -392,8 +392,10 @@ extension Vault {
         guard let row else { throw CabinetError.entryNotFound(id: entry) }
         try Self.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
         let uid = [UInt8](row["uid"] as Data)
+        // The blob is bound to its entry's uid: one swapped from another
+        // entry does not open.
         guard let plain = Self.openData([UInt8](row["sealed"] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid)
-        else { throw CabinetError.damaged(.page(0)) }
+        else { throw CabinetError.tampered(.clinicalEntry(id: entry)) }
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CabinetError.io(path: path, errno: errno) }
         defer { close(fd) }

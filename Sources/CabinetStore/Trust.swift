@@ -285,7 +285,9 @@ extension Vault {
         for e in roster.accounts { trust.keys[e.login] = e.sign }
         for r in try Row.fetchAll(db, sql: "SELECT login, key FROM sign_key_pending") {
             let login: String = r[0]
-            if trust.keys[login]?.isEmpty ?? true { trust.keys[login] = [[UInt8](r[1] as Data)] }
+            // Only for the front desk's accounts (see `checkpointAtSignIn`).
+            guard let e = roster.entry(login: login), !e.role.holdsClinicalKey, e.sign.isEmpty else { continue }
+            trust.keys[login] = [[UInt8](r[1] as Data)]
         }
         trust.signedFrom = cp.signedFrom
         if rosterTrusted { trust.checkpoint = (cp.seq, cp.mac, cp.at) }
@@ -318,14 +320,17 @@ extension Vault {
         var pending: [String: [UInt8]] = [:]
         for r in try Row.fetchAll(db, sql: "SELECT login, key FROM sign_key_pending") { pending[r[0]] = [UInt8](r[1] as Data) }
         let me = login
-        let needsUpdate = roster.accounts.contains { e in
-            (e.login == me && !e.sign.contains(myKey)) || (e.sign.isEmpty && pending[e.login] != nil)
-        }
+        // First use is only for accounts without the clinical key (the front
+        // desk): a doctor, a replacement or the recovery key records its own
+        // key from its own session, so a key planted in their name is never
+        // adopted.
+        func adoptable(_ e: Roster.Entry) -> Bool { e.sign.isEmpty && !e.role.holdsClinicalKey && pending[e.login] != nil }
+        let needsUpdate = roster.accounts.contains { e in (e.login == me && !e.sign.contains(myKey)) || adoptable(e) }
         if needsUpdate {
             try updateRoster(db) { r in
                 for i in r.accounts.indices {
                     if r.accounts[i].login == me, !r.accounts[i].sign.contains(myKey) { r.accounts[i].sign.append(myKey) }
-                    else if r.accounts[i].sign.isEmpty, let k = pending[r.accounts[i].login] { r.accounts[i].sign = [k] }
+                    else if adoptable(r.accounts[i]), let k = pending[r.accounts[i].login] { r.accounts[i].sign = [k] }
                 }
             }
         }

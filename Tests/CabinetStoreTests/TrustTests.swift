@@ -67,6 +67,27 @@ import Testing
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.signIn(at: path, login: "remplacant", passphrase: once) }
     }
 
+    /// Her account row edited to "doctor" (the row is under the data key):
+    /// the list of accounts still says secretary, and a reset of her
+    /// passphrase gives her a secretary's slot, not a doctor's.
+    @Test func anAccountRowEditedToDoctorEarnsNothing() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+                                mustChange: false, kdf: .minimumForTests)
+        v.signOut()
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        try sec.openSQL().exec("UPDATE account SET role = 'doctor' WHERE login = 'accueil'")
+        sec.signOut()
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        #expect(try doc.listAccounts().first { $0.login == "accueil" }?.role == .secretary)
+        let once = try doc.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        doc.signOut()
+        let again = try Vault.unlock(at: path, login: "accueil", passphrase: once)
+        defer { again.lock() }
+        #expect(again.role == .secretary && !again.hasClinicalKey)
+    }
+
     /// The slot's role says doctor, the list says secretary: the list wins.
     @Test func theRoleComesFromTheListNotFromTheSlot() throws {
         let dir = TempDir()

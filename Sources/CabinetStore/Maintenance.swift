@@ -59,7 +59,15 @@ extension Vault {
         report.walFrames = frames
         report.tornWALTail = torn != 0
         report.damaged = list.items
-        report.envelopeCopyDamaged = (try? Envelope.readBoth(path: path).intactCopies) != 2
+        // Both copies intact (checksum) and genuine (MAC under the data key):
+        // a copy rewritten without the key is set aside at unlock, and
+        // reported here.
+        if let dataKey = dataKeyForMaintenance, let copies = try? Envelope.candidates(path: path) {
+            let headerKey = SubKey.headerMAC.derive(from: dataKey)
+            report.envelopeCopyDamaged = copies.filter { $0.macValid(headerKey) }.count != 2
+        } else {
+            report.envelopeCopyDamaged = (try? Envelope.readBoth(path: path).intactCopies) != 2
+        }
         guard report.damaged.isEmpty else { return report }
         // A read-only connection: verifying never writes to the vault.
         do {

@@ -115,6 +115,32 @@ import Testing
         }
     }
 
+    /// A newer envelope copy forged without the data key (its checksum is
+    /// unkeyed): the copy is chosen after its MAC, so the genuine older copy
+    /// opens the vault, and `verify` reports the forged one.
+    @Test func aForgedNewerEnvelopeCopyIsSetAside() throws {
+        let dir = TempDir()
+        let (v, _, path) = try makeVault(dir)
+        v.lock()
+        var file = bytes(path)
+        let newest = try Envelope.read(path: path).index
+        let base = newest * Envelope.copySize
+        var copy = Array(file[base..<(base + Envelope.copySize)])
+        // A higher generation, and the doctor's login changed by one letter.
+        copy[52] &+= 5
+        let login = Envelope.slotsOffset + 4
+        copy[login] ^= 0x01
+        copy.replaceSubrange(Envelope.checksumOffset..<Envelope.copySize, with: Envelope.checksum(copy))
+        let other = (1 - newest) * Envelope.copySize
+        file.replaceSubrange(other..<(other + Envelope.copySize), with: copy)
+        try Data(file).write(to: URL(fileURLWithPath: path))
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        defer { again.lock() }
+        #expect(again.login == "doc")
+        let report = try again.verify()
+        #expect(report.envelopeCopyDamaged)
+    }
+
     @Test func theListRemovedIsRefusedNotRebuilt() throws {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)

@@ -8,8 +8,12 @@ public struct FormField: Codable, Equatable, Sendable {
     public let id: String
     /// Catalogue key of the label.
     public let label: String
+    /// Always in Unicode NFC: a letter and its combining accent typed or
+    /// pasted apart (NFD, as Mac documents and many e-mails send them) are
+    /// one character here, as they are on screen and in the vault.
     public private(set) var value: String = ""
-    /// Cursor position, in characters.
+    /// Cursor position, in characters (grapheme clusters) of `value`:
+    /// between 0 and `value.count`, whatever arrives.
     public private(set) var cursor: Int = 0
     public let maxLength: Int
     /// Never drawn (passphrases): neither the text nor its length.
@@ -40,19 +44,29 @@ public struct FormField: Codable, Equatable, Sendable {
             if ch.isNewline { return nil }
             if ch.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) { return nil }
             return ch
-        })
+        }).precomposedStringWithCanonicalMapping
     }
 
     /// Inserts text at the cursor; returns false when it had to be cut.
+    /// A combining mark arriving alone (one key of a decomposed paste)
+    /// joins the character before the cursor: the value is re-composed and
+    /// the cursor counted again in the value's own characters.
     @discardableResult
     public mutating func insert(_ text: String) -> Bool {
         let clean = FormField.clean(text)
-        let room = maxLength - value.count
-        let kept = String(clean.prefix(max(0, room)))
-        let i = value.index(value.startIndex, offsetBy: cursor)
-        value.insert(contentsOf: kept, at: i)
-        cursor += kept.count
-        return kept.count == clean.count
+        cursor = min(max(cursor, 0), value.count)
+        let head = String(value.prefix(cursor)), tail = String(value.dropFirst(cursor))
+        // What fits, measured on the composed result (a mark adds no character).
+        var kept = ""
+        for ch in clean {
+            let candidate = (head + kept + String(ch)).precomposedStringWithCanonicalMapping
+            if candidate.count + tail.count > maxLength { break }
+            kept.append(ch)
+        }
+        let composedHead = (head + kept).precomposedStringWithCanonicalMapping
+        value = (composedHead + tail).precomposedStringWithCanonicalMapping
+        cursor = min(composedHead.count, value.count)
+        return kept.unicodeScalars.count == clean.unicodeScalars.count
     }
 
     /// Applies an editing key; returns true when the key was used.
@@ -61,11 +75,13 @@ public struct FormField: Codable, Equatable, Sendable {
         case .char(let c):
             insert(String(c))
         case .backspace:
+            cursor = min(cursor, value.count)
             guard cursor > 0 else { return true }
             let i = value.index(value.startIndex, offsetBy: cursor - 1)
             value.remove(at: i)
             cursor -= 1
         case .delete, .ctrl("d"):
+            cursor = min(cursor, value.count)
             guard cursor < value.count else { return true }
             value.remove(at: value.index(value.startIndex, offsetBy: cursor))
         case .left: cursor = max(0, cursor - 1)
@@ -124,11 +140,12 @@ public struct Form: Codable, Equatable, Sendable {
         let used: Bool
         if key == .up { previous(); return true }
         if key == .down { next(); return true }
-        let before = fields[focus].value.count
+        let before = fields[focus].value
         used = fields[focus].edit(key)
         if used, case .char = key { message = nil }
-        // Said only when a character was refused, not on reaching the limit.
-        if used, fields[focus].value.count == before, before >= fields[focus].maxLength, case .char = key {
+        // Said only when a character was refused, not on reaching the limit
+        // (a combining mark that joins the last letter changes the value).
+        if used, fields[focus].value == before, before.count >= fields[focus].maxLength, case .char = key {
             message = "form.too_long"
             messageArgs = ["max": String(fields[focus].maxLength)]
             messageIsError = false
@@ -170,13 +187,15 @@ func drawForm(_ form: Form, in rect: Rect, labelWidth: Int, _ c: Catalog, _ canv
         } else {
             // Scroll so that the cursor stays visible.
             let chars = Array(field.value)
-            let start = max(0, field.cursor - (fw - 1))
+            // A draft saved by an older version may hold any cursor.
+            let cursor = min(max(field.cursor, 0), chars.count)
+            let start = max(0, cursor - (fw - 1))
             let visible = String(chars[min(start, chars.count)...])
             canvas.put(visible, x: fx, y: y, style: Style(.input, bold: focused, underline: true), maxWidth: fw)
             if focused {
-                let before = String(chars[min(start, chars.count)..<field.cursor])
+                let before = String(chars[min(start, chars.count)..<cursor])
                 let cx = fx + DisplayWidth.of(before)
-                let under = field.cursor < chars.count ? String(chars[field.cursor]) : " "
+                let under = cursor < chars.count ? String(chars[cursor]) : " "
                 if cx < fx + fw { canvas.put(under, x: cx, y: y, style: Style(.input, reverse: true)) }
             }
         }

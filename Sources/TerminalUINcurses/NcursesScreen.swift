@@ -28,6 +28,7 @@ public final class NcursesScreen: Screen {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
         utf8 = cabinet_locale_is_utf8() != 0
+        cabinet_save_tty()
         _ = initscr()
         _ = raw()
         _ = noecho()
@@ -196,6 +197,15 @@ public final class NcursesScreen: Screen {
     }
 
     deinit { stop() }
+}
+
+/// Fatal signals (a Swift trap, a crash): the terminal is put back as it
+/// was before curses started and `message` is written, then the signal ends
+/// the process as it would have. Call once the screen is started.
+public enum CrashGuard {
+    public static func install(message: String) {
+        message.withCString { cabinet_install_fatal_handlers($0) }
+    }
 }
 
 /// Termination signals, turned into a flag the run loop polls: the handler

@@ -24,6 +24,7 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
     let services = VaultServices(path: path)
     let screen = NcursesScreen()
     defer { screen.stop() }
+    CrashGuard.install(message: L.text("crash.restored") + "\n")
     var state = AppState()
     if firstRun {
         state.route = .setup

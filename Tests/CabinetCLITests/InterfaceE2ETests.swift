@@ -134,6 +134,44 @@ func processID(running exe: String, with argument: String) -> Int32? {
         for action in ["\"signin\"", "\"lock\"", "\"signout\""] { #expect(audit.stdout.contains(action), "\(action)") }
     }
 
+    /// A crash (here a SIGSEGV sent from outside; a Swift trap is SIGILL)
+    /// must give the terminal back usable — echo and line mode on, out of
+    /// the alternate screen — and say in French that the typed text was
+    /// kept; it is there at the next sign-in (issue 13, blocker 1).
+    @Test(.enabled(if: tmuxAvailable))
+    func aCrashRestoresTheTerminalAndKeepsWhatWasTyped() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, _) = try sb.initVault()
+        let exe = try cabinetExecutable().path
+        let run = "env LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
+        let t = try TmuxSession(command: "\(run); echo CABINET-EXIT-$?; stty -a | tr -s ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon | tr '\\n' ' '; echo STTY-SHOWN; read -r _; \(run); sleep 60")
+        try t.waitFor("Connexion")
+        try t.literal(doctorLogin); try t.keys("Tab"); try t.literal(passphrase); try t.keys("Enter")
+        try t.waitFor("verrouillage dans")
+        try t.keys("F3")
+        try t.waitFor("patients dans le cabinet")
+        try t.literal("Zorglub Fictif")
+        try t.waitFor("Aucun patient ne correspond")
+        try t.keys("F8") // a new patient, the names taken from the search
+        try t.waitFor("Nouveau patient")
+        sleep(4) // the draft is kept sealed every 3 s while typing
+        let child = try #require(processID(running: exe, with: vault), "no cabinet process found")
+        Foundation.kill(child, SIGSEGV)
+        let screen = try t.waitFor("STTY-SHOWN")
+        #expect(screen.contains("CABINET-EXIT-139"), "\(screen)")
+        #expect(screen.contains("le terminal a été rétabli"), "\(screen)")
+        let modes = screen.components(separatedBy: "\n").first { $0.hasSuffix("STTY-SHOWN") } ?? ""
+        #expect(modes.split(separator: " ").contains("echo") && modes.split(separator: " ").contains("icanon"),
+                "the terminal is back in line mode with echo:\n\(screen)")
+        // The same terminal runs Cabinet again: what was typed is back.
+        try t.keys("Enter")
+        try t.waitFor("Connexion")
+        try t.literal(doctorLogin); try t.keys("Tab"); try t.literal(passphrase); try t.keys("Enter")
+        let back = try t.waitFor("Nouveau patient")
+        #expect(back.contains("Zorglub"), "\(back)")
+    }
+
     /// An ssh connection that drops is a SIGHUP: the vault is locked and
     /// left consistent, the process ends.
     @Test(.enabled(if: tmuxAvailable))

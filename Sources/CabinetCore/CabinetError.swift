@@ -149,7 +149,8 @@ public enum CabinetError: Error, Equatable, Sendable {
             return c.text("error.integrity_check", ["count": String(count)])
         case .passphraseTooWeak(let problems):
             let list = problems.map { "  - " + c.text($0.messageKey) }.joined(separator: "\n")
-            return c.text("error.passphrase_weak") + "\n" + list
+            let advice = problems.contains(where: { $0.isGuessability }) ? "\n" + c.text("policy.advice") : ""
+            return c.text("error.passphrase_weak") + "\n" + list + advice
         case .passphraseMismatch: return c.text("error.passphrase_mismatch")
         case .emptyPassphrase: return c.text("error.passphrase_empty")
         case .invalidRecoveryKey: return c.text("error.recovery_key_format")

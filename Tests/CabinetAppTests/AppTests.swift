@@ -406,8 +406,8 @@ final class Harness {
             #expect(Snapshot.verify(try #require(c.screen.current), named: "shell-forced-change-\(suffix)") == nil)
             var demo = AppState(now: c.now)
             demo.isDemo = true
-            demo.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
-                                 DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
+            demo.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
+                                 DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary)]
             let d = Harness(columns: cols, rows: rows, state: demo)
             d.runner.step(nil)
             #expect(Snapshot.verify(try #require(d.screen.current), named: "shell-demo-signin-\(suffix)", styles: true) == nil)
@@ -499,13 +499,13 @@ final class Harness {
         let demo = Harness()
         var state = AppState(now: demo.now)
         state.isDemo = true
-        state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
-                              DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
+        state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
+                              DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary)]
         let runner = AppRunner(screen: demo.screen, services: demo.fake, catalog: Catalog.load(.french), state: state,
                                clock: { demo.now })
         runner.step(nil)
         #expect(demo.screen.current?.line(0).contains("DÉMO") == true)
-        #expect(demo.text.contains("Demo-Medecin-2026!"))
+        #expect(demo.text.contains("Demo-Medecin-Lilas-2026!"))
     }
 }
 

@@ -94,6 +94,19 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         sec.lock()
     }
 
+    @Test func theOneTimePassphraseIsNeverTooEasyToGuess() {
+        // Each raw draw: at most a missing character class (drawn again),
+        // never a guessability reason; each returned one accepted outright,
+        // also under an account's own words.
+        let policy = PassphrasePolicy.forAccount(login: "accueil", doctorName: "Dr Camille Martin")
+        for _ in 0..<200 {
+            let draw = Vault.oneTimeCandidate()
+            #expect(!PassphrasePolicy().problems(draw).contains(where: { $0.isGuessability }), "\(draw)")
+            let once = Vault.oneTimePassphrase()
+            #expect(policy.problems(once).isEmpty, "\(once)")
+        }
+    }
+
     @Test func resetForcesAChangeAtNextSignIn() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
@@ -130,7 +143,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (vault, _, _) = try makeVault(dir)
         #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
-            try vault.createDemoAccount(login: "accueil", role: .secretary, passphrase: "Demo-Accueil-2026!")
+            try vault.createDemoAccount(login: "accueil", role: .secretary, passphrase: "Demo-Accueil-Orage-2026!")
         }
         vault.lock()
     }

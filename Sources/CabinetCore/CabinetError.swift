@@ -57,6 +57,9 @@ public enum CabinetError: Error, Equatable, Sendable {
     case terminalRequired
     case permissionDenied(operation: String)
     case tooManyAttempts(seconds: Int)
+    /// `<vault>.attempts` is a symbolic link, a hard link, not a regular
+    /// file or someone else's: refused rather than followed or ignored.
+    case unsafeAttemptsFile(path: String)
     case secondFactorRequired
     case wrongSecondFactor
     case mustChangePassphrase
@@ -106,7 +109,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive, .secondFactorNotPending:
             return .conflict
         case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
-             .notAVault, .emptyFile:
+             .notAVault, .emptyFile, .unsafeAttemptsFile:
             return .integrity
         case .vaultNotFound:
             return .notFound
@@ -171,6 +174,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .permissionDenied(let op):
             return c.text("error.permission_denied", ["operation": c.text("operation.\(op)")])
         case .tooManyAttempts(let seconds): return c.text("error.too_many_attempts", ["seconds": String(seconds)])
+        case .unsafeAttemptsFile(let path): return c.text("error.unsafe_attempts_file", ["path": path])
         case .secondFactorRequired: return c.text("error.totp_required")
         case .wrongSecondFactor: return c.text("error.totp_wrong")
         case .mustChangePassphrase: return c.text("error.must_change")

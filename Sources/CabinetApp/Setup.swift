@@ -369,7 +369,7 @@ func drawPolicyFeedback(_ text: String, _ policy: PassphrasePolicy, _ c: Catalog
         canvas.put(c.text("change.ok"), x: x, y: y, style: Style(.success, bold: true), maxWidth: width)
         y += 1
     } else {
-        for line in wrap(PassphrasePolicy.feedback(problems, c), width: width).prefix(3) {
+        for line in wrap(PassphrasePolicy.feedback(problems, c), width: width).prefix(5) {
             canvas.put(line, x: x, y: y, style: Style(.warning), maxWidth: width)
             y += 1
         }

@@ -120,13 +120,24 @@ public struct PassphrasePolicy: Sendable {
     func guessability(_ candidate: String) -> [PassphraseProblem] {
         // Accents removed (case kept): "Médecin" is the user word "medecin".
         let plain = candidate.folding(options: .diacriticInsensitive, locale: Locale(identifier: "fr_FR"))
-        let estimate = StrengthEstimate.estimate(plain, userWords: userWords)
-        if estimate.bits >= Self.minimumBits { return [] }
+        var estimate = StrengthEstimate.estimate(plain, userWords: userWords)
         var reasons: [PassphraseProblem] = []
         func add(_ p: PassphraseProblem) { if !reasons.contains(p) { reasons.append(p) } }
-        // The same word twice (zxcvbn flags repeats, but not of user words).
-        let tokens = Self.fold(plain).split(whereSeparator: { !$0.isLetter && !$0.isNumber }).filter { $0.count >= 3 }
-        if Set(tokens).count < tokens.count { add(.repetition) }
+        // The same word twice: zxcvbn prices a repeated run generously
+        // ("neuf2 neuf2 neuf2 neuf2 neuf2" scores 52 bits, with "neuf" a
+        // user word), and flags no repeat of a user word. A word said again
+        // adds next to nothing, so the passphrase is judged by its distinct
+        // words alone.
+        let tokens = Self.fold(plain).split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+            .map(String.init).filter { $0.count >= 3 }
+        var seen = Set<String>()
+        let distinct = tokens.filter { seen.insert($0).inserted }
+        if distinct.count < tokens.count {
+            let alone = StrengthEstimate.estimate(distinct.joined(separator: " "), userWords: userWords)
+            if alone.bits < estimate.bits { estimate = alone }
+            if estimate.bits < Self.minimumBits { add(.repetition) }
+        }
+        if estimate.bits >= Self.minimumBits { return [] }
         for part in estimate.parts {
             // A part costs little per character: that is what gives it away.
             let cheap = part.length >= 3 && part.bits / Double(part.length) < 2.5

@@ -536,6 +536,26 @@ final class Harness {
     }
 }
 
+@Suite struct PassphraseStrengthFeedbackTests {
+    @Test func theLiveFeedbackSaysWhatMakesItEasyToGuessAndHowToFixIt() throws {
+        let h = Harness()
+        h.signIn("neuf", "Kx7pQ-m3RtZ-9wHnE-a4Fy")
+        // Every class and 12 characters, but repeated letters.
+        h.type("Aaaaaaaaaa1!")
+        #expect(h.text.contains("Trop facile à deviner : des répétitions"), "\(h.text)")
+        #expect(h.text.contains("Allongez-le avec des mots pris au hasard"), "\(h.text)")
+        h.keys(.tab); h.type("Aaaaaaaaaa1!"); h.keys(.enter)
+        #expect(h.text.contains("ne respecte pas la règle"))
+        #expect(h.fake.changed.isEmpty)
+        // The account's own login, four times: the shape passes, the words do not.
+        h.runner.step(.key(.backTab))
+        for _ in 0..<12 { h.keys(.backspace) }
+        h.type("neuf2 neuf2 neuf2 neuf2 neuf2")
+        #expect(h.text.contains("un mot lié à vous ou au cabinet") || h.text.contains("des répétitions"), "\(h.text)")
+        #expect(!h.text.contains("Mot de passe conforme."))
+    }
+}
+
 @Suite struct LockDelayTests {
     @Test func thePracticeDelayApplies() throws {
         let h = Harness()

@@ -101,6 +101,14 @@ struct PassphraseStrengthTests {
         #expect(policy.problems("Lilas-Orage-Tigre-Citron-1!") == [])
     }
 
+    @Test func aWordSaidAgainAddsNothing() {
+        // zxcvbn alone scores this above the threshold (a repeated run is
+        // priced generously); judged by its distinct words, it is one word.
+        let policy = PassphrasePolicy.forAccount(login: "neuf", doctorName: nil)
+        #expect(policy.problems("neuf2 neuf2 neuf2 neuf2 neuf2").contains(.repetition))
+        #expect(PassphrasePolicy().problems("Orage-Orage-Orage-Orage-1").contains(.repetition))
+    }
+
     @Test func aBirthDateAndANameAreRefusedAsADate() {
         #expect(PassphrasePolicy().problems("Rousseau-12/03/1960!").contains(.date))
     }

@@ -25,6 +25,7 @@ var package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
         .systemLibrary(name: "CQRencode", path: "Sources/CQRencode"),
+        .systemLibrary(name: "CZxcvbn", path: "Sources/CZxcvbn"),
 
         // The C page-encryption shim (docs/SEALED-STORE.md).
         .target(
@@ -50,8 +51,11 @@ var package = Package(
         // QR codes drawn in a terminal (libqrencode).
         .target(name: "QRCode", dependencies: ["CQRencode"]),
 
+        // Passphrase strength estimates (libzxcvbn), as Swift values.
+        .target(name: "PassphraseStrength", dependencies: ["CZxcvbn"]),
+
         // Domain: entities, rules, services, errors. No C, no UI.
-        .target(name: "CabinetCore", dependencies: ["CabinetResources"]),
+        .target(name: "CabinetCore", dependencies: ["CabinetResources", "PassphraseStrength"]),
 
         // The vault: envelope, key slots, unlock, database access.
         .target(

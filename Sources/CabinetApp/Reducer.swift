@@ -468,7 +468,7 @@ private func handleChange(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 state.change.focus = .confirm
                 return []
             }
-            let problems = PassphrasePolicy().problems(form.new)
+            let problems = state.passphrasePolicy.problems(form.new)
             guard problems.isEmpty else {
                 state.change.message = "change.weak"
                 return []

@@ -6,6 +6,15 @@ import TerminalUI
 /// identity, the passphrase with the policy's live feedback, the recovery
 /// key shown once and confirmed, optionally the secretary's account), or
 /// open the demonstration cabinet.
+extension SetupState {
+    /// The policy for the passphrase being chosen: the login and name typed
+    /// at the identity step are the words it must not lean on (as the
+    /// store checks them at creation).
+    var passphrasePolicy: PassphrasePolicy {
+        PassphrasePolicy.forAccount(login: identity["login"], doctorName: identity["name"].trimmingCharacters(in: .whitespaces))
+    }
+}
+
 public struct SetupState: Codable, Equatable, Sendable {
     public enum Step: String, Codable, Sendable {
         case welcome, identity, passphrase, recoveryKey, confirmKey, secretary, secretaryCreated, done
@@ -175,7 +184,7 @@ private func goOn(_ state: inout AppState) -> [AppEffect] {
         state.setup.passphrase.focus = 0
     case .passphrase:
         let f = state.setup.passphrase
-        if !PassphrasePolicy().problems(f["new"]).isEmpty {
+        if !state.setup.passphrasePolicy.problems(f["new"]).isEmpty {
             state.setup.passphrase.focus = 0
             state.setup.passphrase.fail("change.weak")
             return []
@@ -297,7 +306,7 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         y += 1
         y = drawForm(s.passphrase, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 28, c, &canvas)
         y += 1
-        drawPolicyFeedback(s.passphrase["new"], c, &canvas, x: x0 + 2, y: &y, width: inner)
+        drawPolicyFeedback(s.passphrase["new"], s.passphrasePolicy, c, &canvas, x: x0 + 2, y: &y, width: inner)
         y += 1
         drawMessage(s.passphrase, x: x0 + 2, y: y, width: inner, c, &canvas)
     case .recoveryKey:
@@ -348,8 +357,9 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
 }
 
 /// The passphrase policy's feedback as the user types.
-func drawPolicyFeedback(_ text: String, _ c: Catalog, _ canvas: inout Canvas, x: Int, y: inout Int, width: Int) {
-    let problems = PassphrasePolicy().problems(text)
+func drawPolicyFeedback(_ text: String, _ policy: PassphrasePolicy, _ c: Catalog, _ canvas: inout Canvas,
+                        x: Int, y: inout Int, width: Int) {
+    let problems = policy.problems(text)
     if text.isEmpty {
         for line in wrap(c.text("policy.intro"), width: width).prefix(3) {
             canvas.put(line, x: x, y: y, style: Style(.muted), maxWidth: width)
@@ -359,8 +369,7 @@ func drawPolicyFeedback(_ text: String, _ c: Catalog, _ canvas: inout Canvas, x:
         canvas.put(c.text("change.ok"), x: x, y: y, style: Style(.success, bold: true), maxWidth: width)
         y += 1
     } else {
-        let missing = problems.map { c.text($0.messageKey) }.joined(separator: ", ")
-        for line in wrap(c.text("change.missing", ["list": missing]), width: width).prefix(3) {
+        for line in wrap(PassphrasePolicy.feedback(problems, c), width: width).prefix(5) {
             canvas.put(line, x: x, y: y, style: Style(.warning), maxWidth: width)
             y += 1
         }

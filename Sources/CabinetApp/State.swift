@@ -147,3 +147,11 @@ public struct AppState: Sendable, Equatable {
         max(0, Int((lastActivity.addingTimeInterval(lockAfter).timeIntervalSince(now)).rounded(.up)))
     }
 }
+
+extension AppState {
+    /// The policy for the signed-in account's new passphrase: its login and
+    /// the practice doctor's name, as the store checks them.
+    var passphrasePolicy: PassphrasePolicy {
+        PassphrasePolicy.forAccount(login: session?.login ?? "", doctorName: session?.practiceName)
+    }
+}

@@ -227,7 +227,7 @@ private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     let boxWidth = min(64, w - 4), inner = boxWidth - 4
     let x0 = (w - boxWidth) / 2, y0 = 3
     let f = state.change
-    let problems = PassphrasePolicy().problems(f.new)
+    let problems = state.passphrasePolicy.problems(f.new)
     let height = 14
     canvas.box(Rect(x: x0, y: y0, width: boxWidth, height: height), style: Style(.border))
     canvas.put(" " + c.text("change.title") + " ", x: x0 + 2, y: y0, style: Style(.title, bold: true))
@@ -257,8 +257,7 @@ private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     } else if problems.isEmpty {
         canvas.put(c.text("change.ok"), x: x0 + 2, y: y, style: Style(.success, bold: true), maxWidth: inner)
     } else {
-        let missing = problems.map { c.text($0.messageKey) }.joined(separator: ", ")
-        for line in wrap(c.text("change.missing", ["list": missing]), width: inner).prefix(3) {
+        for line in wrap(PassphrasePolicy.feedback(problems, c), width: inner).prefix(4) {
             canvas.put(line, x: x0 + 2, y: y, style: Style(.warning), maxWidth: inner)
             y += 1
         }

@@ -81,6 +81,9 @@ public enum CabinetError: Error, Equatable, Sendable {
     case terminalRequired
     case permissionDenied(operation: String)
     case tooManyAttempts(seconds: Int)
+    /// `<vault>.attempts` is a symbolic link, a hard link, not a regular
+    /// file or someone else's: refused rather than followed or ignored.
+    case unsafeAttemptsFile(path: String)
     case secondFactorRequired
     case wrongSecondFactor
     case mustChangePassphrase
@@ -131,7 +134,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .lastHolder, .cannotDisableSelf, .secondFactorAlreadyActive, .secondFactorNotPending:
             return .conflict
         case .envelopeDamaged, .envelopeAltered, .damaged, .integrityCheckFailed,
-             .notAVault, .emptyFile:
+             .notAVault, .emptyFile, .unsafeAttemptsFile:
             return .integrity
         case .vaultNotFound:
             return .notFound
@@ -174,7 +177,8 @@ public enum CabinetError: Error, Equatable, Sendable {
             return c.text("error.integrity_check", ["count": String(count)])
         case .passphraseTooWeak(let problems):
             let list = problems.map { "  - " + c.text($0.messageKey) }.joined(separator: "\n")
-            return c.text("error.passphrase_weak") + "\n" + list
+            let advice = problems.contains(where: { $0.isGuessability }) ? "\n" + c.text("policy.advice") : ""
+            return c.text("error.passphrase_weak") + "\n" + list + advice
         case .passphraseMismatch: return c.text("error.passphrase_mismatch")
         case .emptyPassphrase: return c.text("error.passphrase_empty")
         case .invalidRecoveryKey: return c.text("error.recovery_key_format")
@@ -195,6 +199,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .permissionDenied(let op):
             return c.text("error.permission_denied", ["operation": c.text("operation.\(op)")])
         case .tooManyAttempts(let seconds): return c.text("error.too_many_attempts", ["seconds": String(seconds)])
+        case .unsafeAttemptsFile(let path): return c.text("error.unsafe_attempts_file", ["path": path])
         case .secondFactorRequired: return c.text("error.totp_required")
         case .wrongSecondFactor: return c.text("error.totp_wrong")
         case .mustChangePassphrase: return c.text("error.must_change")

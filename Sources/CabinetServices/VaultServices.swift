@@ -230,8 +230,8 @@ public final class VaultServices: AppServices {
 public enum DemoCabinet {
     public static let fileName = "cabinet-demo.vault"
     public static let accounts = [
-        DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
-        DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary),
+        DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
+        DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary),
     ]
 
     public static func isDemo(_ path: String) -> Bool { PathNames.name(path) == fileName }

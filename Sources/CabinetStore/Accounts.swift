@@ -85,6 +85,14 @@ extension Vault {
 
     /// The key slot only, with the attempt delay: a wrong passphrase counts
     /// as a failure and the delay is enforced before any key derivation.
+    ///
+    /// The attempts file stays locked from the delay check until the failure
+    /// is written: a second attempt on this vault (another thread, another
+    /// desk, a script firing in parallel) waits for the first one's outcome,
+    /// then sees its failure and its delay. Without this, parallel tries were
+    /// all checked before any of them had failed, and all evaluated. Attempts
+    /// on one vault are therefore taken one at a time, whatever the login:
+    /// each turn is at most one key derivation (about half a second).
     public static func unlockCountingAttempts(at path: String, login: String, passphrase: String, now: Date = Date(),
                                               openDatabase: Bool) throws -> Vault {
         try checkOpenable(path)
@@ -93,18 +101,29 @@ extension Vault {
         // typed in the wrong field): only its occurrence is recorded.
         let known = (try? Envelope.read(path: path).0.slot(login: login)) != nil
         let who = known ? login : "?"
-        let wait = try attempts.wait(for: who, now: now)
-        if wait > 0 { throw CabinetError.tooManyAttempts(seconds: wait) }
         let started = Date()
-        do {
-            return try unlock(at: path, login: login, passphrase: passphrase, openDatabase: openDatabase)
-        } catch CabinetError.wrongPassphrase {
-            // The wait counts from the failure, not from the start of the
-            // attempt: the key derivation must not eat the first delays.
-            let failedAt = now.addingTimeInterval(max(0, Date().timeIntervalSince(started)))
-            try attempts.recordFailure(who, reason: known ? "passphrase" : "unknown-login", now: failedAt)
-            throw CabinetError.wrongPassphrase
+        let vault: Vault = try attempts.locked { file in
+            // The clock moves while this attempt waits for its turn.
+            let checkedAt = now.addingTimeInterval(max(0, Date().timeIntervalSince(started)))
+            let wait = try file.update { $0.wait(for: who, now: checkedAt) }
+            if wait > 0 { throw CabinetError.tooManyAttempts(seconds: wait) }
+            let derivation = Date()
+            do {
+                return try unlock(at: path, login: login, passphrase: passphrase, openDatabase: false)
+            } catch CabinetError.wrongPassphrase {
+                // The wait counts from the failure, not from the start of the
+                // attempt: the key derivation must not eat the first delays.
+                let failedAt = checkedAt.addingTimeInterval(max(0, Date().timeIntervalSince(derivation)))
+                try file.update { $0.recordFailure(who, reason: known ? "passphrase" : "unknown-login", now: failedAt) }
+                throw CabinetError.wrongPassphrase
+            }
         }
+        // The database outside the turn: opening it may wait for the other
+        // desk's transaction, which must not hold up the other's sign-in.
+        if openDatabase {
+            do { try vault.openDatabase() } catch { vault.lock(); throw error }
+        }
+        return vault
     }
 
     /// Completes a sign-in on an unlocked vault: the second factor for
@@ -179,14 +198,21 @@ extension Vault {
     /// without look-alikes, upper and lower case and digits, joined by dashes
     /// (so it meets the policy).
     static func oneTimePassphrase() -> String {
+        while true {
+            // A draw lacking a character class (about 1 in 20) is drawn again;
+            // the strength estimate itself accepts every draw
+            // (PassphrasePolicyTests: 200 draws, each accepted or short of a class only).
+            let s = oneTimeCandidate()
+            if PassphrasePolicy().problems(s).isEmpty { return s }
+        }
+    }
+
+    /// One draw: 20 characters from 55, about 115 bits.
+    static func oneTimeCandidate() -> String {
         let upper = Array("ABCDEFGHJKMNPQRSTUVWXYZ"), lower = Array("abcdefghijkmnpqrstuvwxyz"), digits = Array("23456789")
         let all = upper + lower + digits
         func pick(_ a: [Character]) -> Character { a[Int(randombytes_uniform(UInt32(a.count)))] }
-        while true {
-            let groups = (0..<4).map { _ in String((0..<5).map { _ in pick(all) }) }
-            let s = groups.joined(separator: "-")
-            if PassphrasePolicy().problems(s).isEmpty { return s }
-        }
+        return (0..<4).map { _ in String((0..<5).map { _ in pick(all) }) }.joined(separator: "-")
     }
 
     /// Creates an account; returns its one-time passphrase (to be changed at

@@ -157,17 +157,51 @@ extension Vault {
     /// deceased patient) and an overlap stop it unless a doctor forces.
     public func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String = "", force: Bool = false,
                      now: Date = Date()) throws -> Int64 {
+        let id = try book(patient: patient, minutes: minutes, type: type, reason: reason, force: force, now: now) { _, _ in start }
+        // Never nil here: without `noSlot`, a missing start is refused by the checks.
+        guard let id else { throw CabinetError.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:]) }
+        return id
+    }
+
+    /// Books `patient` at the first free slot from `from` (as
+    /// `nextFreeSlot`), or returns nil when there is none in 91 days.
+    ///
+    /// The slot is looked for inside the booking's own IMMEDIATE write
+    /// transaction: another desk booking at the same time waits for the
+    /// write lock, then sees this appointment and takes the next slot.
+    /// Picking it first and booking it after (as `nextFreeSlot` then `book`
+    /// did) let two desks pick the same slot and one of them get a conflict.
+    public func bookNextFree(patient: Int64, from: Date, minutes: Int, type: String, reason: String = "",
+                             force: Bool = false, now: Date = Date()) throws -> (id: Int64, start: Date)? {
+        var found: Date?
+        let id = try book(patient: patient, minutes: minutes, type: type, reason: reason, force: force, now: now) { db, hours in
+            found = try Self.freeSlot(db, from: from, minutes: minutes, hours: hours)
+            return found
+        } noSlot: {
+            true
+        }
+        guard let id, let found else { return nil }
+        return (id, found)
+    }
+
+    /// The booking itself, in one IMMEDIATE transaction: `slot` chooses the
+    /// start under the write lock (nil start: `checkBooking` refuses it,
+    /// unless `noSlot` says to give up quietly, which returns nil).
+    private func book(patient: Int64, minutes: Int, type: String, reason: String, force: Bool, now: Date,
+                      slot: (Database, OpeningHours) throws -> Date?, noSlot: () -> Bool = { false }) throws -> Int64? {
         try AccessPolicy.check(session, .manageAgenda)
         let forcing = force && session.role.isDoctor
         let cleanReason = FieldText.sanitize(reason, multiline: false, maxLength: 120).text
         let hours = try openingHours()
         let key = try auditKey(), actor = session.actor
-        return try writeImmediate { db in
+        return try writeImmediate { db -> Int64? in
             guard let p = try Row.fetchOne(db, sql: "SELECT deceased_on, archived_at FROM patient WHERE id = ?", arguments: [patient])
             else { throw CabinetError.patientNotFound(id: patient) }
             if (p["archived_at"] as String?) != nil { throw CabinetError.patientArchived(id: patient) }
             let deceased = (p["deceased_on"] as String?) != nil
-            let start = try Self.checkBooking(db, start: start, minutes: minutes, hours: hours, deceased: deceased,
+            let wanted = try slot(db, hours)
+            if wanted == nil && noSlot() { return nil }
+            let start = try Self.checkBooking(db, start: wanted, minutes: minutes, hours: hours, deceased: deceased,
                                               forcing: forcing, excluding: nil, now: now)
             let local = PracticeClock.local(start)
             try db.execute(sql: """
@@ -233,17 +267,21 @@ extension Vault {
     public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
         try AccessPolicy.check(session, .manageAgenda)
         let hours = try openingHours()
-        // A week first (where the answer nearly always is), then up to 91
-        // days: a full book at a million appointments holds ~12 000 in 91
-        // days, and reading them all for every "n" or Ctrl-F took 70 ms.
+        return try read { db in try Self.freeSlot(db, from: from, minutes: minutes, hours: hours) }
+    }
+
+    /// The first free slot from `from`, read in `db` (a read, or a booking's
+    /// write transaction). A week first (where the answer nearly always
+    /// is), then up to 91 days: a full book at a million appointments holds
+    /// ~12 000 in 91 days, and reading them all for every "n" or Ctrl-F
+    /// took 70 ms.
+    static func freeSlot(_ db: Database, from: Date, minutes: Int, hours: OpeningHours) throws -> Date? {
         let origin = PracticeClock.local(from).date
         for days in [7, 91] {
             guard let end = origin.adding(days: days) else { return nil }
             let until = PracticeClock.dayBounds(end).0
-            let (booked, away) = try read { db in
-                (try Self.slotBlockers(db, from: from.addingTimeInterval(-86_400), to: until),
-                 try Self.absences(db, from: from, to: until))
-            }
+            let booked = try slotBlockers(db, from: from.addingTimeInterval(-86_400), to: until)
+            let away = try absences(db, from: from, to: until)
             if let slot = AgendaRules.nextFreeSlot(from: from, minutes: minutes, hours: hours, appointments: booked, absences: away,
                                                    searchDays: days) {
                 return slot

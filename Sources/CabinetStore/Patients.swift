@@ -561,7 +561,8 @@ final class PatientIndex: @unchecked Sendable {
     // Touched under the vault's owning thread only (like Vault itself).
     struct Row {
         let id: Int64
-        let words: [[UInt8]]
+        /// The stored search key's bytes: folded words, single spaces.
+        let key: [UInt8]
         let birthDay: Int?
         let birth: CivilDate?
         let name: String
@@ -603,15 +604,14 @@ final class PatientIndex: @unchecked Sendable {
     }
 
     func upsert(id: Int64, key: String, birth: CivilDate?, name: String, sex: Sex, flags: PatientFlags, archived: Bool) {
-        let words = key.utf8.split(separator: UInt8(ascii: " ")).map { Array($0) }
-        let row = Row(id: id, words: words, birthDay: birth?.dayNumber, birth: birth, name: name, sex: sex, flags: flags,
+        let row = Row(id: id, key: Array(key.utf8), birthDay: birth?.dayNumber, birth: birth, name: name, sex: sex, flags: flags,
                       archived: archived)
         let index: Int
         if let i = position[id] {
             // Out of the display order and the buckets under its old name.
             if !orderIsStale {
                 if let at = order.firstIndex(of: i) { order.remove(at: at) }
-                for k in Self.bucketKeys(rows[i].words) { buckets[k]?.removeAll { $0 == Int32(i) } }
+                for k in Self.bucketKeys(rows[i].key) { buckets[k]?.removeAll { $0 == Int32(i) } }
             }
             rows[i] = row
             index = i
@@ -639,9 +639,11 @@ final class PatientIndex: @unchecked Sendable {
     }
 
     /// The two-letter starts of a name's words (bucket keys).
-    private static func bucketKeys(_ words: [[UInt8]]) -> Set<UInt16> {
+    private static func bucketKeys(_ key: [UInt8]) -> Set<UInt16> {
         var keys: Set<UInt16> = []
-        for w in words where w.count >= 2 { keys.insert(UInt16(w[0]) << 8 | UInt16(w[1])) }
+        for w in key.split(separator: 0x20) where w.count >= 2 {
+            keys.insert(UInt16(w[w.startIndex]) << 8 | UInt16(w[w.startIndex + 1]))
+        }
         return keys
     }
 
@@ -656,7 +658,7 @@ final class PatientIndex: @unchecked Sendable {
             return low
         }
         order.insert(i, at: insertionPoint(order) { $0 })
-        for k in Self.bucketKeys(rows[i].words) {
+        for k in Self.bucketKeys(rows[i].key) {
             var list = buckets[k] ?? []
             list.insert(Int32(i), at: insertionPoint(list) { Int($0) })
             buckets[k] = list
@@ -673,7 +675,7 @@ final class PatientIndex: @unchecked Sendable {
         // only those.
         buckets = [:]
         for i in order {
-            for k in Self.bucketKeys(rows[i].words) { buckets[k, default: []].append(Int32(i)) }
+            for k in Self.bucketKeys(rows[i].key) { buckets[k, default: []].append(Int32(i)) }
         }
         orderIsStale = false
     }
@@ -697,26 +699,12 @@ final class PatientIndex: @unchecked Sendable {
             let r = rows[i]
             if r.archived { continue }
             if let day, r.birthDay != day { continue }
-            if !Self.matches(r.words, prefixes) { continue }
+            // The one name matcher (CabinetCore), on the row's bytes.
+            if !prefixes.isEmpty && !r.key.withUnsafeBufferPointer({ query.matchesName($0) }) { continue }
             out.append(PatientSummary(id: r.id, displayName: r.name, birthDate: r.birth ?? CivilDate(Date()), sex: r.sex,
                                       flags: r.flags))
             if out.count >= limit { break }
         }
         return out
-    }
-
-    /// Every prefix starts a different word of the name, in any order (two
-    /// prefixes that both fit the surname may each take a different word):
-    /// a small backtracking assignment.
-    static func matches(_ words: [[UInt8]], _ prefixes: [[UInt8]]) -> Bool {
-        func assign(_ k: Int, _ used: UInt64) -> Bool {
-            if k == prefixes.count { return true }
-            let p = prefixes[k]
-            for (i, w) in words.enumerated() where i < 64 && used & (1 << UInt64(i)) == 0 && w.count >= p.count {
-                if w[0] == p[0] && w.starts(with: p) && assign(k + 1, used | (1 << UInt64(i))) { return true }
-            }
-            return false
-        }
-        return assign(0, 0)
     }
 }

@@ -112,7 +112,7 @@ public final class Vault: @unchecked Sendable {
     public static func create(at path: String, doctorLogin: String, passphrase: String,
                               metadata: [String: String] = [:], kdf: KDFParameters) throws -> (Vault, recoveryKey: String) {
         try validateLogin(doctorLogin)
-        let problems = PassphrasePolicy().problems(passphrase)
+        let problems = PassphrasePolicy.forAccount(login: doctorLogin, doctorName: metadata["doctor_name"]).problems(passphrase)
         if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
         try checkCreatable(path)
 
@@ -428,6 +428,16 @@ public final class Vault: @unchecked Sendable {
         }
     }
 
+    /// The policy for this session's new passphrase: its login and the
+    /// practice doctor's name (no database open: no name), the same words as
+    /// the interface's feedback, whose session knows both.
+    public func passphrasePolicy() -> PassphrasePolicy {
+        let doctorName = try? read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'doctor_name'")
+        }
+        return PassphrasePolicy.forAccount(login: login, doctorName: doctorName ?? nil)
+    }
+
     /// Changes this session's passphrase: rewraps its own slot only.
     public func changePassphrase(current: String, new: String) throws {
         try changePassphrase(current: current, new: new, kdf: .moderate)
@@ -435,7 +445,7 @@ public final class Vault: @unchecked Sendable {
 
     @_spi(Testing)
     public func changePassphrase(current: String, new: String, kdf: KDFParameters) throws {
-        let problems = PassphrasePolicy().problems(new)
+        let problems = passphrasePolicy().problems(new)
         if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
         var old = Array(current.utf8), fresh = Array(new.utf8)
         defer { old.wipe(); fresh.wipe() }

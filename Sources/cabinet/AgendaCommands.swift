@@ -189,33 +189,37 @@ struct AgendaCommand: ParsableCommand {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
             let now = Date()
-            let start: Date?
-            if nextFree {
-                var from = now
-                if let when {
-                    if when.time != nil {
-                        guard let s = try AgendaInput.instant(when) else {
-                            throw CabinetError.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:])
-                        }
-                        from = max(s, now)
-                    } else {
-                        from = max(PracticeClock.dayBounds(when.date).0, now)
+            var start: Date?
+            var from = now
+            if nextFree, let when {
+                if when.time != nil {
+                    guard let s = try AgendaInput.instant(when) else {
+                        throw CabinetError.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:])
                     }
+                    from = max(s, now)
+                } else {
+                    from = max(PracticeClock.dayBounds(when.date).0, now)
                 }
-                guard let slot = try vault.nextFreeSlot(from: from, minutes: length) else {
-                    Term.err(L.text("agenda.no_free_slot"))
-                    throw ArgumentParser.ExitCode(CabinetCore.ExitCode.conflict.rawValue)
-                }
-                start = slot
             } else if let when {
                 start = try AgendaInput.instant(when)
-            } else {
+            } else if !nextFree {
                 throw CabinetError.usage(key: "agenda.error.at_time")
             }
             let id: Int64
             do {
-                id = try vault.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
-                                    force: force, now: now)
+                if nextFree {
+                    // Found and booked in one write transaction: two desks
+                    // asking at once get two different slots.
+                    guard let booked = try vault.bookNextFree(patient: patient, from: from, minutes: length, type: kind.id,
+                                                              reason: reasonText, force: force, now: now) else {
+                        Term.err(L.text("agenda.no_free_slot"))
+                        throw ArgumentParser.ExitCode(CabinetCore.ExitCode.conflict.rawValue)
+                    }
+                    id = booked.id
+                } else {
+                    id = try vault.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
+                                        force: force, now: now)
+                }
             } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.session.role.isDoctor {
                 Term.err(L.text("agenda.error.force_doctor"))
                 throw CabinetError.bookingNeedsForce(key: key, args: args)

@@ -139,7 +139,7 @@ struct PasswdCommand: ParsableCommand {
         if let newPasswordFile {
             fresh = try Term.firstLine(ofFile: newPasswordFile)
         } else {
-            fresh = try Creation.askNewPassphrase()
+            fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
         }
         try vault.changeOwnPassphrase(current: signed.passphrase ?? "", new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))

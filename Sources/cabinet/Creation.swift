@@ -7,12 +7,12 @@ import Foundation
 struct Creation {
     let global: GlobalOptions
 
-    static func askNewPassphrase() throws -> String {
+    static func askNewPassphrase(_ policy: PassphrasePolicy) throws -> String {
         Term.err(L.text("policy.intro"))
         while true {
             let p = try Term.ask(L.text("prompt.new_passphrase"), secret: true)
             if p.isEmpty { throw CabinetError.emptyPassphrase }
-            let problems = PassphrasePolicy().problems(p)
+            let problems = policy.problems(p)
             if !problems.isEmpty {
                 Term.err(CabinetError.passphraseTooWeak(problems: problems).message(L))
                 continue
@@ -42,7 +42,7 @@ struct Creation {
             passphrase = try Term.firstLine(ofFile: file)
             if passphrase.isEmpty { throw CabinetError.emptyPassphrase }
         } else {
-            passphrase = try Self.askNewPassphrase()
+            passphrase = try Self.askNewPassphrase(.forAccount(login: login, doctorName: name))
         }
         // Open the recovery-key file first: failing after creating the vault
         // would lose the only copy of the key.

@@ -61,7 +61,7 @@ struct GlobalOptions: ParsableArguments {
             throw CabinetError.mustChangePassphrase
         }
         Term.err(L.text("passwd.forced"))
-        let fresh = try Creation.askNewPassphrase()
+        let fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
         try vault.changeOwnPassphrase(current: pass, new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))
     }

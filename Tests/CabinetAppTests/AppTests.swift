@@ -406,8 +406,8 @@ final class Harness {
             #expect(Snapshot.verify(try #require(c.screen.current), named: "shell-forced-change-\(suffix)") == nil)
             var demo = AppState(now: c.now)
             demo.isDemo = true
-            demo.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
-                                 DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
+            demo.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
+                                 DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary)]
             let d = Harness(columns: cols, rows: rows, state: demo)
             d.runner.step(nil)
             #expect(Snapshot.verify(try #require(d.screen.current), named: "shell-demo-signin-\(suffix)", styles: true) == nil)
@@ -499,13 +499,13 @@ final class Harness {
         let demo = Harness()
         var state = AppState(now: demo.now)
         state.isDemo = true
-        state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-2026!", role: .doctor),
-                              DemoAccount(login: "accueil", passphrase: "Demo-Accueil-2026!", role: .secretary)]
+        state.demoAccounts = [DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
+                              DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary)]
         let runner = AppRunner(screen: demo.screen, services: demo.fake, catalog: Catalog.load(.french), state: state,
                                clock: { demo.now })
         runner.step(nil)
         #expect(demo.screen.current?.line(0).contains("DÉMO") == true)
-        #expect(demo.text.contains("Demo-Medecin-2026!"))
+        #expect(demo.text.contains("Demo-Medecin-Lilas-2026!"))
     }
 }
 
@@ -533,6 +533,26 @@ final class Harness {
         #expect(h.runner.state.route == .main(.agenda))
         #expect(h.text.contains("Mot de passe changé."))
         #expect(!h.allFramesText.contains("Nouvelle-Phrase") && !h.allFramesText.contains("Kx7pQ"))
+    }
+}
+
+@Suite struct PassphraseStrengthFeedbackTests {
+    @Test func theLiveFeedbackSaysWhatMakesItEasyToGuessAndHowToFixIt() throws {
+        let h = Harness()
+        h.signIn("neuf", "Kx7pQ-m3RtZ-9wHnE-a4Fy")
+        // Every class and 12 characters, but repeated letters.
+        h.type("Aaaaaaaaaa1!")
+        #expect(h.text.contains("Trop facile à deviner : des répétitions"), "\(h.text)")
+        #expect(h.text.contains("Allongez-le avec des mots pris au hasard"), "\(h.text)")
+        h.keys(.tab); h.type("Aaaaaaaaaa1!"); h.keys(.enter)
+        #expect(h.text.contains("ne respecte pas la règle"))
+        #expect(h.fake.changed.isEmpty)
+        // The account's own login, four times: the shape passes, the words do not.
+        h.runner.step(.key(.backTab))
+        for _ in 0..<12 { h.keys(.backspace) }
+        h.type("neuf2 neuf2 neuf2 neuf2 neuf2")
+        #expect(h.text.contains("un mot lié à vous ou au cabinet") || h.text.contains("des répétitions"), "\(h.text)")
+        #expect(!h.text.contains("Mot de passe conforme."))
     }
 }
 

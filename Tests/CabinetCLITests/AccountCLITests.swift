@@ -345,7 +345,7 @@ struct AccountCLITests {
         #expect(listed["accueil"]?["enabled"] as? Bool == true)
         #expect(listed["doc"]?["mustChange"] as? Bool == false)
 
-        let pw2 = try p.changePassphrase("accueil", from: reset, to: "Accueil-Encore-2025!", fileName: "accueil2.pw")
+        let pw2 = try p.changePassphrase("accueil", from: reset, to: "Accueil-Encore-Orage-2025!", fileName: "accueil2.pw")
         #expect(try p.run(["verify"], as: "accueil", pw: pw2).status == 0)
         #expect(try p.accounts()["accueil"]?["mustChange"] as? Bool == false)
     }

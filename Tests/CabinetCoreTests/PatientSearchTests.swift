@@ -87,6 +87,26 @@ struct PatientSearchTests {
         #expect(!PatientQuery.parse("mar mar").matches(key, birthDate: nil))
     }
 
+    @Test func anAdversarialNameIsDecidedInOnePass() {
+        // 30 distinct words all started by "a", against 20 prefixes "a" and
+        // one that starts none: backtracking tried about 30!/10! assignments.
+        let first = "ab ac ad ae af ag ah ai aj ak al am an ao ap aq ar as at au av aw ax ay az"
+        let key = PatientSearchKey(birthName: "Aa-Aaa-Aaaa-Aaaaa-Aaaaaa", firstNames: [first])
+        #expect(key.words.count == 30)
+        let twenty = Array(repeating: "a", count: 20).joined(separator: " ")
+        for (text, expected) in [(twenty + " z", false), (twenty, true), (twenty + " aaaaa", true),
+                                 (Array(repeating: "a", count: 31).joined(separator: " "), false)] {
+            let query = PatientQuery.parse(text)
+            var value = key.value
+            var steps = 0
+            let found = value.withUTF8 { query.matchesName($0, steps: &steps) }
+            #expect(found == expected, "\(text)")
+            #expect(found == query.matches(key, birthDate: nil))
+            // The proven bound: one scan of the key per prefix.
+            #expect(steps <= query.prefixes.count * (key.value.utf8.count + 1), "\(text): \(steps) steps")
+        }
+    }
+
     @Test func dateFiltersHomonyms() throws {
         let key = PatientSearchKey(birthName: "Martin", firstNames: ["Jean"])
         let first = try #require(CivilDate(year: 1960, month: 3, day: 12))

@@ -94,6 +94,19 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         sec.lock()
     }
 
+    @Test func theOneTimePassphraseIsNeverTooEasyToGuess() {
+        // Each raw draw: at most a missing character class (drawn again),
+        // never a guessability reason; each returned one accepted outright,
+        // also under an account's own words.
+        let policy = PassphrasePolicy.forAccount(login: "accueil", doctorName: "Dr Camille Martin")
+        for _ in 0..<200 {
+            let draw = Vault.oneTimeCandidate()
+            #expect(!PassphrasePolicy().problems(draw).contains(where: { $0.isGuessability }), "\(draw)")
+            let once = Vault.oneTimePassphrase()
+            #expect(policy.problems(once).isEmpty, "\(once)")
+        }
+    }
+
     @Test func resetForcesAChangeAtNextSignIn() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
@@ -130,7 +143,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (vault, _, _) = try makeVault(dir)
         #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
-            try vault.createDemoAccount(login: "accueil", role: .secretary, passphrase: "Demo-Accueil-2026!")
+            try vault.createDemoAccount(login: "accueil", role: .secretary, passphrase: "Demo-Accueil-Orage-2026!")
         }
         vault.lock()
     }
@@ -376,5 +389,126 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
             #expect(line.count < 80, "\(line)")
         }
         again.lock()
+    }
+}
+
+/// `<vault>.attempts` in a directory another Unix account can write (the
+/// shared set-up), and attempts fired in parallel.
+@Suite struct AttemptsFileSafetyTests {
+    /// The mode and content of a file, to prove it untouched.
+    func state(_ path: String) -> (mode: mode_t, bytes: [UInt8]) {
+        var st = stat()
+        _ = lstat(path, &st)
+        return (st.st_mode & 0o7777, bytes(path))
+    }
+
+    @Test func aSymbolicLinkIsNeitherFollowedNorChmodded() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        unlink(path + ".attempts")
+        // A file of the doctor's elsewhere, which the link points at.
+        let victim = dir.file("authorized_keys")
+        try Data("ssh-ed25519 AAAA doctor\n".utf8).write(to: URL(fileURLWithPath: victim))
+        chmod(victim, 0o644)
+        let before = state(victim)
+        #expect(symlink(victim, path + ".attempts") == 0)
+
+        for pass in [secretaryPass, "Mauvais-Mot-2026!"] {
+            #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
+                try Vault.signIn(at: path, login: "accueil", passphrase: pass)
+            }
+        }
+        let after = state(victim)
+        #expect(after.mode == before.mode)
+        #expect(after.bytes == before.bytes)
+        // Said in French, with the way out.
+        let message = CabinetError.unsafeAttemptsFile(path: path + ".attempts").message(Catalog.load(.french))
+        #expect(message.contains("lien symbolique") && message.contains("supprimez-le"))
+        #expect(CabinetError.unsafeAttemptsFile(path: path).exitCode == .integrity)
+
+        // Once the link is removed, the file is made again and sign-in works.
+        unlink(path + ".attempts")
+        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        var st = stat()
+        #expect(lstat(path + ".attempts", &st) == 0 && st.st_mode & S_IFMT == S_IFREG)
+    }
+
+    @Test func aHardLinkOrAFifoIsRefusedAndLeftAlone() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        unlink(path + ".attempts")
+        let victim = dir.file("notes")
+        try Data("keep me".utf8).write(to: URL(fileURLWithPath: victim))
+        chmod(victim, 0o640)
+        let before = state(victim)
+        #expect(link(victim, path + ".attempts") == 0)
+        #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: "Mauvais-Mot-2026!")
+        }
+        #expect(state(victim).mode == before.mode && state(victim).bytes == before.bytes)
+        unlink(path + ".attempts")
+        #expect(mkfifo(path + ".attempts", 0o600) == 0)
+        #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        }
+    }
+
+    @Test func theOtherDesksFileIsAcceptedOnlyInTheSharedSetUp() throws {
+        // Needs root to give the file to another user (CI runs as root).
+        guard geteuid() == 0 else { return }
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        let attempts = path + ".attempts"
+        // Another user's file next to a private vault (0600): refused.
+        #expect(chown(attempts, 4242, 4242) == 0)
+        #expect(throws: CabinetError.unsafeAttemptsFile(path: attempts)) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        }
+        // The shared set-up: the vault group-writable in the desks' group,
+        // the file made by the other desk in that group: accepted, its mode
+        // not changed.
+        #expect(chown(path, 0, 4242) == 0 && chmod(path, 0o660) == 0)
+        #expect(chmod(attempts, 0o640) == 0)
+        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        #expect(state(attempts).mode == 0o640)
+    }
+
+    @Test func parallelWrongAttemptsAreEvaluatedOneAtATime() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let t0 = Date()
+        for i in 0..<3 {
+            #expect(throws: CabinetError.wrongPassphrase) {
+                try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil,
+                                 now: t0.addingTimeInterval(Double(i)))
+            }
+        }
+        // Three failures: the next attempt may come 1 s after the last; four
+        // wrong ones come at once, 5 s later.
+        let last = try #require(try AttemptsFile(vaultPath: path).update { $0.last["remp"] })
+        let at = Date(timeIntervalSince1970: last + 5)
+        final class Outcomes: @unchecked Sendable {
+            let lock = NSLock()
+            var errors: [CabinetError] = []
+            func add(_ e: CabinetError) { lock.lock(); errors.append(e); lock.unlock() }
+        }
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            do {
+                try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil, now: at).lock()
+            } catch let e as CabinetError {
+                outcomes.add(e)
+            } catch {}
+        }
+        // One was evaluated (and failed); the others waited for its turn to
+        // end, saw its failure and were refused with the new delay (2 s after
+        // four failures), without deriving a key.
+        let errors = outcomes.errors
+        #expect(errors.count == 4)
+        #expect(errors.filter { $0 == .wrongPassphrase }.count == 1)
+        let refused = errors.filter { if case .tooManyAttempts = $0 { true } else { false } }
+        #expect(refused.count == 3)
+        #expect(try AttemptsFile(vaultPath: path).update { $0.failures["remp"] } == 4)
     }
 }

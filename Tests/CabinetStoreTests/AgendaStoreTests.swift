@@ -178,4 +178,34 @@ import Testing
         #expect(list.count == 60)
         #expect(Set(list.map(\.start)).count == 60, "never two appointments on one slot")
     }
+
+    /// Two processes ask for the next free slot of the same morning at the
+    /// same time, six times each: the slot is found inside the booking's
+    /// write transaction, so they never pick the same one, and never hit a
+    /// conflict.
+    @Test func twoDesksBookingTheNextFreeSlotGetDifferentSlots() throws {
+        let dir = TempDir()
+        let (v, path, a, b) = try Self.vault(dir)
+        v.lock()
+        let pass = dir.file("pw")
+        try (doctorPass + "\n").write(toFile: pass, atomically: true, encoding: .utf8)
+        let base = try #require(Self.at(8, 30)).timeIntervalSince1970
+        let one = try Probe(["nextfree", path, "doc", pass, String(a), "6", String(base)])
+        let two = try Probe(["nextfree", path, "doc", pass, String(b), "6", String(base)])
+        one.finish()
+        two.finish()
+        let lines = one.output + two.output
+        #expect(!lines.contains("conflict"), "\(lines)")
+        #expect(!lines.contains("none"), "\(lines)")
+        let slots = lines.filter { $0.hasPrefix("slot ") }.compactMap { Int64($0.dropFirst(5)) }
+        #expect(slots.count == 12, "\(lines)")
+        #expect(Set(slots).count == 12, "two desks got the same slot")
+        // The first twelve 20-minute slots of the morning, each once.
+        let expected = (0..<12).map { Int64(base) + Int64($0 * 20 * 60) }
+        #expect(slots.sorted() == expected)
+        let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        defer { check.signOut() }
+        let day = PracticeClock.dayBounds(Self.monday)
+        #expect(try check.appointments(from: day.0, to: day.1).count == 12)
+    }
 }

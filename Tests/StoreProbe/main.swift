@@ -97,6 +97,28 @@ do {
         say("won \(won) lost \(lost)")
         say("done")
 
+    case "nextfree":
+        // Books the next free slot from the same start as another process,
+        // COUNT times, as fast as it can: prints each slot it got, and any
+        // conflict (there must be none).
+        let patient = Int64(rest.first ?? "1") ?? 1
+        let count = Int(rest.dropFirst().first ?? "6") ?? 6
+        let base = TimeInterval(rest.dropFirst(2).first.flatMap(Double.init) ?? 0)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: pass)
+        say("ready")
+        for _ in 0..<count {
+            do {
+                guard let booked = try vault.bookNextFree(patient: patient, from: Date(timeIntervalSince1970: base), minutes: 20,
+                                                          type: "consultation", now: Date(timeIntervalSince1970: base - 3600))
+                else { say("none"); continue }
+                say("slot \(Int64(booked.start.timeIntervalSince1970))")
+            } catch CabinetError.appointmentConflict {
+                say("conflict")
+            }
+        }
+        vault.lock()
+        say("done")
+
     case "tempwork":
         // Sorts larger than the cache, an index build and a VACUUM: with
         // temp_store=MEMORY nothing may reach $TMPDIR.

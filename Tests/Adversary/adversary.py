@@ -143,6 +143,12 @@ def sign_detached(msg, seed):
     return sig.raw
 
 
+def sign_public(seed):
+    pk, sk = ctypes.create_string_buffer(32), ctypes.create_string_buffer(64)
+    _sign_seed_keypair(pk, sk, seed)
+    return pk.raw
+
+
 def le64(v):
     return struct.pack("<Q", v)
 
@@ -665,6 +671,111 @@ def cmd_show(a):
     return 0
 
 
+# ---------------------------------------------------------------- red team
+
+def cmd_sql(a):
+    """Runs SQL statements on the decrypted database (the triggers of the
+    tables named by --triggers-off dropped meanwhile), then re-seals it."""
+    env = read_envelope(a.vault)
+    _, _, data_key, _ = open_slot(env, a.login, a.passphrase)
+    changes = []
+    with PlainCopy(a.vault, env, data_key) as db:
+        guards = [TriggersOff(db, t) for t in (a.triggers_off or "").split(",") if t]
+        for g in guards:
+            g.__enter__()
+        for stmt in a.exec:
+            changes.append(db.execute(stmt).rowcount)
+        for g in reversed(guards):
+            g.__exit__(None, None, None)
+    print(json.dumps({"changes": changes, "format": env.version}))
+    return 0
+
+
+def cmd_set_format(a):
+    """Rewrites the envelope's format version (re-MAC'd with the data key)."""
+    env = read_envelope(a.vault)
+    _, _, data_key, _ = open_slot(env, a.login, a.passphrase)
+    struct.pack_into("<I", env.raw, 8, a.version)
+    write_envelope(a.vault, env, data_key)
+    print(json.dumps({"format": a.version}))
+    return 0
+
+
+def cmd_plant_sign_key(a):
+    """Publishes a signing key of hers as another account's first-use key
+    (table sign_key_pending); prints its seed."""
+    env = read_envelope(a.vault)
+    _, _, data_key, _ = open_slot(env, a.login, a.passphrase)
+    seed = random_bytes(32)
+    with PlainCopy(a.vault, env, data_key) as db:
+        db.execute("INSERT OR REPLACE INTO sign_key_pending(login, key) VALUES (?, ?)", (a.target, sign_public(seed)))
+    print(json.dumps({"target": a.target, "seed": seed.hex(), "format": env.version}))
+    return 0
+
+
+def cmd_forge_entry(a):
+    """Appends one trail entry with any actor, chained with the chain key
+    and signed with her own signing key (signer = her login), or with
+    --seed HEX as --signer."""
+    import datetime
+    env = read_envelope(a.vault)
+    _, sk, data_key, _ = open_slot(env, a.login, a.passphrase)
+    seed = bytes.fromhex(a.seed) if a.seed else own_sign_seed(sk)
+    signer = a.signer or a.login
+    with PlainCopy(a.vault, env, data_key) as db:
+        key = bytes.fromhex(db.execute("SELECT value FROM cabinet_meta WHERE key = 'audit_key'").fetchone()[0])
+        last = db.execute("SELECT seq, mac FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = last[0] + 1, bytes(last[1])
+        at = a.at or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:23] + "Z"
+        mac = audit_mac(key, prev, seq, at, a.actor, a.action, a.object, a.detail)
+        sig = sign_detached(b"cabinet-audit-sig-v1" + mac, seed)
+        db.execute("INSERT INTO audit(seq, at, actor, action, object, detail, mac, signer, sig) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (seq, at, a.actor, a.action, a.object, a.detail, mac, signer, sig))
+        db.execute("INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_head', ?)", (audit_head(key, seq, mac),))
+    print(json.dumps({"seq": seq, "actor": a.actor, "signer": signer, "format": env.version}))
+    return 0
+
+
+def cmd_put_back(a):
+    """Puts back rows of an older copy of the same file (tables given by
+    --tables; cabinet_meta keys by --meta), and with --slot LOGIN that
+    login's slot from the older copy's envelope."""
+    env = read_envelope(a.vault)
+    old_env = read_envelope(a.old)
+    if old_env.file_id != env.file_id:
+        raise SystemExit("the old copy is another file (re-keyed since)")
+    # Her slot may be gone from the current envelope (revoked without a
+    # re-key): the older envelope's slot still yields the same data key.
+    _, _, data_key, _ = open_slot(env if env.slot(a.login) else old_env, a.login, a.passphrase)
+    tmp = tempfile.mkdtemp(prefix="adversary-old-")
+    try:
+        old_plain = os.path.join(tmp, "old.db")
+        decrypt_db(a.old, old_env, data_key, old_plain)
+        with PlainCopy(a.vault, env, data_key, attach={"old": old_plain}) as db:
+            for t in (a.tables or "").split(","):
+                if not t:
+                    continue
+                with TriggersOff(db, t):
+                    cols = ", ".join(columns(db, t))
+                    db.execute("DELETE FROM main.%s" % t)
+                    db.execute("INSERT INTO main.%s(%s) SELECT %s FROM old.%s" % (t, cols, cols, t))
+            for k in (a.meta or "").split(","):
+                if k:
+                    db.execute("DELETE FROM main.cabinet_meta WHERE key = ?", (k,))
+                    db.execute("INSERT INTO main.cabinet_meta(key, value) SELECT key, value FROM old.cabinet_meta "
+                               "WHERE key = ?", (k,))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if a.slot:
+        old_slot = old_env.slot(a.slot)
+        if old_slot is None:
+            raise SystemExit("no slot %s in the old copy" % a.slot)
+        env.slots = [s for s in env.slots if not (s.role != 0 and s.login == a.slot)] + [old_slot]
+        write_envelope(a.vault, env, data_key)
+    print(json.dumps({"tables": a.tables, "meta": a.meta, "slot": a.slot, "format": env.version}))
+    return 0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description="The insider's tool (Cabinet vault formats 1 and 2).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -705,6 +816,26 @@ def main(argv=None):
     c = command("drop-totp", cmd_drop_totp)
     c.add_argument("--target", default="doc")
     command("show", cmd_show, keyed=False)
+    c = command("sql", cmd_sql)
+    c.add_argument("--exec", action="append", required=True, help="one SQL statement (repeatable)")
+    c.add_argument("--triggers-off", help="comma-separated tables whose triggers are dropped meanwhile")
+    c = command("set-format", cmd_set_format)
+    c.add_argument("--version", type=int, required=True)
+    c = command("plant-sign-key", cmd_plant_sign_key)
+    c.add_argument("--target", required=True)
+    c = command("forge-entry", cmd_forge_entry)
+    c.add_argument("--actor", required=True)
+    c.add_argument("--action", required=True)
+    c.add_argument("--object")
+    c.add_argument("--detail")
+    c.add_argument("--at")
+    c.add_argument("--signer")
+    c.add_argument("--seed")
+    c = command("put-back", cmd_put_back)
+    c.add_argument("--old", required=True, help="an older copy of the vault file")
+    c.add_argument("--tables", help="comma-separated tables put back whole")
+    c.add_argument("--meta", help="comma-separated cabinet_meta keys put back")
+    c.add_argument("--slot", help="that login's slot put back from the older envelope")
 
     a = p.parse_args(argv)
     try:

@@ -42,6 +42,9 @@ public enum TamperFinding: Equatable, Sendable {
     case signature(seq: Int64)
     /// The list of accounts is missing from a vault that had one.
     case rosterMissing
+    /// A doctors' setting (retention of traces, lock delay) written outside
+    /// Cabinet: ignored, the default applies.
+    case settings
 }
 
 /// Every failure a user can meet, with a message they can act on.
@@ -214,6 +217,7 @@ public enum CabinetError: Error, Equatable, Sendable {
             case .checkpoint(let seq): return c.text("error.tamper.checkpoint", ["seq": String(seq)])
             case .signature(let seq): return c.text("error.tamper.signature", ["seq": String(seq)])
             case .rosterMissing: return c.text("error.tamper.roster_missing")
+            case .settings: return c.text("error.tamper.settings")
             }
         case .lastHolder: return c.text("error.last_holder")
         case .cannotDisableSelf: return c.text("error.disable_self")

@@ -163,7 +163,11 @@ extension Vault {
                 try AuditLog.append(db, key: key, actor: actor, action: .signIn, detail: viaRecovery ? "recovery-key" : nil)
                 if viaRecovery { try AuditLog.append(db, key: key, actor: actor, action: .totpBypassed) }
                 // Access traces older than the retention go at each sign-in.
-                _ = try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
+                // Only a session that can check the doctors' settings prunes
+                // (format 1: every session, as before the list existed).
+                if rosterTrusted || roster == nil {
+                    _ = try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-auditRetention(db)))
+                }
                 // A doctor's sign-in checkpoints the trail (Trust.swift).
                 try checkpointAtSignIn(db)
             }
@@ -284,24 +288,43 @@ extension Vault {
     public func disableAccount(login target: String) throws {
         try AccessPolicy.check(session, .manageAccounts)
         guard target != login else { throw CabinetError.cannotDisableSelf }
+        // Driven by the key slot and the authenticated list, not by the
+        // account row (under the data key only: a row deleted, marked
+        // disabled or given another role must not keep a slot alive).
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role, disabled_at FROM account WHERE login = ?", arguments: [target]) }
-        guard let info, (info["disabled_at"] as String?) == nil else { throw CabinetError.accountNotFound(login: target) }
-        if (listedRole(target)?.practiceRole ?? Role(rawValue: info["role"])) == .doctor {
+        let hasSlot = envelope.slots.contains { !$0.isRecovery && $0.login == target }
+        let listedSlot = roster?.entry(login: target)?.slot != nil
+        let rowEnabled = info.map { ($0["disabled_at"] as String?) == nil } ?? false
+        guard hasSlot || listedSlot || rowEnabled else { throw CabinetError.accountNotFound(login: target) }
+        let role = listedRole(target)?.practiceRole ?? info.flatMap { Role(rawValue: $0["role"]) } ?? .secretary
+        if role == .doctor {
             let holders = envelope.slots.filter { (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery }.count
             if holders <= 1 { throw CabinetError.lastHolder }
         }
-        if envelope.slots.contains(where: { !$0.isRecovery && $0.login == target }) {
+        if hasSlot {
             try removeSlot(login: target)
+        } else if listedSlot, rosterTrusted {
+            _ = try write { db in try updateRoster(db) { r in
+                if let i = r.accounts.firstIndex(where: { $0.login == target }) { r.accounts[i].slot = nil; r.accounts[i].secondFactor = false }
+            } }
         }
         let key = try auditKey(), actor = session.actor
         _ = try write { db in
+            let now = AuditLog.timestamp(Date())
+            if info == nil {
+                // The row was removed: put it back for the trail's sake.
+                try db.execute(sql: """
+                    INSERT INTO account(login, role, created_at, created_by, disabled_at, disabled_by) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [target, role.rawValue, now, actor, now, actor])
+            }
             try db.execute(sql: "UPDATE account SET disabled_at = ?, disabled_by = ?, totp_sealed = NULL, totp_pending = NULL WHERE login = ?",
-                           arguments: [AuditLog.timestamp(Date()), actor, target])
+                           arguments: [now, actor, target])
             // Its draft could only be opened by the slot just removed.
             try db.execute(sql: "DELETE FROM draft WHERE login = ?", arguments: [target])
             try AuditLog.append(db, key: key, actor: actor, action: .accountDisabled, object: target)
         }
     }
+
 
     /// Resets an account: a new slot with a one-time passphrase (changed at
     /// next sign-in), its second factor removed; optionally a new role.
@@ -493,7 +516,13 @@ extension Vault {
     /// verifying the vault, open to every role).
     public func verifyAudit() throws -> AuditReport {
         try AccessPolicy.check(session, .verifyVault)
-        return try read { db in try AuditLog.verify(db, key: try AuditLog.key(db), trust: try auditTrust(db)) }
+        var report = try read { db in try AuditLog.verify(db, key: try AuditLog.key(db), trust: try auditTrust(db)) }
+        // What this desk's witness or the sign-in's check found.
+        if report.isOK, case .checkpoint(let seq)? = trailFinding {
+            report.firstBad = seq
+            report.finding = trailFinding
+        }
+        return report
     }
 
     /// Prunes access traces older than the retention (6 months by default,
@@ -501,26 +530,31 @@ extension Vault {
     @discardableResult
     public func pruneAudit(now: Date = Date(), keepDays: Int? = nil) throws -> Int {
         let key = try auditKey(), actor = session.actor
+        try AccessPolicy.check(session, .readAudit)
         if keepDays != nil { try AccessPolicy.check(session, .changeSettings) }
         if let keepDays, !(Self.retentionRange.contains(keepDays)) { throw CabinetError.usage(key: "error.retention") }
         return try write { db in
             if let keepDays {
                 try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_retention_days', ?)",
                                arguments: [String(keepDays)])
+                try stampSettings(db)
                 try AuditLog.append(db, key: key, actor: actor, action: .settingsChanged, detail: "audit_retention_days=\(keepDays)")
             }
-            return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-Self.auditRetention(db)))
+            return try AuditLog.prune(db, key: key, actor: actor, before: now.addingTimeInterval(-auditRetention(db)))
         }
     }
 
     /// Days an access trace may be kept: 30 days to 10 years.
     public static let retentionRange = 30...3650
 
-    static func auditRetention(_ db: Database) throws -> TimeInterval {
-        // Clamped to the range the setting accepts: a value written outside
-        // Cabinet cannot make a genuine pruning remove recent traces.
-        let days = min(max(try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
-            .flatMap(Int.init) ?? 183, retentionRange.lowerBound), retentionRange.upperBound)
+    /// The retention of access traces: the doctors' setting when it
+    /// authenticates (Trust.swift, `settingsHold`), else the default 183
+    /// days; clamped to the range the setting accepts.
+    func auditRetention(_ db: Database) throws -> TimeInterval {
+        let stored = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_retention_days'")
+            .flatMap(Int.init)
+        let days = min(max((try settingsHold(db) ? stored : nil) ?? 183, Self.retentionRange.lowerBound),
+                       Self.retentionRange.upperBound)
         return Double(days) * 86_400
     }
 
@@ -533,7 +567,10 @@ extension Vault {
 
     public func lockAfterMinutes() throws -> Int {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'lock_after_minutes'")
+            // A doctor's desk ignores a delay written outside Cabinet; the
+            // front desk cannot check it (her own desk's delay, clamped).
+            if rosterTrusted, try !settingsHold(db) { return 10 }
+            return try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'lock_after_minutes'")
                 .flatMap(Int.init).map { min(max($0, 1), 30) } ?? 10
         }
     }
@@ -545,6 +582,7 @@ extension Vault {
         _ = try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('lock_after_minutes', ?)",
                            arguments: [String(minutes)])
+            try stampSettings(db)
             try AuditLog.append(db, key: key, actor: actor, action: .settingsChanged, detail: "lock_after_minutes=\(minutes)")
         }
     }

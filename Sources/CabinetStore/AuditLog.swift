@@ -255,7 +255,11 @@ enum AuditLog {
             if let from = trust.signedFrom, seq >= from {
                 let signer: String? = row["signer"]
                 let sig: Data? = row["sig"]
-                guard let signer, let sig, signatureValid([UInt8](sig), mac: m, keys: trust.keys[signer] ?? []) else {
+                // Signed by the account it names (a failed sign-in is written by
+                // the next session that signs in, in the failing login's name).
+                let actor: String = row["actor"], action: String = row["action"]
+                guard let signer, let sig, signer == actor || action == AuditAction.signInFailed.rawValue,
+                      signatureValid([UInt8](sig), mac: m, keys: trust.keys[signer] ?? []) else {
                     report.firstBad = seq
                     report.finding = .signature(seq: seq)
                     return report

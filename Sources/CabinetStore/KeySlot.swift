@@ -155,8 +155,24 @@ struct KeySlot: Equatable {
 
     /// Unwraps the secret key; nil when `secret` is wrong (or the slot altered).
     func openSecret(secret: [UInt8], vaultID: [UInt8]) throws -> SecureBytes? {
+        try openSecretAndKEK(secret: secret, vaultID: vaultID)?.sk
+    }
+
+    /// The secret key and the key-encryption key it was unwrapped with (to
+    /// rewrap the slot at the current version without deriving again).
+    func openSecretAndKEK(secret: [UInt8], vaultID: [UInt8]) throws -> (sk: SecureBytes, kek: SecureBytes)? {
         let kek = try kdf.deriveKey(secret: secret, salt: salt)
-        return aeadOpen(wrappedSecret, key: kek, ad: boundFields(vaultID: vaultID))
+        guard let sk = aeadOpen(wrappedSecret, key: kek, ad: boundFields(vaultID: vaultID)) else { return nil }
+        return (sk, kek)
+    }
+
+    /// This slot at the current version, the same secret key wrapped under
+    /// the same key-encryption key (same passphrase, salt and cost).
+    func rewrappedAtCurrentVersion(sk: SecureBytes, kek: SecureBytes, vaultID: [UInt8]) -> KeySlot {
+        var slot = self
+        slot.version = Self.currentVersion
+        slot.wrappedSecret = aeadSeal(sk, key: kek, ad: slot.boundFields(vaultID: vaultID))
+        return slot
     }
 
     func openDataKey(sk: SecureBytes) -> SecureBytes? {

@@ -17,6 +17,8 @@ enum ClinicalSubKey: UInt64 {
     case checkpoint = 3
     /// The check value of the clinical key, recorded in the list of accounts.
     case check = 4
+    /// MAC of the doctors' settings (retention of traces, lock delay).
+    case settings = 5
 
     func derive(from clinicalKey: SecureBytes) -> SecureBytes {
         SecureBytes.make(32) { out in

@@ -80,6 +80,15 @@ extension Vault {
                     // checkpoint stays where it is.
                     if cp.seq >= first, stored.map({ [UInt8]($0) }) != cp.mac { trailFinding = .checkpoint(seq: cp.seq) }
                     if cp.seq < first, AuditLog.prunedTooYoung(checkpointAt: cp.at) { trailFinding = .checkpoint(seq: cp.seq) }
+                    // What this desk saw last: a list or a trail older than
+                    // that was put back from an old copy.
+                    if let w = readWitness(ck) {
+                        if current.generation < w.generation { throw CabinetError.tampered(.roster) }
+                        let seen = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [w.seq])
+                        if cp.seq < w.seq || (w.seq >= first && seen.map({ [UInt8]($0) }) != w.mac) {
+                            trailFinding = .checkpoint(seq: w.seq)
+                        }
+                    }
                 } else {
                     throw CabinetError.tampered(.checkpoint(seq: 0))
                 }
@@ -130,6 +139,19 @@ extension Vault {
                 try db.inTransaction(.immediate) {
                     // Another desk may have upgraded meanwhile.
                     if try Roster.load(db) != nil { return .commit }
+                    // A vault that was format 2 once and was put back to look
+                    // like format 1 (the list removed, the envelope version
+                    // lowered — the data key allows both) is not upgraded
+                    // again over what the front desk left: a doctor's version-2
+                    // slot, the upgrade's own entry, a signed entry or a MAC'd
+                    // clinical row prove it (the recovery slot, rewrapped only
+                    // when used, cannot).
+                    let doctorsV2 = env.slots.contains { $0.version >= 2 && $0.role.holdsClinicalKey && !$0.isRecovery && $0.publicKey != mine }
+                    let seen = try doctorsV2 || (Bool.fetchOne(db, sql: """
+                            SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'vault.upgraded' OR sig IS NOT NULL)
+                                OR EXISTS (SELECT 1 FROM clinical_entry WHERE mac IS NOT NULL)
+                            """) ?? false)
+                    if seen { throw CabinetError.tampered(.rosterMissing) }
                     var rows: [String: (role: String, totp: Bool)] = [:]
                     for r in try Row.fetchAll(db, sql: "SELECT login, role, totp_sealed IS NOT NULL FROM account") {
                         rows[r[0]] = (r[1], r[2])
@@ -151,6 +173,9 @@ extension Vault {
                     let roster = Roster(vaultID: env.vaultID, check: Roster.checkValue(ck), generation: 1,
                                         accounts: entries.sorted { $0.login < $1.login })
                     try roster.store(db, clinicalKey: ck)
+                    self.roster = roster
+                    self.rosterTrusted = true
+                    try stampSettings(db)
                     try Self.macUnsealedRows(db, clinicalKey: ck)
                     try AuditLog.append(db, key: try auditKey(db), actor: session.actor, action: .vaultUpgraded,
                                         detail: "format \(Envelope.formatVersion)")
@@ -164,17 +189,22 @@ extension Vault {
         try recordDatabaseSize()
     }
 
-    /// Rewraps this session's own slot at the current slot version (the
-    /// passphrase or recovery key is at hand only while unlocking): from
+    /// Writes this session's own slot rewrapped at the current slot version
+    /// (prepared at unlock, where the passphrase's key was at hand): from
     /// then on the slot itself proves that the list of accounts exists.
-    func upgradeOwnSlot(secret: [UInt8]) throws {
-        guard slotVersion < KeySlot.currentVersion, roster != nil, let sk = slotSecretKey else { return }
+    func upgradeOwnSlot() throws {
+        guard let rewrapped = pendingSlotRewrap, rosterTrusted else { return }
+        pendingSlotRewrap = nil
         let mine = slotPublicKey
         try updateEnvelope { env in
             guard let i = env.slots.firstIndex(where: { $0.publicKey == mine }) else { return }
-            var slot = env.slots[i]
-            try slot.wrapSecret(sk, secret: secret, vaultID: env.vaultID)
-            env.slots[i] = slot
+            // Only if the slot is still the one opened (its passphrase not
+            // changed meanwhile on another desk): the rest stays as it is.
+            var opened = rewrapped
+            opened.version = env.slots[i].version
+            opened.wrappedSecret = env.slots[i].wrappedSecret
+            guard opened == env.slots[i], env.slots[i].version < rewrapped.version else { return }
+            env.slots[i] = rewrapped
         }
     }
 
@@ -205,7 +235,9 @@ extension Vault {
     /// writer too.
     func auditKey(_ db: Database) throws -> AuditKey {
         let chain = try AuditLog.key(db)
-        guard let sk = slotSecretKey else { return AuditKey(chain: chain) }
+        // Format 1 (no list yet): entries are not signed; a signature is
+        // one of the marks that the vault was format 2 once.
+        guard let sk = slotSecretKey, roster != nil else { return AuditKey(chain: chain) }
         var checkpoint: ((Database, Int64, [UInt8]) throws -> Void)?
         if rosterTrusted, trailFinding == nil, let ck = clinicalKeyForSealing {
             let vaultID = self.vaultID
@@ -338,6 +370,114 @@ extension Vault {
         try writeCheckpoint(db)
     }
 
+    // MARK: - The desk's witness
+
+    /// Where this desk keeps its witness of the vault: in the signed-in
+    /// user's own state directory (`$CABINET_STATE_DIR`, else
+    /// `$XDG_STATE_HOME/cabinet`, else `~/.local/state/cabinet`), outside
+    /// the vault's directory, which the front desk's Unix account shares.
+    /// One witness per vault and place: the vault's id and a hash of its
+    /// absolute path (a copy elsewhere — a backup being checked — is
+    /// another file).
+    static func witnessPath(vaultID: [UInt8], vaultPath: String,
+                            environment env: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        let dir: String
+        if let d = env["CABINET_STATE_DIR"], !d.isEmpty { dir = d }
+        else if let x = env["XDG_STATE_HOME"], x.hasPrefix("/") { dir = x + "/cabinet" }
+        else if let h = env["HOME"], h.hasPrefix("/") { dir = h + "/.local/state/cabinet" }
+        else { return nil }
+        let absolute = vaultPath.hasPrefix("/") ? vaultPath : FileManager.default.currentDirectoryPath + "/" + vaultPath
+        let bytes = Array(absolute.utf8)
+        var h = [UInt8](repeating: 0, count: 8)
+        _ = crypto_generichash(&h, 8, bytes, UInt64(bytes.count), nil, 0)
+        return dir + "/witness-" + AuditLog.hex(vaultID) + "-" + AuditLog.hex(h)
+    }
+
+    private func witnessStamp(_ value: String, _ ck: SecureBytes) -> [UInt8] {
+        ClinicalSubKey.mac(ClinicalSubKey.checkpoint.derive(from: ck),
+                           Array("cabinet-witness-v1".utf8) + vaultID + Array(value.utf8))
+    }
+
+    /// What this desk saw last (a doctor's session): the trail's checkpoint
+    /// and the list's generation, MAC'd under the doctors' key, in a file of
+    /// the doctor's own. A list or a trail put back from an older copy of
+    /// the vault (each genuine, so the MACs inside the file hold) is older
+    /// than what this desk saw: the next sign-in here says so. Best effort:
+    /// a desk without a writable home keeps no witness.
+    func writeWitness() {
+        guard rosterTrusted, let ck = clinicalKeyForSealing, let roster, let database,
+              let path = Self.witnessPath(vaultID: vaultID, vaultPath: self.path),
+              let cp = try? database.read({ try Self.loadCheckpoint($0) }) else { return }
+        let value = "\(cp.seq):\(AuditLog.hex(cp.mac)):\(roster.generation)"
+        let text = value + "\n" + AuditLog.hex(witnessStamp(value, ck)) + "\n"
+        let dir = PathNames.parent(path)
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                 attributes: [.posixPermissions: 0o700])
+        let temp = path + ".new"
+        unlink(temp)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let ok = text.withCString { Glibc.write(fd, $0, strlen($0)) } == text.utf8.count
+        close(fd)
+        if ok { rename(temp, path) } else { unlink(temp) }
+    }
+
+    /// The witness of this desk, if it authenticates under `ck`.
+    func readWitness(_ ck: SecureBytes) -> (seq: Int64, mac: [UInt8], generation: Int64)? {
+        guard let path = Self.witnessPath(vaultID: vaultID, vaultPath: self.path) else { return nil }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        var buf = [UInt8](repeating: 0, count: 512)
+        let n = Glibc.read(fd, &buf, buf.count)
+        close(fd)
+        guard n > 0 else { return nil }
+        let lines = String(decoding: buf[0..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        guard lines.count == 2, let stamp = AuditLog.hexBytes(lines[1]), stamp.count == 32,
+              sodium_memcmp(stamp, witnessStamp(lines[0], ck), 32) == 0 else { return nil }
+        let parts = lines[0].split(separator: ":").map(String.init)
+        guard parts.count == 3, let seq = Int64(parts[0]), let mac = AuditLog.hexBytes(parts[1]),
+              let generation = Int64(parts[2]) else { return nil }
+        return (seq, mac, generation)
+    }
+
+    // MARK: - The doctors' settings
+
+    /// Settings only doctors may change, kept in `cabinet_meta` under the
+    /// data key: their values are MAC'd under a key derived from the
+    /// clinical key (`settings_mac`), so a value the front desk wrote there
+    /// is ignored (the default applies) and reported by `verify`.
+    static let doctorSettings = ["audit_retention_days", "lock_after_minutes"]
+
+    private func settingsMessage(_ db: Database) throws -> [UInt8] {
+        var m = Array("cabinet-settings-v1".utf8) + vaultID
+        for key in Self.doctorSettings {
+            let v = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = ?", arguments: [key])
+            m += AuditLog.field(key) + AuditLog.field(v)
+        }
+        return m
+    }
+
+    /// Records the MAC of the doctors' settings (a session holding the
+    /// clinical key, after changing one of them).
+    func stampSettings(_ db: Database) throws {
+        guard let ck = clinicalKeyForSealing else { return }
+        let mac = ClinicalSubKey.mac(ClinicalSubKey.settings.derive(from: ck), try settingsMessage(db))
+        try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('settings_mac', ?)",
+                       arguments: [AuditLog.hex(mac)])
+    }
+
+    /// The doctors' settings can be used as stored: they authenticate under
+    /// this session's clinical key, or the vault is format 1. A session
+    /// without the clinical key on a format-2 vault cannot tell: false.
+    func settingsHold(_ db: Database) throws -> Bool {
+        guard roster != nil else { return true }
+        guard let ck = clinicalKeyForSealing, rosterTrusted else { return false }
+        guard let stored = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'settings_mac'")
+            .flatMap(AuditLog.hexBytes), stored.count == 32 else { return false }
+        let mac = ClinicalSubKey.mac(ClinicalSubKey.settings.derive(from: ck), try settingsMessage(db))
+        return sodium_memcmp(stored, mac, 32) == 0
+    }
+
     // MARK: - The database's size in the envelope
 
     static func mainFilePages(_ path: String) -> UInt64 {
@@ -441,7 +581,8 @@ extension Vault {
             while let r = try rows.next() {
                 do { try Self.checkClinicalRow(r, key: key) } catch CabinetError.tampered(let f) { findings.append(f) }
             }
-            if let f = try checkpointFinding(db) { findings.append(f) }
+            if let f = try checkpointFinding(db) ?? trailFinding { findings.append(f) }
+            if try !settingsHold(db) { findings.append(.settings) }
         }
         return findings
     }

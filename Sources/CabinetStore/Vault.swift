@@ -34,6 +34,9 @@ public final class Vault: @unchecked Sendable {
     var rosterTrusted = false
     /// The list written by `create` with the database's first transaction.
     var pendingRoster: Roster?
+    /// This session's own slot rewrapped at the current version, written
+    /// once the list of accounts exists (Trust.swift, `upgradeOwnSlot`).
+    var pendingSlotRewrap: KeySlot?
     /// What a doctor's sign-in found in the trail (its checkpoint no longer
     /// matching): the checkpoint is then left where it is.
     var trailFinding: TamperFinding?
@@ -153,6 +156,7 @@ public final class Vault: @unchecked Sendable {
                 try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .accountCreated, object: doctorLogin,
                                     detail: Role.doctor.rawValue)
                 try vault.writeCheckpoint(db, signedFrom: 1)
+                try vault.stampSettings(db)
             }
             try vault.recordDatabaseSize()
             return (vault, RecoveryKey.format(recovery))
@@ -240,10 +244,8 @@ public final class Vault: @unchecked Sendable {
         defer { secret.wipe() }
         // Same answer for an unknown login and a wrong passphrase: no account
         // enumeration from the sign-in prompt.
-        let vault = try finishUnlock(path: path, secret: secret, wrong: .wrongPassphrase,
-                                     pick: { $0.slot(login: login) }, openDatabase: openDatabase)
-        if openDatabase { try vault.upgradeOwnSlot(secret: secret) }
-        return vault
+        return try finishUnlock(path: path, secret: secret, wrong: .wrongPassphrase,
+                                pick: { $0.slot(login: login) }, openDatabase: openDatabase)
     }
 
     /// Unlocks with the recovery key (the doctor's way back to everything).
@@ -251,10 +253,8 @@ public final class Vault: @unchecked Sendable {
         try checkOpenable(path)
         guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.invalidRecoveryKey }
         defer { secret.wipe() }
-        let vault = try finishUnlock(path: path, secret: secret, wrong: .wrongRecoveryKey,
-                                     pick: { $0.recoverySlot }, openDatabase: openDatabase)
-        if openDatabase { try vault.upgradeOwnSlot(secret: secret) }
-        return vault
+        return try finishUnlock(path: path, secret: secret, wrong: .wrongRecoveryKey,
+                                pick: { $0.recoverySlot }, openDatabase: openDatabase)
     }
 
     /// Opens the slot `pick` chooses in the newest envelope copy whose MAC
@@ -264,20 +264,29 @@ public final class Vault: @unchecked Sendable {
     private static func finishUnlock(path: String, secret: [UInt8], wrong: CabinetError,
                                      pick: (Envelope) -> KeySlot?, openDatabase: Bool) throws -> Vault {
         let copies = try Envelope.candidates(path: path)
-        var opened: [(slot: [UInt8], sk: SecureBytes?)] = []
+        var opened: [(slot: [UInt8], keys: (sk: SecureBytes, kek: SecureBytes)?)] = []
         var sawSlotOpen = false
         for copy in copies {
             guard let slot = pick(copy.envelope) else { continue }
             let encoded = slot.encode()
-            let sk: SecureBytes?
-            if let known = opened.first(where: { $0.slot == encoded }) { sk = known.sk } else {
-                sk = try slot.openSecret(secret: secret, vaultID: copy.envelope.vaultID)
-                opened.append((encoded, sk))
+            let keys: (sk: SecureBytes, kek: SecureBytes)?
+            if let known = opened.first(where: { $0.slot == encoded }) { keys = known.keys } else {
+                keys = try slot.openSecretAndKEK(secret: secret, vaultID: copy.envelope.vaultID)
+                opened.append((encoded, keys))
             }
-            guard let sk else { continue }
+            guard let keys else { continue }
             sawSlotOpen = true
-            guard let dataKey = slot.openDataKey(sk: sk), copy.macValid(SubKey.headerMAC.derive(from: dataKey)) else { continue }
-            return try finishUnlock(path: path, env: copy.envelope, slot: slot, sk: sk, dataKey: dataKey, openDatabase: openDatabase)
+            guard let dataKey = slot.openDataKey(sk: keys.sk), copy.macValid(SubKey.headerMAC.derive(from: dataKey)) else { continue }
+            let vault = try finishUnlock(path: path, env: copy.envelope, slot: slot, sk: keys.sk, dataKey: dataKey, openDatabase: false)
+            // A doctor's (or the recovery key's) slot of format 1 is rewrapped
+            // at the current version once the list of accounts exists.
+            if slot.version < KeySlot.currentVersion && slot.role.holdsClinicalKey {
+                vault.pendingSlotRewrap = slot.rewrappedAtCurrentVersion(sk: keys.sk, kek: keys.kek, vaultID: copy.envelope.vaultID)
+            }
+            if openDatabase {
+                do { try vault.openDatabase() } catch { vault.lock(); throw error }
+            }
+            return vault
         }
         throw sawSlotOpen ? CabinetError.envelopeAltered : wrong
     }
@@ -339,7 +348,10 @@ public final class Vault: @unchecked Sendable {
                 throw CabinetError.vaultRetired
             }
             database = pool
-            do { try establishTrust() } catch {
+            do {
+                try establishTrust()
+                try upgradeOwnSlot()
+            } catch {
                 try? pool.close()
                 database = nil
                 throw error
@@ -526,6 +538,7 @@ public final class Vault: @unchecked Sendable {
 
     /// Closes the database, unregisters the VFS and wipes the keys.
     public func lock() {
+        writeWitness()
         for w in rawConnections { w.value?.close() }
         rawConnections = []
         if let database {
@@ -551,6 +564,7 @@ public final class Vault: @unchecked Sendable {
         rosterTrusted = false
         trailFinding = nil
         trailFindingLogged = false
+        pendingSlotRewrap = nil
         patientIndexStorage.clear()
     }
 

@@ -18,7 +18,7 @@ let everyError: [CabinetError] = [
     .usage(key: "error.doctor_name_empty"), .cancelled, .terminalRequired,
     .tampered(.roster), .tampered(.unlistedSlot(login: "cachee")), .tampered(.clinicalEntry(id: 12)),
     .tampered(.truncated), .tampered(.secondFactorRemoved(login: "martin")), .tampered(.checkpoint(seq: 40)),
-    .tampered(.signature(seq: 41)), .tampered(.rosterMissing),
+    .tampered(.signature(seq: 41)), .tampered(.rosterMissing), .tampered(.settings),
 ]
 
 @Suite("Errors and exit codes")

@@ -11,6 +11,9 @@ let secretaryPass = "Accueil-Fictif-Secret-17"
 final class TempDir {
     let url: URL
     init() {
+        // Doctors' desks keep a witness of each vault (Trust.swift): the
+        // tests' go to a temporary place, not the user's home.
+        setenv("CABINET_STATE_DIR", FileManager.default.temporaryDirectory.appendingPathComponent("cabinet-test-state").path, 0)
         url = FileManager.default.temporaryDirectory.appendingPathComponent("cabinet-test-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }

@@ -245,8 +245,9 @@ import Testing
         #expect(roster.entry(login: "recovery")?.role == .recovery)
         let record = try doc.openRecord(1)
         #expect(record.entries.contains { $0.fields["conclusion"] == "Bronchite fictive" })
-        #expect(try doc.verifyAudit().isOK)
-        #expect(try doc.verifyTrust().isEmpty)
+        let audit = try doc.verifyAudit(), trust = try doc.verifyTrust()
+        #expect(audit.isOK, "\(audit)")
+        #expect(trust.isEmpty, "\(trust)")
         #expect(try doc.auditEntries().contains { $0.action == AuditAction.vaultUpgraded.rawValue })
         doc.signOut()
         let env = try Envelope.read(path: path).0

@@ -96,6 +96,9 @@ public struct BookingForm: Codable, Equatable, Sendable {
     /// A warning a doctor may override (Enter books anyway).
     public var warning: String?
     public var warningArgs: [String: String] = [:]
+    /// Échap was pressed on typed input: a second Échap drops it, any
+    /// other key goes on with the form (never kept in a draft).
+    public var confirmingDrop = false
 
     enum CodingKeys: String, CodingKey { case query, chosen, patientID, patientName, form, typeIndex, newPatient }
 
@@ -246,15 +249,39 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
 
 private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     guard var b = state.agenda.booking else { return nil }
-    defer { state.agenda.booking = b }
+    // Échap closes the form (it used to put an empty form back, for ever).
+    var close = false
+    defer {
+        state.agenda.booking = close ? nil : b
+        if close { state.agenda.moving = nil }
+    }
     let today = CivilDate(state.now)
     if key == .escape {
         if b.warning != nil { b.warning = nil; return [] }
-        if b.newPatient != nil { b.newPatient = nil; return [] }
-        state.agenda.booking = nil
-        state.agenda.moving = nil
-        b = BookingForm()
+        // What was typed is dropped only on a second Échap.
+        let typed = b.newPatient.map { $0.hasInput } ?? b.hasInput
+        if typed && !b.confirmingDrop {
+            b.confirmingDrop = true
+            if b.newPatient != nil {
+                b.newPatient?.message = "agenda.drop_confirm"
+                b.newPatient?.messageIsError = false
+            } else {
+                b.form.message = "agenda.drop_confirm"
+                b.form.messageArgs = [:]
+                b.form.messageIsError = false
+            }
+            return []
+        }
+        b.confirmingDrop = false
+        if b.newPatient != nil { b.newPatient = nil; b.form.message = nil; return [] }
+        close = true
         return []
+    }
+    if b.confirmingDrop {
+        // Any other key: back to the form, the key used as usual.
+        b.confirmingDrop = false
+        if b.form.message == "agenda.drop_confirm" { b.form.message = nil }
+        if b.newPatient?.message == "agenda.drop_confirm" { b.newPatient?.message = nil }
     }
     let save = key == .function(9) || key == .ctrl("s")
     // A warning a doctor may override: Enter books anyway.
@@ -661,6 +688,11 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
             canvas.put(p.displayName, x: 3, y: y, style: style, maxWidth: inner - 24)
             canvas.put(p.birthDate.formatted, x: 3 + inner - 22, y: y, style: style)
             y += 1
+        }
+        if b.confirmingDrop {
+            for (i, line) in wrap(c.text("agenda.drop_confirm"), width: inner).prefix(2).enumerated() {
+                canvas.put(line, x: 3, y: rect.y + rect.height - 3 + i, style: Style(.warning, bold: true), maxWidth: inner)
+            }
         }
     } else {
         canvas.put(c.text("agenda.field.patient") + " " + b.patientName, x: 3, y: y, style: Style(.normal, bold: true), maxWidth: inner)

@@ -57,6 +57,39 @@ import TerminalUITesting
         #expect(h.fake.appointments.count == 4)
     }
 
+    /// Échap closes the booking and the move form (it used to put an empty
+    /// form back for ever); typed input is dropped only on a second Échap
+    /// (issue 13, blocker 2).
+    @Test func escapeClosesTheBookingAndMoveFormsAskingBeforeDroppingInput() throws {
+        for (login, pass) in [("doc", "Tres-Bon-Motdepasse-42"), ("accueil", "Accueil-Fictif-Secret-17")] {
+            let h = Self.harness(login, pass)
+            h.keys(.char("n"))
+            #expect(h.text.contains("Nouveau rendez-vous"))
+            h.keys(.escape)
+            #expect(!h.text.contains("Nouveau rendez-vous") && h.runner.state.agenda.booking == nil, "\(h.text)")
+            // With a patient chosen: asked, another key goes on, then two Échap close.
+            h.keys(.char("n")); h.type("lef"); h.keys(.enter)
+            h.keys(.escape)
+            #expect(h.text.contains("Échap de nouveau pour abandonner"), "\(h.text)")
+            h.keys(.tab)
+            #expect(h.runner.state.agenda.booking != nil && !h.text.contains("Échap de nouveau"))
+            h.keys(.escape, .escape)
+            #expect(h.runner.state.agenda.booking == nil && !h.text.contains("Nouveau rendez-vous"), "\(h.text)")
+            // It stays closed across modules and a fresh booking has its defaults.
+            h.keys(.function(3), .function(2))
+            #expect(!h.text.contains("Nouveau rendez-vous"))
+            h.keys(.char("n")); h.type("lef"); h.keys(.enter)
+            #expect(h.runner.state.agenda.booking?.form["time"] == "12:10", "\(h.text)")
+            h.keys(.escape, .escape)
+            // The move form (on the 14:00 appointment) closes too.
+            h.keys(.down, .down)
+            h.keys(.char("m"))
+            #expect(h.runner.state.agenda.moving != nil, "the move form opened:\n\(h.text)")
+            h.keys(.escape, .escape)
+            #expect(h.runner.state.agenda.booking == nil && h.runner.state.agenda.moving == nil, "\(h.text)")
+        }
+    }
+
     @Test func outsideHoursOnlyADoctorMayForce() throws {
         let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
         s.keys(.char("n")); s.type("lef"); s.keys(.enter)

@@ -76,23 +76,45 @@ extension Vault {
     /// swapped in atomically. Every slot keeps working (the new key is sealed
     /// to each slot's public key); whoever only knew the old data key cannot
     /// read the new file. Requires that no other process has the vault open.
-    /// Interrupted at any point, the vault at `path` still opens.
-    public func rekey() throws {
-        try rekey(interruptAfter: nil)
+    /// Interrupted at any point, the vault at `path` still opens; a failure
+    /// leaves no file of the attempt behind (`<vault>.rekey` and its journal
+    /// are removed).
+    ///
+    /// `progress` receives (pages copied, pages in the vault) while the
+    /// pages are copied, on the calling thread.
+    public func rekey(progress: ((Int64, Int64) -> Void)? = nil) throws {
+        try rekey(interruptAfter: nil, progress: progress)
     }
 
     @_spi(Testing)
-    public func rekey(interruptAfter: RekeyStep?) throws {
+    public func rekey(interruptAfter: RekeyStep?, progress: ((Int64, Int64) -> Void)? = nil) throws {
         do {
-            try performRekey(interruptAfter: interruptAfter)
+            try performRekey(interruptAfter: interruptAfter, progress: progress)
         } catch {
+            // Nothing of the attempt stays behind (the copy, its journal, a
+            // WAL or shm SQLite may have made beside it), whatever failed.
+            Vault.removeVaultFiles(path + ".rekey")
             // Whatever happened, carry on with whichever file is in place.
             if database == nil && !isLocked { try? openDatabase() }
-            throw error
+            throw Self.rekeyFailure(error)
         }
     }
 
-    private func performRekey(interruptAfter: RekeyStep?) throws {
+    /// Errors a doctor can act on: the ones that already say what to do are
+    /// kept; an internal failure of the copy becomes "the re-key did not
+    /// complete, the vault is unchanged" with what to check.
+    static func rekeyFailure(_ error: any Error) -> any Error {
+        switch error {
+        case CabinetError.busy: return CabinetError.vaultInUse
+        case CabinetError.databaseError, CabinetError.io, CabinetError.integrityCheckFailed, CabinetError.notAVault,
+             CabinetError.readOnlyLocation:
+            return CabinetError.rekeyFailed
+        case is CabinetError: return error
+        default: return CabinetError.rekeyFailed
+        }
+    }
+
+    private func performRekey(interruptAfter: RekeyStep?, progress: ((Int64, Int64) -> Void)?) throws {
         guard let oldVFS = vfsPointer else { throw CabinetError.wrongPassphrase }
         func step(_ s: RekeyStep) throws { if interruptAfter == s { throw CabinetError.cancelled } }
         let oldName = String(cString: csealed_name(oldVFS))
@@ -110,7 +132,7 @@ extension Vault {
             let mode = try source.exec("PRAGMA journal_mode = DELETE", vfs: oldVFS)
             guard mode.first == "delete" else { throw CabinetError.vaultInUse }
             try source.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT", vfs: oldVFS)
-        } catch CabinetError.databaseError(let code) where code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED {
+        } catch CabinetError.busy {
             throw CabinetError.vaultInUse
         }
         try step(.exclusiveAccess)
@@ -131,7 +153,22 @@ extension Vault {
         let newVFS = try Vault.registerVFS(dataKey: newKey, fileID: env.fileID)
         defer { csealed_unregister(newVFS) }
         let escaped = Vault.uri(path: temp, vfs: String(cString: csealed_name(newVFS))).replacingOccurrences(of: "'", with: "''")
-        try source.exec("VACUUM INTO '\(escaped)'", vfs: oldVFS)
+        let total = Int64(try source.exec("PRAGMA page_count", vfs: oldVFS).first ?? "") ?? 0
+        let watcher = progress.map { RekeyProgress(vfs: newVFS, total: total, report: $0) }
+        if let watcher {
+            // Pages sealed into the copy so far, read from the new VFS's
+            // counter every few thousand SQLite instructions.
+            sqlite3_progress_handler(source.handle, 4000, { ctx in
+                guard let ctx else { return 0 }
+                Unmanaged<RekeyProgress>.fromOpaque(ctx).takeUnretainedValue().tick()
+                return 0
+            }, Unmanaged.passUnretained(watcher).toOpaque())
+        }
+        defer { sqlite3_progress_handler(source.handle, 0, nil, nil) }
+        try withExtendedLifetime(watcher) {
+            _ = try source.exec("VACUUM INTO '\(escaped)'", vfs: oldVFS)
+        }
+        progress?(total, total)
         try step(.copied)
 
         // 4. Check the copy before trusting it.
@@ -162,5 +199,26 @@ extension Vault {
         // 7. Continue on the new file.
         try replaceAfterRekey(envelope: env, dataKey: newKey)
         try openDatabase()
+    }
+}
+
+/// Feeds a re-key's progress callback from the new VFS's page counter.
+private final class RekeyProgress {
+    let vfs: OpaquePointer
+    let total: Int64
+    let report: (Int64, Int64) -> Void
+    private var last: Int64 = -1
+
+    init(vfs: OpaquePointer, total: Int64, report: @escaping (Int64, Int64) -> Void) {
+        self.vfs = vfs
+        self.total = total
+        self.report = report
+    }
+
+    func tick() {
+        let done = min(csealed_pages_written(vfs), total)
+        guard done != last else { return }
+        last = done
+        report(done, total)
     }
 }

@@ -538,7 +538,8 @@ final class PatientIndex: @unchecked Sendable {
     // Touched under the vault's owning thread only (like Vault itself).
     struct Row {
         let id: Int64
-        let words: [[UInt8]]
+        /// Mutable only so that `clear` can overwrite the bytes in place.
+        var words: [[UInt8]]
         let birthDay: Int?
         let birth: CivilDate?
         let name: String
@@ -569,7 +570,24 @@ final class PatientIndex: @unchecked Sendable {
         return position[id].map { rows[$0].name }
     }
 
+    /// Testing hook: sees every row's words after they were overwritten,
+    /// just before they are released.
+    var beforeRelease: (([[UInt8]]) -> Void)?
+
+    /// Empties the index (at lock). The normalised names' bytes (`words`)
+    /// are overwritten in place before their buffers are released (each
+    /// buffer is referenced by its row only, so no copy is made). The
+    /// display names are Swift `String`s: they cannot be overwritten, only
+    /// released (a documented limit, docs/SEALED-STORE.md).
     func clear() {
+        for i in rows.indices {
+            for j in rows[i].words.indices {
+                rows[i].words[j].withUnsafeMutableBufferPointer { b in
+                    if let base = b.baseAddress, b.count > 0 { sodium_memzero(base, b.count) }
+                }
+            }
+            beforeRelease?(rows[i].words)
+        }
         rows = []
         position = [:]
         namesByID = []

@@ -17,6 +17,7 @@ final class RawConnection {
     }
 
     init(uri: String, readOnly: Bool = false) throws {
+        ProcessHardening.apply()
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | 0x0200_0000 /* SQLITE_OPEN_EXRESCODE */
@@ -74,6 +75,10 @@ enum StoreErrors {
             return .damaged(region(vfs) ?? .page(0))
         }
         switch primary {
+        // Another connection (another desk) holds the lock past the busy
+        // timeout: SQLITE_BUSY, SQLITE_LOCKED and every extended code of
+        // theirs (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT, LOCKED_…).
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
         case SQLITE_CORRUPT: return .integrityCheckFailed(count: 1)
         case SQLITE_NOTADB: return .notAVault(path: "")
         case SQLITE_FULL: return .diskFull

@@ -1,10 +1,14 @@
 import ArgumentParser
 import CabinetCore
+import CabinetStore
 import Foundation
 
 // Entry point: parse (global options may come before the subcommand), run,
 // and turn every failure into a message in the user's language and an exit
 // code from CLI.md. Never a stack trace, never a raw SQLite code.
+// Before anything else, and before SQLite is initialised: no core dump, not
+// dumpable, SQLite's heap zeroed as it is freed (docs/SEALED-STORE.md).
+ProcessHardening.apply()
 let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
 // The bench's SQL runner (`bench --run-sql VAULT --script FILE`, a child of
 // `cabinet bench --peers`, timed as a whole process against the sqlite3 and

@@ -373,10 +373,14 @@ static int wal_mask_range(SealedFile *p, uint8_t *buf, int iAmt,
     return SQLITE_OK;
 }
 
-/* 1 when a frame after frame `f` (0-based) belongs to the current log (its
-   salts are the WAL header's) and authenticates, 0 when none does, -1 on an
-   I/O error. Only called on the failure path of a recovery. */
-static int wal_valid_frame_after(SealedFile *p, sqlite3_int64 f) {
+/* 1 when a commit frame after frame `f` (0-based) belongs to the current
+   log (its salts are the WAL header's) and authenticates, 0 when none does,
+   -1 on an I/O error. Only called on the failure path of a recovery.
+   Frames after the last commit are an unfinished transaction that recovery
+   drops anyway (and that SQLite may rewrite in place, so a crash can tear
+   one of them with valid frames after it): only a later commit means that
+   committed work would be lost. */
+static int wal_commit_after(SealedFile *p, sqlite3_int64 f) {
     sqlite3_file *r = p->real;
     sqlite3_int64 size = 0;
     uint8_t hdr[WAL_HDR];
@@ -390,6 +394,7 @@ static int wal_valid_frame_after(SealedFile *p, sqlite3_int64 f) {
         if (r->pMethods->xRead(r, frame, WAL_FRAME, frame_start(i)) != SQLITE_OK)
             break;
         if (memcmp(frame + 8, hdr + 16, 8) != 0) break; /* an older log */
+        if (get_be32(frame + 4) == 0) continue; /* not a commit frame */
         if (open_page(p->vfs->keys, get_be32(frame), frame + WAL_FHDR) == 0) {
             found = 1;
             break;
@@ -433,12 +438,12 @@ static int wal_read(SealedFile *p, void *zBuf, int iAmt, sqlite3_int64 iOfst) {
                 /* Recovery reads header and page together. A frame that an
                    interrupted write left torn is the last one of its log:
                    make it invalid (page number 0) so that it ends the log
-                   there, as SQLite would. But when a later frame of the
-                   same log (same salts) still authenticates, this one was
+                   there, as SQLite would. But when a later commit frame of
+                   the same log (same salts) still authenticates, this one was
                    damaged or altered after it was written: ending the log
                    here would silently drop the commits after it, so the
                    recovery is refused and the frame named instead. */
-                int later = wal_valid_frame_after(p, f);
+                int later = wal_commit_after(p, f);
                 if (later < 0) return SQLITE_IOERR_READ;
                 if (later) return CSEALED_IOERR_AUTH;
                 memset(buf + (F - iOfst), 0, WAL_FHDR);

@@ -248,6 +248,38 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         after.lock()
     }
 
+    /// Frames after the last commit are an unfinished transaction (spilled
+    /// pages, which SQLite may rewrite in place: a crash can tear one of them
+    /// with valid frames after it). Recovery drops them anyway: a damaged one
+    /// there is no lost commit, and the vault opens.
+    @Test func aDamagedFrameOfAnUnfinishedTransactionIsDroppedWithIt() throws {
+        let dir = TempDir(), copyDir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = 10")
+        try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+        for i in 1...20 { try sql.exec("INSERT INTO t(v) VALUES ('ligne \(i)')") }
+        let committed = (bytes(path + "-wal").count - 32) / (24 + 4096)
+        try sql.exec("""
+            BEGIN;
+            WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300)
+            INSERT INTO t(v) SELECT hex(randomblob(1000)) FROM c;
+            """)
+        let copy = copyDir.file("v.vault")
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        try sql.exec("ROLLBACK")
+        v.lock()
+        let frames = (bytes(copy + "-wal").count - 32) / (24 + 4096)
+        #expect(frames > committed + 5, "the open transaction must have spilled frames")
+        try flipBit(copy + "-wal", at: 32 + committed * (24 + 4096) + 24 + 100) // its first frame
+        let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20)
+        c.lock()
+    }
+
     /// A fresh sealed file may receive pages before page 1 (a copy larger
     /// than the cache spills them first); page 1's geometry is still checked
     /// when it comes, and a wrong one fails the whole copy.

@@ -2,6 +2,7 @@ import CSQLite
 import CSealedVFS
 import CabinetCore
 import Foundation
+import GRDB
 
 /// A bare SQLite connection for the store's own maintenance work (re-key,
 /// integrity check, benchmarks), where GRDB's pool would get in the way.
@@ -67,7 +68,16 @@ final class RawConnection {
 }
 
 /// Turns SQLite result codes into errors a doctor can act on.
-enum StoreErrors {
+public enum StoreErrors {
+    /// A GRDB error that escaped the store's own mapping (a safety net for
+    /// the command line and the interface) as a `CabinetError`; any other
+    /// error unchanged.
+    public static func userError(_ error: any Error) -> any Error {
+        if let e = error as? DatabaseError { return map(code: e.extendedResultCode.rawValue, vfs: nil) }
+        return error
+    }
+
+
     static func map(code: Int32, vfs: OpaquePointer?) -> CabinetError {
         let primary = code & 0xFF
         if code == 522 /* SQLITE_IOERR_SHORT_READ */ { return .damaged(.page(0)) }

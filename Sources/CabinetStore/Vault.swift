@@ -131,7 +131,7 @@ public final class Vault: @unchecked Sendable {
             return (vault, RecoveryKey.format(recovery))
         } catch {
             removeVaultFiles(path)
-            throw error
+            throw StoreErrors.userError(error)
         }
     }
 

@@ -30,10 +30,13 @@ do {
     var command = try CabinetCommand.parseAsRoot(arguments)
     try command.run()
     exit(0)
-} catch let error as CabinetError {
-    Term.err(error.message(L))
-    exit(error.exitCode.rawValue)
 } catch {
+    // A database error that escaped the store's mapping still gets a message
+    // from the catalogue (a busy desk, a damaged page), never a raw code.
+    if let error = StoreErrors.userError(error) as? CabinetError {
+        Term.err(error.message(L))
+        exit(error.exitCode.rawValue)
+    }
     let code = CabinetCommand.exitCode(for: error)
     let message = CabinetCommand.fullMessage(for: error)
     if code == .success {

@@ -92,5 +92,8 @@ import Testing
     @Test(arguments: busyCodes)
     func everyBusyAndLockedCodeIsMapped(code: Int32) {
         #expect(StoreErrors.map(code: code, vfs: nil) == .busy)
+        // Also a GRDB error that escaped the store (the command line's net).
+        let escaped = DatabaseError(resultCode: ResultCode(rawValue: code))
+        #expect(StoreErrors.userError(escaped) as? CabinetError == .busy)
     }
 }

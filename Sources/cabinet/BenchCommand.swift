@@ -342,7 +342,7 @@ struct Bench {
         add(BenchFigure(name: "verify, \(label)", unit: "s", median: vt, p99: nil, reference: nil, target: "information", met: nil))
         add(BenchFigure(name: "verify ÷ cp, \(label)", unit: "ratio", median: vt / c, p99: nil, reference: c,
                         target: "information", met: nil))
-        add(BenchFigure(name: "rekey (copy, integrity check, swap), \(label)", unit: "s", median: rk, p99: nil, reference: nil,
+        add(BenchFigure(name: "rekey (page copy, page check, fsync, swap), \(label)", unit: "s", median: rk, p99: nil, reference: nil,
                         target: "information", met: nil))
         add(BenchFigure(name: "rekey ÷ cp, \(label)", unit: "ratio", median: rk / c, p99: nil, reference: c,
                         target: "≤ 3", met: rk / c <= 3))

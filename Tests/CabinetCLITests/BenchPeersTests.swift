@@ -115,7 +115,7 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
             return figures.compactMap { $0["name"] as? String }
         }
         let names = try run()
-        for name in ["verify ÷ cp", "rekey ÷ cp", "cp of the vault file", "verify, ", "rekey (copy"] {
+        for name in ["verify ÷ cp", "rekey ÷ cp", "cp of the vault file", "verify, ", "rekey (page copy"] {
             #expect(names.contains { $0.hasPrefix(name) }, "\(name) missing: \(names)")
         }
         let vault = data + "/demo-1000-5.vault"

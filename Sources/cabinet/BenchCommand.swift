@@ -116,7 +116,8 @@ struct Bench {
         case "open":
             try measureOpen(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
         case "copies":
-            try measureCopies(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), label: "demo vault")
+            let (patients, years) = quick ? (1_000, 5) : (50_000, 20)
+            try measureCopies(try demoVault(patients: patients, years: years), label: "\(patients) patients/\(years) y")
         case "peers":
             for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
         default:

@@ -20,6 +20,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #define PS      CSEALED_PAGE_SIZE
 #define PAYLOAD CSEALED_PAYLOAD
@@ -46,6 +48,7 @@ struct csealed_vfs {
     _Atomic int64_t fail_index;
     _Atomic int64_t main_opens;
     _Atomic int64_t refused_temp;
+    _Atomic int64_t pages_written;  /* main-database pages sealed and written */
 };
 
 typedef struct SealedFile {
@@ -54,6 +57,8 @@ typedef struct SealedFile {
     sqlite3_file *real;         /* the unix file, allocated right after us */
     int kind;
     int reserve_ok;             /* page 1 seen with the right geometry */
+    int fresh;                  /* main db: opened with no page at all yet */
+    int geometry_bad;           /* main db: page 1 came with a wrong geometry */
     int in_ckpt;                /* main db: between CKPT_START and CKPT_DONE */
     struct SealedFile *db;      /* WAL: its database file (for in_ckpt) */
     uint8_t *buf;               /* PS bytes of scratch */
@@ -204,13 +209,30 @@ static int main_write(SealedFile *p, const void *zBuf, int iAmt,
         return r->pMethods->xWrite(r, zBuf, PS, iOfst + HDR);
     }
     pgno = (uint32_t)(iOfst / PS + 1);
+    if (p->geometry_bad) return SQLITE_IOERR_WRITE;
     if (pgno == 1) {
-        if (!page1_geometry_ok(zBuf)) return SQLITE_IOERR_WRITE;
+        if (!page1_geometry_ok(zBuf)) {
+            /* Pages already written to a fresh file (below) assumed this
+               geometry: the whole file is refused, and the caller (re-key,
+               a sealed copy) deletes it. */
+            p->geometry_bad = 1;
+            return SQLITE_IOERR_WRITE;
+        }
         p->reserve_ok = 1;
-    } else if (!p->reserve_ok) {
+    } else if (!p->reserve_ok && !p->fresh) {
+        /* An existing database whose page 1 was never read nor written by
+           this handle: its geometry is unknown, so nothing is written. */
         return SQLITE_IOERR_WRITE;
     }
+    /* A fresh file (VACUUM INTO, a backup target, a new vault) may get other
+       pages before page 1: SQLite spills its cache mid-copy and writes page
+       1 last, at commit. Those pages are sealed as 4096-byte pages with a
+       40-byte reserve; page 1 is still checked when it comes, and a wrong
+       geometry refuses it and every later write, so the copy fails as a
+       whole instead of committing a file sealed under a wrong assumption.
+       A page of any other size never gets here (iAmt != PS above). */
     seal_page(p->vfs->keys, pgno, zBuf, p->buf);
+    atomic_fetch_add(&p->vfs->pages_written, 1);
     return r->pMethods->xWrite(r, p->buf, PS, iOfst + HDR);
 }
 
@@ -351,6 +373,38 @@ static int wal_mask_range(SealedFile *p, uint8_t *buf, int iAmt,
     return SQLITE_OK;
 }
 
+/* 1 when a commit frame after frame `f` (0-based) belongs to the current
+   log (its salts are the WAL header's) and authenticates, 0 when none does,
+   -1 on an I/O error. Only called on the failure path of a recovery.
+   Frames after the last commit are an unfinished transaction that recovery
+   drops anyway (and that SQLite may rewrite in place, so a crash can tear
+   one of them with valid frames after it): only a later commit means that
+   committed work would be lost. */
+static int wal_commit_after(SealedFile *p, sqlite3_int64 f) {
+    sqlite3_file *r = p->real;
+    sqlite3_int64 size = 0;
+    uint8_t hdr[WAL_HDR];
+    uint8_t *frame;
+    int found = 0;
+    if (r->pMethods->xFileSize(r, &size) != SQLITE_OK) return -1;
+    if (r->pMethods->xRead(r, hdr, WAL_HDR, 0) != SQLITE_OK) return -1;
+    frame = sqlite3_malloc(WAL_FRAME);
+    if (frame == NULL) return -1;
+    for (sqlite3_int64 i = f + 1; frame_start(i) + WAL_FRAME <= size; i++) {
+        if (r->pMethods->xRead(r, frame, WAL_FRAME, frame_start(i)) != SQLITE_OK)
+            break;
+        if (memcmp(frame + 8, hdr + 16, 8) != 0) break; /* an older log */
+        if (get_be32(frame + 4) == 0) continue; /* not a commit frame */
+        if (open_page(p->vfs->keys, get_be32(frame), frame + WAL_FHDR) == 0) {
+            found = 1;
+            break;
+        }
+    }
+    sodium_memzero(frame, WAL_FRAME);
+    sqlite3_free(frame);
+    return found;
+}
+
 static int wal_read(SealedFile *p, void *zBuf, int iAmt, sqlite3_int64 iOfst) {
     uint8_t *buf = zBuf;
     sqlite3_int64 end = iOfst + iAmt;
@@ -381,8 +435,17 @@ static int wal_read(SealedFile *p, void *zBuf, int iAmt, sqlite3_int64 iOfst) {
         if (open_page(p->vfs->keys, get_be32(pg), buf + (P - iOfst)) != 0) {
             note_failure(p->vfs, CSEALED_REGION_WAL, f + 1);
             if (headerInside) {
-                /* Recovery reads header and page together: make the frame
-                   invalid (page number 0) so that it ends the log. */
+                /* Recovery reads header and page together. A frame that an
+                   interrupted write left torn is the last one of its log:
+                   make it invalid (page number 0) so that it ends the log
+                   there, as SQLite would. But when a later commit frame of
+                   the same log (same salts) still authenticates, this one was
+                   damaged or altered after it was written: ending the log
+                   here would silently drop the commits after it, so the
+                   recovery is refused and the frame named instead. */
+                int later = wal_commit_after(p, f);
+                if (later < 0) return SQLITE_IOERR_READ;
+                if (later) return CSEALED_IOERR_AUTH;
                 memset(buf + (F - iOfst), 0, WAL_FHDR);
                 continue;
             }
@@ -605,6 +668,9 @@ static int sv_open(sqlite3_vfs *pVfs, const char *zName, sqlite3_file *pFile,
             p->buf = NULL;
             return SQLITE_NOTADB;
         }
+        /* Only the envelope: SQLite will create the database (see
+           main_write for what this allows). */
+        p->fresh = (sz == HDR);
     }
     if (kind == KIND_WAL) {
         /* Link the WAL to its database file, for checkpoint copies. */
@@ -885,4 +951,136 @@ int csealed_envelope_write(const char *path, const uint8_t *buf, int len,
     if (rc == SQLITE_OK) rc = f->pMethods->xSync(f, SQLITE_SYNC_FULL);
     root_close(f);
     return rc;
+}
+
+/* ------------------------------------------------------ process hardening */
+
+int csealed_harden_process(void) {
+    struct rlimit none = {0, 0};
+    int ok = 1;
+    /* No core file (it would hold the passphrase, keys and unsealed pages),
+       and no ptrace attach nor /proc/PID/mem reading by other processes of
+       the same user. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) ok = 0;
+    if (setrlimit(RLIMIT_CORE, &none) != 0) ok = 0;
+    return ok;
+}
+
+/* ------------------------------------------------- SQLite's wiping heap */
+
+/* SQLite frees its page cache (unsealed pages), its statements' bound
+   values and its result rows without clearing them. This allocator wraps
+   the default one (same blocks, same sizes) and zeroes every block, by its
+   usable size, before handing it back; a block that moves on realloc is
+   zeroed too. It must be configured before SQLite is initialised
+   (sqlite3_config refuses afterwards, SQLITE_MISUSE). */
+static sqlite3_mem_methods wipe_orig;
+static _Atomic int wipe_installed;
+/* Test hook: the block whose wipe a test watches, and what it saw. */
+static void *_Atomic wipe_watch;
+static _Atomic int wipe_watch_result;
+
+static void wipe_block(void *p) {
+    int n;
+    if (p == NULL) return;
+    n = wipe_orig.xSize(p);
+    if (n > 0) sodium_memzero(p, (size_t)n);
+    if (p == atomic_load(&wipe_watch)) {
+        int zero = 1;
+        for (int i = 0; i < n; i++) {
+            if (((volatile uint8_t *)p)[i] != 0) { zero = 0; break; }
+        }
+        atomic_store(&wipe_watch_result, zero);
+    }
+}
+
+static void *wipe_malloc(int n) { return wipe_orig.xMalloc(n); }
+
+static void wipe_free(void *p) {
+    wipe_block(p);
+    wipe_orig.xFree(p);
+}
+
+static void *wipe_realloc(void *p, int n) {
+    void *q;
+    int old;
+    if (p == NULL) return wipe_orig.xMalloc(n);
+    old = wipe_orig.xSize(p);
+    /* Always a new block: the default realloc could move the data and free
+       the old block uncleared. */
+    q = wipe_orig.xMalloc(n);
+    if (q == NULL) return NULL;
+    memcpy(q, p, (size_t)(old < n ? old : n));
+    wipe_free(p);
+    return q;
+}
+
+static int wipe_size(void *p) { return wipe_orig.xSize(p); }
+static int wipe_roundup(int n) { return wipe_orig.xRoundup(n); }
+static int wipe_init(void *a) { return wipe_orig.xInit(a); }
+static void wipe_shutdown(void *a) { wipe_orig.xShutdown(a); }
+
+int csealed_install_wiping_allocator(void) {
+    sqlite3_mem_methods mine;
+    if (atomic_load(&wipe_installed)) return SQLITE_OK;
+    if (sqlite3_config(SQLITE_CONFIG_GETMALLOC, &wipe_orig) != SQLITE_OK) {
+        /* SQLite is already initialised: too late in this process. */
+        return SQLITE_MISUSE;
+    }
+    mine = wipe_orig;
+    mine.xMalloc = wipe_malloc;
+    mine.xFree = wipe_free;
+    mine.xRealloc = wipe_realloc;
+    mine.xSize = wipe_size;
+    mine.xRoundup = wipe_roundup;
+    mine.xInit = wipe_init;
+    mine.xShutdown = wipe_shutdown;
+    mine.pAppData = wipe_orig.pAppData;
+    if (sqlite3_config(SQLITE_CONFIG_MALLOC, &mine) != SQLITE_OK) return SQLITE_MISUSE;
+    atomic_store(&wipe_installed, 1);
+    return SQLITE_OK;
+}
+
+int csealed_wiping_allocator_installed(void) {
+    return atomic_load(&wipe_installed);
+}
+
+int csealed_test_free_wipes(int moveByRealloc) {
+    uint8_t *p, *q = NULL;
+    if (!atomic_load(&wipe_installed)) return 0;
+    p = sqlite3_malloc(256);
+    if (p == NULL) return -1;
+    memset(p, 0xA5, 256);
+    atomic_store(&wipe_watch_result, -1);
+    atomic_store(&wipe_watch, p);
+    if (moveByRealloc) {
+        q = sqlite3_realloc(p, 1 << 20);  /* always a new block here */
+        if (q == NULL) { atomic_store(&wipe_watch, NULL); sqlite3_free(p); return -1; }
+        if (q[0] != 0xA5 || q[255] != 0xA5) atomic_store(&wipe_watch_result, 0);
+    } else {
+        sqlite3_free(p);
+    }
+    atomic_store(&wipe_watch, NULL);
+    sqlite3_free(q);
+    return atomic_load(&wipe_watch_result);
+}
+
+int64_t csealed_pages_written(const csealed_vfs *v) {
+    return atomic_load(&((csealed_vfs *)v)->pages_written);
+}
+
+/* Installed when the program is loaded, before any code of this process can
+   open a database (SQLite has no initialisation of its own at load time):
+   the executable, the tests and the probes all get it. Swift calls
+   csealed_install_wiping_allocator() again as a safety net. */
+__attribute__((constructor)) static void csealed_at_load(void) {
+    (void)csealed_install_wiping_allocator();
+}
+
+int csealed_is_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0); }
+
+int64_t csealed_core_limit(int hard) {
+    struct rlimit r;
+    if (getrlimit(RLIMIT_CORE, &r) != 0) return -1;
+    return (int64_t)(hard ? r.rlim_max : r.rlim_cur);
 }

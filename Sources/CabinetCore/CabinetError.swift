@@ -76,6 +76,11 @@ public enum CabinetError: Error, Equatable, Sendable {
     case tooManySlots
     case vaultRetired
     case vaultInUse
+    /// Another desk holds the write lock past the busy timeout (SQLITE_BUSY,
+    /// SQLITE_LOCKED and their extended codes).
+    case busy
+    /// A re-key failed; the vault in place is the old one, unchanged.
+    case rekeyFailed
     case diskFull
     case io(path: String, errno: Int32)
     case databaseError(code: Int32)
@@ -141,9 +146,9 @@ public enum CabinetError: Error, Equatable, Sendable {
             return .integrity
         case .vaultNotFound:
             return .notFound
-        case .vaultExists, .accountExists, .vaultRetired, .vaultInUse:
+        case .vaultExists, .accountExists, .vaultRetired, .vaultInUse, .busy:
             return .conflict
-        case .missingParent, .readOnlyLocation, .diskFull, .io, .databaseError:
+        case .missingParent, .readOnlyLocation, .diskFull, .io, .databaseError, .rekeyFailed:
             return .io
         case .isDirectory, .futureFormat, .passphraseTooWeak, .passphraseMismatch,
              .emptyPassphrase, .invalidLogin, .tooManySlots, .usage, .cancelled,
@@ -190,6 +195,8 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .tooManySlots: return c.text("error.too_many_slots")
         case .vaultRetired: return c.text("error.vault_retired")
         case .vaultInUse: return c.text("error.vault_in_use")
+        case .busy: return c.text("error.busy")
+        case .rekeyFailed: return c.text("error.rekey_failed")
         case .diskFull: return c.text("error.disk_full")
         case .io(let path, let errno):
             let key = "errno.\(errno)"

@@ -562,7 +562,8 @@ final class PatientIndex: @unchecked Sendable {
     struct Row {
         let id: Int64
         /// The stored search key's bytes: folded words, single spaces.
-        let key: [UInt8]
+        /// Mutable only so that `clear` can overwrite the bytes in place.
+        var key: [UInt8]
         let birthDay: Int?
         let birth: CivilDate?
         let name: String
@@ -593,7 +594,22 @@ final class PatientIndex: @unchecked Sendable {
         return position[id].map { rows[$0].name }
     }
 
+    /// Testing hook: sees every row's key bytes after they were
+    /// overwritten, just before they are released.
+    var beforeRelease: (([UInt8]) -> Void)?
+
+    /// Empties the index (at lock). The normalised names' bytes (`key`)
+    /// are overwritten in place before their buffers are released (each
+    /// buffer is referenced by its row only, so no copy is made). The
+    /// display names are Swift `String`s: they cannot be overwritten, only
+    /// released (a documented limit, docs/SEALED-STORE.md).
     func clear() {
+        for i in rows.indices {
+            rows[i].key.withUnsafeMutableBufferPointer { b in
+                if let base = b.baseAddress, b.count > 0 { sodium_memzero(base, b.count) }
+            }
+            beforeRelease?(rows[i].key)
+        }
         rows = []
         position = [:]
         namesByID = []

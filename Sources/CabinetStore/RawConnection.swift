@@ -2,6 +2,7 @@ import CSQLite
 import CSealedVFS
 import CabinetCore
 import Foundation
+import GRDB
 
 /// A bare SQLite connection for the store's own maintenance work (re-key,
 /// integrity check, benchmarks), where GRDB's pool would get in the way.
@@ -17,6 +18,7 @@ final class RawConnection {
     }
 
     init(uri: String, readOnly: Bool = false) throws {
+        ProcessHardening.apply()
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | 0x0200_0000 /* SQLITE_OPEN_EXRESCODE */
@@ -66,7 +68,16 @@ final class RawConnection {
 }
 
 /// Turns SQLite result codes into errors a doctor can act on.
-enum StoreErrors {
+public enum StoreErrors {
+    /// A GRDB error that escaped the store's own mapping (a safety net for
+    /// the command line and the interface) as a `CabinetError`; any other
+    /// error unchanged.
+    public static func userError(_ error: any Error) -> any Error {
+        if let e = error as? DatabaseError { return map(code: e.extendedResultCode.rawValue, vfs: nil) }
+        return error
+    }
+
+
     static func map(code: Int32, vfs: OpaquePointer?) -> CabinetError {
         let primary = code & 0xFF
         if code == 522 /* SQLITE_IOERR_SHORT_READ */ { return .damaged(.page(0)) }
@@ -74,6 +85,10 @@ enum StoreErrors {
             return .damaged(region(vfs) ?? .page(0))
         }
         switch primary {
+        // Another connection (another desk) holds the lock past the busy
+        // timeout: SQLITE_BUSY, SQLITE_LOCKED and every extended code of
+        // theirs (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT, LOCKED_…).
+        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
         case SQLITE_CORRUPT: return .integrityCheckFailed(count: 1)
         case SQLITE_NOTADB: return .notAVault(path: "")
         case SQLITE_FULL: return .diskFull

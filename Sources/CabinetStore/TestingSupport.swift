@@ -124,3 +124,14 @@ extension Vault {
 
 @_spi(Testing) public func csealedUnregister(_ vfs: OpaquePointer) { csealed_unregister(vfs) }
 @_spi(Testing) public func csealedName(_ vfs: OpaquePointer) -> UnsafePointer<CChar> { csealed_name(vfs) }
+
+/// The process hardening, seen from the tests.
+@_spi(Testing) public enum HardeningProbe {
+    /// A block filled and freed (or moved by realloc) through SQLite's
+    /// allocator was all zeros when handed back: 1; otherwise 0 or -1.
+    public static func freedBlockIsWiped(moveByRealloc: Bool) -> Int32 { csealed_test_free_wipes(moveByRealloc ? 1 : 0) }
+    public static var isDumpable: Int32 { csealed_is_dumpable() }
+    public static func coreLimit(hard: Bool) -> Int64 { csealed_core_limit(hard ? 1 : 0) }
+}
+
+@_spi(Testing) public func csealedPagesWritten(_ vfs: OpaquePointer) -> Int64 { csealed_pages_written(vfs) }

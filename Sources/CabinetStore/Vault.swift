@@ -51,6 +51,9 @@ public final class Vault: @unchecked Sendable {
     let patientIndexStorage = PatientIndex()
 
     public static let busyTimeout: TimeInterval = 5
+    /// Tests shorten the busy timeout of this vault's next `openDatabase`
+    /// (instead of waiting 5 s for another connection's lock).
+    @_spi(Testing) public var busyTimeoutForTests: TimeInterval?
     /// WAL size (frames) after which the writer checkpoints (RESTART mode).
     public static let checkpointFrames: Int32 = 1000
 
@@ -114,6 +117,7 @@ public final class Vault: @unchecked Sendable {
     @_spi(Testing)
     public static func create(at path: String, doctorLogin: String, passphrase: String,
                               metadata: [String: String] = [:], kdf: KDFParameters) throws -> (Vault, recoveryKey: String) {
+        ProcessHardening.apply()
         try validateLogin(doctorLogin)
         let problems = PassphrasePolicy.forAccount(login: doctorLogin, doctorName: metadata["doctor_name"]).problems(passphrase)
         if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
@@ -162,7 +166,7 @@ public final class Vault: @unchecked Sendable {
             return (vault, RecoveryKey.format(recovery))
         } catch {
             removeVaultFiles(path)
-            throw error
+            throw StoreErrors.userError(error)
         }
     }
 
@@ -239,6 +243,7 @@ public final class Vault: @unchecked Sendable {
     /// Unlocks with an account's passphrase. Fails at the slot, before SQLite
     /// reads anything, when the passphrase is wrong.
     public static func unlock(at path: String, login: String, passphrase: String, openDatabase: Bool = true) throws -> Vault {
+        ProcessHardening.apply()
         try checkOpenable(path)
         var secret = Array(passphrase.utf8)
         defer { secret.wipe() }
@@ -250,6 +255,7 @@ public final class Vault: @unchecked Sendable {
 
     /// Unlocks with the recovery key (the doctor's way back to everything).
     public static func unlock(at path: String, recoveryKey: String, openDatabase: Bool = true) throws -> Vault {
+        ProcessHardening.apply()
         try checkOpenable(path)
         guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.invalidRecoveryKey }
         defer { secret.wipe() }
@@ -324,6 +330,7 @@ public final class Vault: @unchecked Sendable {
     private static let counter = Counter()
 
     static func registerVFS(dataKey: SecureBytes, fileID: [UInt8]) throws -> OpaquePointer {
+        ProcessHardening.apply()
         let pageKey = SubKey.page.derive(from: dataKey), maskKey = SubKey.mask.derive(from: dataKey)
         let name = "cabinet-\(getpid())-\(counter.next())"
         let vfs = pageKey.withBytes { pk in maskKey.withBytes { mk in csealed_register(name, pk, mk, fileID) } }
@@ -336,7 +343,7 @@ public final class Vault: @unchecked Sendable {
         guard database == nil else { return }
         guard let vfs else { throw CabinetError.wrongPassphrase }
         var config = Configuration()
-        config.busyMode = .timeout(Self.busyTimeout)
+        config.busyMode = .timeout(busyTimeoutForTests ?? Self.busyTimeout)
         config.prepareDatabase { db in try Self.prepare(db) }
         do {
             csealed_clear_failure(vfs)

@@ -202,7 +202,16 @@ struct UserCommand: ParsableCommand {
 func runRekey(_ vault: Vault) throws {
     try AccessPolicy.check(vault.session, .manageAccounts)
     Term.out(L.text("rekey.start"))
-    try vault.rekey()
+    // Pages copied, on one line rewritten in place, when stderr is a terminal.
+    let onTerminal = isatty(STDERR_FILENO) != 0
+    var shown = -1
+    try vault.rekey(progress: onTerminal ? { done, total in
+        let percent = total > 0 ? Int(done * 100 / total) : 100
+        guard percent != shown else { return }
+        shown = percent
+        Term.errInline(L.text("rekey.progress", ["done": String(done), "total": String(total), "percent": String(percent)]))
+    } : nil)
+    if onTerminal && shown >= 0 { Term.err("") }
     try vault.audit(.vaultRekeyed)
     Term.out(L.text("rekey.done"))
 }

@@ -106,7 +106,8 @@ struct Bench {
         // Profiling aids: `CABINET_BENCH_ONLY=week` (or `open`) repeats the
         // week view (or the opening of the 200-consultation record) on the
         // large vault only, for perf or callgrind; `slot` times the next
-        // free slot on a full book; `peers` runs the peers comparison alone.
+        // free slot on a full book; `copies` times verify and rekey beside
+        // cp on the large vault; `peers` runs the peers comparison alone.
         switch ProcessInfo.processInfo.environment["CABINET_BENCH_ONLY"] {
         case "week":
             try measureWeek(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
@@ -114,6 +115,9 @@ struct Bench {
             try measureSlot(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20))
         case "open":
             try measureOpen(try demoVault(patients: quick ? 1_000 : 50_000, years: quick ? 5 : 20), rounds: 400)
+        case "copies":
+            let (patients, years) = quick ? (1_000, 5) : (50_000, 20)
+            try measureCopies(try demoVault(patients: patients, years: years), label: "\(patients) patients/\(years) y")
         case "peers":
             for f in try PeerBench.run(quick: quick, rounds: quick ? 2 : 7, selfPath: Bench.selfPath) { add(f) }
         default:
@@ -134,6 +138,7 @@ struct Bench {
             let path = try demoVault(patients: patients, years: years)
             try measureVault(path, label: "\(patients) patients/\(years) y")
         }
+        try measureCopies(try demoVault(patients: large.0, years: large.1), label: "\(large.0) patients/\(large.1) y")
         try measureStartToPrompt(try demoVault(patients: large.0, years: large.1))
         let rss = try residentInChild(try demoVault(patients: large.0, years: large.1))
         add(BenchFigure(name: "resident memory, \(large.0)-patient vault open, idle", unit: "MB", median: rss, p99: nil,
@@ -290,6 +295,58 @@ struct Bench {
         }
         add(BenchFigure(name: "a keystroke through the app loop to a frame, \(label)", unit: "s", median: benchMedian(loop),
                         p99: benchP99(loop), reference: nil, target: "p99 ≤ 16 ms", met: benchP99(loop) <= 0.016))
+    }
+
+    /// `verify` and `rekey` of the demo vault, each beside `/bin/cp` of the
+    /// same file into the same directory (the copy deleted after). The
+    /// re-key runs on that copy: the kept demo vault is never changed.
+    mutating func measureCopies(_ path: String, label: String) throws {
+        let dir = PathNames.parent(path)
+        let copy = PathNames.join(dir, "rekey-\(getpid()).vault")
+        func removeCopy() { for s in ["", "-wal", "-shm", "-journal", ".rekey", ".rekey-journal", ".attempts"] { unlink(copy + s) } }
+        removeCopy()
+        defer { removeCopy() }
+        let size = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1_000_000
+        func cp() throws -> Double {
+            let t0 = benchNow()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/cp")
+            p.arguments = [path, copy]
+            try p.run()
+            p.waitUntilExit()
+            let t = benchNow() - t0
+            guard p.terminationStatus == 0 else { throw CabinetError.io(path: copy, errno: EIO) }
+            return t
+        }
+        let rounds = quick ? 1 : 3
+        var copies: [Double] = [], verifies: [Double] = [], rekeys: [Double] = []
+        for _ in 0..<rounds {
+            // verify beside cp: the keys unlocked first (Argon2 not timed).
+            let v = try Vault.unlock(at: path, login: Self.login, passphrase: Self.passphrase, openDatabase: false)
+            let t0 = benchNow()
+            let report = try v.verify()
+            verifies.append(benchNow() - t0)
+            v.lock()
+            guard report.isOK else { throw CabinetError.integrityCheckFailed(count: report.damaged.count + report.integrityErrors.count) }
+            // cp, then re-key that copy (its unlock not timed), then delete it.
+            copies.append(try cp())
+            let r = try Vault.unlock(at: copy, login: Self.login, passphrase: Self.passphrase)
+            let t1 = benchNow()
+            try r.rekey()
+            rekeys.append(benchNow() - t1)
+            r.lock()
+            removeCopy()
+        }
+        let c = benchMedian(copies), vt = benchMedian(verifies), rk = benchMedian(rekeys)
+        add(BenchFigure(name: String(format: "cp of the vault file (%.0f MB), \(label)", size), unit: "s", median: c, p99: nil,
+                        reference: nil, target: "reference", met: nil))
+        add(BenchFigure(name: "verify, \(label)", unit: "s", median: vt, p99: nil, reference: nil, target: "information", met: nil))
+        add(BenchFigure(name: "verify ÷ cp, \(label)", unit: "ratio", median: vt / c, p99: nil, reference: c,
+                        target: "information", met: nil))
+        add(BenchFigure(name: "rekey (page copy, page check, fsync, swap), \(label)", unit: "s", median: rk, p99: nil, reference: nil,
+                        target: "information", met: nil))
+        add(BenchFigure(name: "rekey ÷ cp, \(label)", unit: "ratio", median: rk / c, p99: nil, reference: c,
+                        target: "≤ 3", met: rk / c <= 3))
     }
 
     mutating func measureWeek(_ path: String, rounds: Int) throws {

@@ -1,10 +1,14 @@
 import ArgumentParser
 import CabinetCore
+import CabinetStore
 import Foundation
 
 // Entry point: parse (global options may come before the subcommand), run,
 // and turn every failure into a message in the user's language and an exit
 // code from CLI.md. Never a stack trace, never a raw SQLite code.
+// Before anything else, and before SQLite is initialised: no core dump, not
+// dumpable, SQLite's heap zeroed as it is freed (docs/SEALED-STORE.md).
+ProcessHardening.apply()
 let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
 // The bench's SQL runner (`bench --run-sql VAULT --script FILE`, a child of
 // `cabinet bench --peers`, timed as a whole process against the sqlite3 and
@@ -26,10 +30,13 @@ do {
     var command = try CabinetCommand.parseAsRoot(arguments)
     try command.run()
     exit(0)
-} catch let error as CabinetError {
-    Term.err(error.message(L))
-    exit(error.exitCode.rawValue)
 } catch {
+    // A database error that escaped the store's mapping still gets a message
+    // from the catalogue (a busy desk, a damaged page), never a raw code.
+    if let error = StoreErrors.userError(error) as? CabinetError {
+        Term.err(error.message(L))
+        exit(error.exitCode.rawValue)
+    }
     let code = CabinetCommand.exitCode(for: error)
     let message = CabinetCommand.fullMessage(for: error)
     if code == .success {

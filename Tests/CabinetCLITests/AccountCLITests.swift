@@ -378,6 +378,33 @@ struct AccountCLITests {
         #expect(retry.status == 0, "retry after a refused --password-out: \(retry.stderr)")
     }
 
+    @Test("rekey shows the pages copied in French when stderr is a terminal")
+    func rekeyProgressOnATerminal() throws {
+        let p = try Practice()
+        defer { p.remove() }
+        // util-linux `script` gives the command a pseudo-terminal.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+        let args = [try cabinetExecutable().path, "rekey", "--vault", p.vault, "--user", Practice.doctor,
+                    "--password-file", p.doctorPW]
+        let command = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.environment = ["LANG": "fr_FR.UTF-8", "HOME": p.sb.dir.path, "XDG_DATA_HOME": p.sb.dir.path,
+                               "PATH": "/usr/bin:/bin", "TERM": "dumb"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("Rechiffrement : ") && text.contains(" pages (100 %)"), "\(text)")
+        #expect(text.contains("Coffre rechiffré"), "\(text)")
+    }
+
     @Test("user disable removes the slot; rekey keeps the others working")
     func disableAndRekey() throws {
         let p = try Practice()
@@ -410,6 +437,7 @@ struct AccountCLITests {
         let rekey = try p.asDoctor(["rekey"])
         #expect(rekey.status == 0, "\(rekey.stderr)")
         #expect(rekey.stdout.contains("Coffre rechiffré"), "\(rekey.stdout)")
+        #expect(!rekey.stderr.contains("Rechiffrement :"), "no progress line when stderr is not a terminal")
         #expect(!exists(p.vault + ".rekey"))
 
         // Every remaining way in still opens the vault, and `verify` (pages,

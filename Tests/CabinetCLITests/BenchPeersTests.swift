@@ -99,3 +99,30 @@ private let countSQL = "SELECT count(*) FROM bench_patient; SELECT count(*) FROM
         #expect(figures.allSatisfy { $0["median"] is Double && $0["target"] is String })
     }
 }
+
+/// `verify` and `rekey` beside `cp` (`CABINET_BENCH_ONLY=copies`, quick
+/// size): the figures are there, and the kept demo vault is not changed by
+/// the re-key (it runs on a copy, deleted after).
+@Suite struct BenchCopiesTests {
+    @Test func verifyAndRekeyAreMeasuredBesideCpOnACopy() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let data = sb.dir.appendingPathComponent("bench").path
+        func run() throws -> [String] {
+            let r = try sb.run(["bench", "--quick", "--json", "--data", data], env: ["CABINET_BENCH_ONLY": "copies"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let figures = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]], "\(r.stdout)")
+            return figures.compactMap { $0["name"] as? String }
+        }
+        let names = try run()
+        for name in ["verify ÷ cp", "rekey ÷ cp", "cp of the vault file", "verify, ", "rekey (page copy"] {
+            #expect(names.contains { $0.hasPrefix(name) }, "\(name) missing: \(names)")
+        }
+        let vault = data + "/demo-1000-5.vault"
+        let before = try Data(contentsOf: URL(fileURLWithPath: vault))
+        _ = try run()
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault)) == before, "the kept demo vault was changed")
+        let left = try FileManager.default.contentsOfDirectory(atPath: data).filter { $0.hasPrefix("rekey-") }
+        #expect(left.isEmpty, "\(left)")
+    }
+}

@@ -13,7 +13,7 @@ let everyError: [CabinetError] = [
     .damaged(.page(3)), .damaged(.journalPage(4)), .damaged(.walFrame(5)), .damaged(.envelope),
     .integrityCheckFailed(count: 2), .passphraseTooWeak(problems: PassphraseProblem.allCases),
     .passphraseMismatch, .emptyPassphrase, .invalidRecoveryKey, .accountExists(login: "martin"),
-    .invalidLogin(login: "é"), .tooManySlots, .vaultRetired, .vaultInUse, .diskFull,
+    .invalidLogin(login: "é"), .tooManySlots, .vaultRetired, .vaultInUse, .busy, .rekeyFailed, .diskFull,
     .io(path: "/tmp/v.vault", errno: EIO), .databaseError(code: 11),
     .usage(key: "error.doctor_name_empty"), .cancelled, .terminalRequired,
     .tampered(.roster), .tampered(.unlistedSlot(login: "cachee")), .tampered(.clinicalEntry(id: 12)),
@@ -37,6 +37,8 @@ struct CabinetErrorTests {
         #expect(CabinetError.vaultNotFound(path: "f").exitCode.rawValue == 5)
         #expect(CabinetError.vaultExists(path: "f").exitCode.rawValue == 6)
         #expect(CabinetError.accountExists(login: "x").exitCode.rawValue == 6)
+        #expect(CabinetError.busy.exitCode.rawValue == 6)
+        #expect(CabinetError.rekeyFailed.exitCode.rawValue == 7)
         #expect(CabinetError.missingParent(path: "d").exitCode.rawValue == 7)
         #expect(CabinetError.readOnlyLocation(path: "d").exitCode.rawValue == 7)
         #expect(CabinetError.diskFull.exitCode.rawValue == 7)

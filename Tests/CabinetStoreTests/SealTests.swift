@@ -1,4 +1,5 @@
 @testable @_spi(Testing) import CabinetStore
+import CSQLite
 import CSodium
 import CabinetCore
 import Foundation
@@ -175,8 +176,9 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         try expectDamage(path, page: 2)
     }
 
-    @Test func aTamperedWALFrameIsNamedAndEndsTheLogOnRecovery() throws {
-        let dir = TempDir()
+    /// A vault and its WAL with 20 committed transactions, copied as a crash
+    /// would leave them (nothing checkpointed), into `into`.
+    func walWithCommits(_ dir: TempDir, into copyDir: TempDir) throws -> String {
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
         let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
@@ -184,33 +186,141 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0")
         try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
         for i in 1...20 { try sql.exec("INSERT INTO t(v) VALUES ('ligne \(i)')") }
-        // Copy the vault and its WAL as a crash would leave them.
-        let copyDir = TempDir()
         let copy = copyDir.file("v.vault")
         try FileManager.default.copyItem(atPath: path, toPath: copy)
         try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
         v.lock()
-        // Frame 2's page bytes (WAL header 32, frames of 24 + 4096).
-        try flipBit(copy + "-wal", at: 32 + 1 * (24 + 4096) + 24 + 100)
+        return copy
+    }
+
+    /// A damaged frame followed by valid frames of the same log is damage,
+    /// not a torn write: recovery refuses and names it, instead of ending
+    /// the log there and silently dropping the commits after it.
+    @Test func aDamagedWALFrameFollowedByValidFramesIsRefusedAndNamed() throws {
+        let dir = TempDir(), copyDir = TempDir()
+        let copy = try walWithCommits(dir, into: copyDir)
+        let frames = (bytes(copy + "-wal").count - 32) / (24 + 4096)
+        #expect(frames > 10)
+        // Frame 5's page bytes (WAL header 32, frames of 24 + 4096).
+        try flipBit(copy + "-wal", at: 32 + 4 * (24 + 4096) + 24 + 100)
+        let wal = bytes(copy + "-wal")
         let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
         let report = try c.verify()
-        #expect(report.damaged.contains(.walFrame(2)), "\(report.damaged)")
+        #expect(report.damaged.contains(.walFrame(5)), "\(report.damaged)")
+        #expect(!report.isOK)
+        #expect(throws: CabinetError.damaged(.walFrame(5))) { try c.openDatabase() }
+        #expect(CabinetError.damaged(.walFrame(5)).exitCode == .integrity)
         c.lock()
-        // An interrupted last frame is not tampering: it is ignored.
-        let tornDir = TempDir()
-        let torn = tornDir.file("v.vault")
-        try FileManager.default.copyItem(atPath: path, toPath: torn)
-        let wal = bytes(path + "-wal")
-        if wal.count > 32 + 24 + 4096 {
-            let frames = (wal.count - 32) / (24 + 4096)
-            var cut = Array(wal[0..<(32 + frames * (24 + 4096))])
-            cut[cut.count - 100] ^= 0x55
-            _ = FileManager.default.createFile(atPath: torn + "-wal", contents: Data(cut))
-            let t = try Vault.unlock(at: torn, login: "doc", passphrase: doctorPass, openDatabase: false)
-            let r = try t.verify()
-            #expect(r.damaged.isEmpty && r.tornWALTail, "\(r)")
-            t.lock()
+        // Nothing was dropped nor folded into the vault: the WAL is intact
+        // (a repaired frame would bring every commit back), and a second
+        // attempt says the same.
+        #expect(bytes(copy + "-wal") == wal)
+        let again = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        #expect(throws: CabinetError.damaged(.walFrame(5))) { try again.openDatabase() }
+        #expect(try again.verify().damaged.contains(.walFrame(5)))
+        again.lock()
+        // Repaired (the bit flipped back), every commit is there.
+        try flipBit(copy + "-wal", at: 32 + 4 * (24 + 4096) + 24 + 100)
+        let fixed = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        #expect(try fixed.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20)
+        fixed.lock()
+    }
+
+    /// An interrupted last frame is not tampering: it is ignored, the
+    /// commits before it are there.
+    @Test func aTornLastWALFrameIsIgnored() throws {
+        let dir = TempDir(), copyDir = TempDir()
+        let copy = try walWithCommits(dir, into: copyDir)
+        var wal = bytes(copy + "-wal")
+        let frames = (wal.count - 32) / (24 + 4096)
+        wal = Array(wal[0..<(32 + frames * (24 + 4096))])
+        wal[wal.count - 100] ^= 0x55
+        _ = FileManager.default.createFile(atPath: copy + "-wal", contents: Data(wal))
+        let t = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let r = try t.verify()
+        #expect(r.damaged.isEmpty && r.tornWALTail, "\(r)")
+        try t.openDatabase()
+        // The last insert (its one frame) is lost with its torn frame; the 19 before it are there.
+        #expect(try t.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 19)
+        t.lock()
+        let after = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        #expect(try after.verify().isOK)
+        after.lock()
+    }
+
+    /// Frames after the last commit are an unfinished transaction (spilled
+    /// pages, which SQLite may rewrite in place: a crash can tear one of them
+    /// with valid frames after it). Recovery drops them anyway: a damaged one
+    /// there is no lost commit, and the vault opens.
+    @Test func aDamagedFrameOfAnUnfinishedTransactionIsDroppedWithIt() throws {
+        let dir = TempDir(), copyDir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        vault.lock()
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let sql = try v.openSQL()
+        try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = 10")
+        try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
+        for i in 1...20 { try sql.exec("INSERT INTO t(v) VALUES ('ligne \(i)')") }
+        let committed = (bytes(path + "-wal").count - 32) / (24 + 4096)
+        try sql.exec("""
+            BEGIN;
+            WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300)
+            INSERT INTO t(v) SELECT hex(randomblob(1000)) FROM c;
+            """)
+        let copy = copyDir.file("v.vault")
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        try FileManager.default.copyItem(atPath: path + "-wal", toPath: copy + "-wal")
+        try sql.exec("ROLLBACK")
+        v.lock()
+        let frames = (bytes(copy + "-wal").count - 32) / (24 + 4096)
+        #expect(frames > committed + 5, "the open transaction must have spilled frames")
+        try flipBit(copy + "-wal", at: 32 + committed * (24 + 4096) + 24 + 100) // its first frame
+        let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20)
+        c.lock()
+    }
+
+    /// A fresh sealed file may receive pages before page 1 (a copy larger
+    /// than the cache spills them first); page 1's geometry is still checked
+    /// when it comes, and a wrong one fails the whole copy.
+    @Test(arguments: [40, 0])
+    func aCopyIntoAFreshFileChecksPageOneWhenItComes(reserve: Int32) throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        guard let dataKey = vault.dataKeyForMaintenance else { Issue.record("no key"); return }
+        var env = vault.envelope
+        vault.lock()
+        // A plain source of about 6 MB with the given reserve.
+        let plain = try SealedSQL.plain(path: dir.file("plain.db"))
+        var r = reserve
+        _ = sqlite3_file_control(plain.raw.handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &r)
+        try plain.exec("""
+            PRAGMA page_size = 4096; PRAGMA cache_size = 100;
+            CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
+            WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 6000)
+            INSERT INTO t SELECT i, randomblob(1000) FROM c;
+            """)
+        env.fileID = randomBytes(16)
+        let copy = dir.file("copy.vault")
+        try Vault.writeNewFile(path: copy, envelope: env, dataKey: dataKey, mode: 0o600)
+        let copyVFS = try Vault.registerVFS(dataKey: dataKey, fileID: env.fileID)
+        defer { csealedUnregister(copyVFS) }
+        let before = csealedPagesWritten(copyVFS)
+        let into = "VACUUM INTO '\(Vault.uri(path: copy, vfs: vfsName(copyVFS)))'"
+        if reserve == 40 {
+            try plain.exec(into)
+            let opened = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+            let sql = try opened.openSQL()
+            #expect(try sql.exec("SELECT count(*) FROM t") == ["6000"])
+            #expect(try sql.exec("PRAGMA integrity_check") == ["ok"])
+            opened.lock()
+        } else {
+            #expect(throws: (any Error).self) { try plain.exec(into) }
+            // Pages were written before page 1 was refused: the copy was
+            // spilling, and stopped there.
+            #expect(csealedPagesWritten(copyVFS) - before > 100)
         }
+        _ = path
     }
 
     /// A checkpoint stores each WAL frame's sealed bytes as the database

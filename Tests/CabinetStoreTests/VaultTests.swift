@@ -196,9 +196,123 @@ import Testing
         let dir = TempDir()
         let (vault, recovery, path) = try filled(dir)
         #expect(throws: CabinetError.cancelled) { try vault.rekey(interruptAfter: step) }
+        // Nothing of the attempt is left, even before the next unlock.
+        #expect(Self.strayFiles(dir) == [], "step \(step)")
         vault.lock()
         try checkOpens(path, recovery: recovery)
         #expect(!FileManager.default.fileExists(atPath: path + ".rekey"))
+    }
+
+    /// Files of the directory other than the vault itself (and its WAL and
+    /// shm while a connection is open).
+    static func strayFiles(_ dir: TempDir) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .filter { !["v.vault", "v.vault-wal", "v.vault-shm"].contains($0) }.sorted()
+    }
+
+    /// A vault of about 30 MB: far more than SQLite's page cache, so the copy
+    /// spills pages before it writes page 1 (the failure the review found:
+    /// "code 778" above about 2 MB).
+    func large(_ dir: TempDir) throws -> (Vault, String, String, [String]) {
+        let (vault, recovery, path) = try makeVault(dir)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        let sql = try vault.openSQL()
+        try sql.exec("""
+            CREATE TABLE big(id INTEGER PRIMARY KEY, label TEXT, v BLOB);
+            CREATE INDEX big_label ON big(label);
+            BEGIN;
+            WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 30000)
+            INSERT INTO big(id, label, v) SELECT i, printf('fictif-%06d', (i * 7919) % 30000), randomblob(1000) FROM c;
+            COMMIT;
+            """)
+        let digest = try sql.exec("SELECT count(*) || ' ' || sum(length(v)) || ' ' || hex(v) FROM big WHERE id IN (1, 15000, 30000) GROUP BY id")
+        #expect(digest.count == 3)
+        vault.lock()
+        let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        #expect(size > 25_000_000)
+        return (try Vault.unlock(at: path, login: "doc", passphrase: doctorPass), recovery, path, digest)
+    }
+
+    @Test func rekeyOfAVaultFarLargerThanTheCacheWorks() throws {
+        let dir = TempDir()
+        let (vault, recovery, path, digest) = try large(dir)
+        let oldKey = try #require(vault.dataKeyForMaintenance)
+        var seen: [(Int64, Int64)] = []
+        try vault.rekey { done, total in seen.append((done, total)) }
+        // Progress: several steps, never backwards, ending at the total.
+        #expect(seen.count > 3)
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.0 <= $1.0 })
+        #expect(seen.last.map { $0.0 == $0.1 && $0.1 > 6000 } == true)
+        #expect(try vault.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM big") } == 30000)
+        let newFileID = vault.envelope.fileID
+        vault.lock()
+        #expect(Self.strayFiles(dir) == [])
+        // Every slot opens the new file; rows intact, integrity ok.
+        for unlock in [{ try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) },
+                       { try Vault.unlock(at: path, recoveryKey: recovery) },
+                       { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }] {
+            let v = try unlock()
+            let sql = try v.openSQL()
+            #expect(try sql.exec("SELECT count(*) || ' ' || sum(length(v)) || ' ' || hex(v) FROM big WHERE id IN (1, 15000, 30000) GROUP BY id") == digest)
+            #expect(try sql.exec("PRAGMA integrity_check") == ["ok"])
+            v.lock()
+        }
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        #expect(try v.verify().isOK)
+        v.lock()
+        // The old data key opens nothing of the new file.
+        let oldVFS = try Vault.registerVFS(dataKey: oldKey, fileID: newFileID)
+        defer { csealedUnregister(oldVFS) }
+        do {
+            // SQLite reads the header as it opens, or at the first query.
+            let raw = try RawConnection(uri: Vault.uri(path: path, vfs: vfsName(oldVFS)), readOnly: true)
+            defer { raw.close() }
+            try raw.exec("PRAGMA temp_store = MEMORY; SELECT count(*) FROM sqlite_master", vfs: oldVFS)
+            Issue.record("the old data key read the re-keyed vault")
+        } catch let error as CabinetError {
+            guard case .damaged = error else { Issue.record("\(error)"); return }
+        }
+        #expect(Self.strayFiles(dir) == [])
+    }
+
+    @Test func aRekeyThatFailsMidCopyLeavesNothingBehind() throws {
+        let dir = TempDir()
+        let (vault, recovery, path, digest) = try large(dir)
+        vault.lock()
+        // Damage a page near the end: the copy fails after many pages were
+        // already written to the new file.
+        let pages = (bytes(path).count - header) / pageSize
+        let pristine = Array(bytes(path)[pageOffset(pages - 3)..<pageOffset(pages - 2)])
+        try flipBit(path, at: pageOffset(pages - 3) + 100)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        var copied: Int64 = 0
+        #expect(throws: CabinetError.damaged(.page(Int64(pages - 3)))) {
+            try v.rekey { done, _ in copied = done }
+        }
+        #expect(copied > 1000, "the failure must come mid-copy (\(copied) pages copied)")
+        #expect(Self.strayFiles(dir) == [])
+        v.lock()
+        #expect(Self.strayFiles(dir) == [])
+        // Repaired, the vault is the old one and re-keys.
+        try writeBytes(path, at: pageOffset(pages - 3), pristine)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        try again.rekey()
+        again.lock()
+        let check = try Vault.unlock(at: path, recoveryKey: recovery)
+        let sql = try check.openSQL()
+        #expect(try sql.exec("SELECT count(*) || ' ' || sum(length(v)) || ' ' || hex(v) FROM big WHERE id IN (1, 15000, 30000) GROUP BY id") == digest)
+        check.lock()
+    }
+
+    @Test func aFailedRekeyGivesAMessageADoctorCanActOn() {
+        for failure in [CabinetError.databaseError(code: 778), .io(path: "/x", errno: EIO), .integrityCheckFailed(count: 2)] {
+            let mapped = Vault.rekeyFailure(failure) as? CabinetError
+            #expect(mapped == .rekeyFailed)
+            let fr = CabinetError.rekeyFailed.message(Catalog.load(.french))
+            #expect(!fr.contains("code") && fr.contains("cabinet rekey"))
+        }
+        #expect(Vault.rekeyFailure(CabinetError.busy) as? CabinetError == .vaultInUse)
+        #expect(Vault.rekeyFailure(CabinetError.diskFull) as? CabinetError == .diskFull)
     }
 
     @Test func rekeyRefusesWhileAnotherConnectionIsOpen() throws {

@@ -94,6 +94,36 @@ int csealed_envelope_read(const char *path, uint8_t *buf, int len,
 int csealed_envelope_write(const char *path, const uint8_t *buf, int len,
                            int64_t offset);
 
+/* Main-database pages sealed and written through this VFS so far (a re-key
+   reports its progress with it). */
+int64_t csealed_pages_written(const csealed_vfs *vfs);
+
+/*
+ * No core dumps (RLIMIT_CORE 0) and not dumpable (PR_SET_DUMPABLE 0: no
+ * core, no ptrace attach, no /proc/PID/mem for the same user). Returns 1
+ * when both took effect.
+ */
+int csealed_harden_process(void);
+
+/*
+ * Installs, before SQLite is initialised, an allocator that wraps SQLite's
+ * default one and zeroes every block before it is freed (and the old block
+ * of a realloc that moves). Idempotent. Returns SQLITE_OK, or SQLITE_MISUSE
+ * when SQLite was already initialised in this process (too late: nothing
+ * changed; SQLite is never shut down for it, see docs/SEALED-STORE.md).
+ */
+int csealed_install_wiping_allocator(void);
+int csealed_wiping_allocator_installed(void);
+
+/* Test hook: frees (or, with moveByRealloc, moves by realloc) a block filled
+   with 0xA5 through SQLite's allocator and reports whether the block was all
+   zeros when it was handed back: 1 wiped, 0 not wiped or not seen. */
+int csealed_test_free_wipes(int moveByRealloc);
+
+/* For tests: prctl(PR_GET_DUMPABLE) and the soft and hard RLIMIT_CORE. */
+int csealed_is_dumpable(void);
+int64_t csealed_core_limit(int hard);
+
 #ifdef __cplusplus
 }
 #endif

@@ -133,6 +133,9 @@ extension Vault {
         let oldName = String(cString: csealed_name(oldVFS))
         let temp = path + ".rekey"
         Vault.removeVaultFiles(temp)
+        // The slots to keep come from the authenticated list of accounts:
+        // read it (a vault unlocked without its database has not yet).
+        if roster == nil && database == nil { try openDatabase() }
 
         // 1. Exclusive access: leaving WAL mode fails while any other
         //    connection (another desk) has the vault open.

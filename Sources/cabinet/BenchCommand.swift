@@ -319,7 +319,7 @@ struct Bench {
             return t
         }
         let rounds = quick ? 1 : 3
-        var copies: [Double] = [], verifies: [Double] = [], rekeys: [Double] = []
+        var copies: [Double] = [], verifies: [Double] = [], rekeys: [Double] = [], trusts: [Double] = []
         for _ in 0..<rounds {
             // verify beside cp: the keys unlocked first (Argon2 not timed).
             let v = try Vault.unlock(at: path, login: Self.login, passphrase: Self.passphrase, openDatabase: false)
@@ -331,6 +331,14 @@ struct Bench {
             // cp, then re-key that copy (its unlock not timed), then delete it.
             copies.append(try cp())
             let r = try Vault.unlock(at: copy, login: Self.login, passphrase: Self.passphrase)
+            // What a doctor's `cabinet verify` adds, on the copy (opening
+            // the database writes): the trail's chain and signatures, the
+            // list of accounts, every clinical row's MAC.
+            let t2 = benchNow()
+            let chain = try r.verifyAudit()
+            let findings = try r.verifyTrust()
+            trusts.append(benchNow() - t2)
+            guard chain.isOK, findings.isEmpty else { throw CabinetError.integrityCheckFailed(count: findings.count + 1) }
             let t1 = benchNow()
             try r.rekey()
             rekeys.append(benchNow() - t1)
@@ -343,6 +351,8 @@ struct Bench {
         add(BenchFigure(name: "verify, \(label)", unit: "s", median: vt, p99: nil, reference: nil, target: "information", met: nil))
         add(BenchFigure(name: "verify ÷ cp, \(label)", unit: "ratio", median: vt / c, p99: nil, reference: c,
                         target: "information", met: nil))
+        add(BenchFigure(name: "verify, trail and trust checks (doctor), \(label)", unit: "s", median: benchMedian(trusts), p99: nil,
+                        reference: nil, target: "information", met: nil))
         add(BenchFigure(name: "rekey (page copy, page check, fsync, swap), \(label)", unit: "s", median: rk, p99: nil, reference: nil,
                         target: "information", met: nil))
         add(BenchFigure(name: "rekey ÷ cp, \(label)", unit: "ratio", median: rk / c, p99: nil, reference: c,

@@ -263,10 +263,10 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
         if typed && !b.confirmingDrop {
             b.confirmingDrop = true
             if b.newPatient != nil {
-                b.newPatient?.message = "agenda.drop_confirm"
+                b.newPatient?.message = "form.drop_confirm"
                 b.newPatient?.messageIsError = false
             } else {
-                b.form.message = "agenda.drop_confirm"
+                b.form.message = "form.drop_confirm"
                 b.form.messageArgs = [:]
                 b.form.messageIsError = false
             }
@@ -280,8 +280,8 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
     if b.confirmingDrop {
         // Any other key: back to the form, the key used as usual.
         b.confirmingDrop = false
-        if b.form.message == "agenda.drop_confirm" { b.form.message = nil }
-        if b.newPatient?.message == "agenda.drop_confirm" { b.newPatient?.message = nil }
+        if b.form.message == "form.drop_confirm" { b.form.message = nil }
+        if b.newPatient?.message == "form.drop_confirm" { b.newPatient?.message = nil }
     }
     let save = key == .function(9) || key == .ctrl("s")
     // A warning a doctor may override: Enter books anyway.
@@ -690,7 +690,7 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
             y += 1
         }
         if b.confirmingDrop {
-            for (i, line) in wrap(c.text("agenda.drop_confirm"), width: inner).prefix(2).enumerated() {
+            for (i, line) in wrap(c.text("form.drop_confirm"), width: inner).prefix(2).enumerated() {
                 canvas.put(line, x: 3, y: rect.y + rect.height - 3 + i, style: Style(.warning, bold: true), maxWidth: inner)
             }
         }

@@ -94,6 +94,9 @@ public struct PatientsState: Codable, Equatable, Sendable {
     public var messageArgs: [String: String] = [:]
     public var messageIsError = false
     public var loaded = false
+    /// Échap was pressed on typed input: a second Échap drops it, any other
+    /// key goes on with the form (never kept in a draft).
+    public var confirmingDrop = false
 
     public init() {}
 
@@ -359,6 +362,37 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
 
 private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout AppState, today: CivilDate) -> [AppEffect]? {
     let save = key == .function(9) || key == .ctrl("s")
+    // What was typed (an identity, a consultation) is dropped only on a
+    // second Échap; any other key goes on with the form.
+    if key == .escape, state.patients.hasUnsavedInput, !state.patients.confirmingDrop {
+        state.patients.confirmingDrop = true
+        switch editor {
+        case .identity(let id, var form):
+            form.message = "form.drop_confirm"; form.messageArgs = [:]; form.messageIsError = false
+            state.patients.editor = .identity(id: id, form: form)
+        case .entry(var form):
+            form.message = "form.drop_confirm"; form.messageArgs = [:]
+            state.patients.editor = .entry(form)
+        default: break
+        }
+        return []
+    }
+    if state.patients.confirmingDrop {
+        state.patients.confirmingDrop = false
+        if key != .escape {
+            switch state.patients.editor {
+            case .identity(let id, var form)? where form.message == "form.drop_confirm":
+                form.message = nil
+                state.patients.editor = .identity(id: id, form: form)
+                return handleEditor(.identity(id: id, form: form), key, &state, today: today)
+            case .entry(var form)? where form.message == "form.drop_confirm":
+                form.message = nil
+                state.patients.editor = .entry(form)
+                return handleEditor(.entry(form), key, &state, today: today)
+            default: break
+            }
+        }
+    }
     switch editor {
     case .identity(let id, var form):
         if key == .escape {

@@ -111,6 +111,31 @@ import TerminalUITesting
         #expect(h.fake.patients.values.filter { $0.birthName == "Martin" }.count == 2)
     }
 
+    /// Échap on a consultation being written asks before dropping it (it
+    /// vanished on one key); any other key goes on; a second Échap drops it
+    /// (issue 13, item 3).
+    @Test func escapeAsksBeforeDroppingATypedConsultation() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right, .right, .right)
+        let before = h.fake.entries.count
+        h.keys(.char("n")); h.keys(.tab)
+        h.type("Fièvre"); h.keys(.tab); h.type("Gorge rouge")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor != nil, "one Échap drops nothing")
+        #expect(h.text.contains("Échap de nouveau pour abandonner"), "\(h.text)")
+        h.type(", pas d'adénopathie")
+        #expect(h.text.contains("Gorge rouge, pas d'adénopathie") && !h.text.contains("Échap de nouveau"), "\(h.text)")
+        h.keys(.escape, .escape)
+        #expect(h.runner.state.patients.editor == nil && !h.text.contains("Gorge rouge"))
+        #expect(h.fake.entries.count == before, "nothing saved")
+        // An empty form closes at once.
+        h.keys(.char("n"))
+        #expect(h.runner.state.patients.editor != nil)
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor == nil)
+    }
+
     @Test func aConsultationIsWrittenKeptAcrossALockAndSaved() throws {
         let h = Self.harness()
         h.type("lef"); h.keys(.enter)

@@ -618,6 +618,27 @@ private func ageText(_ birth: CivilDate, _ state: AppState, _ c: Catalog) -> Str
     c.text("patients.age", ["n": String(birth.age(on: CivilDate(state.now)))])
 }
 
+/// Whose record a form writes into: name, age, record number (every
+/// clinical form and every identity change shows it).
+private func whose(_ state: AppState, _ c: Catalog) -> String? {
+    guard let r = state.patients.record, state.patients.openID == r.id else { return nil }
+    return c.text("patients.whose", ["name": r.identity.displayName, "age": ageText(r.identity.birthDate, state, c),
+                                     "id": String(r.id)])
+}
+
+/// The allergies in force, for the banner under the patient's header and
+/// over a consultation being written (doctors: the entries are theirs to
+/// see). Nil when the entries are not loaded (the front desk).
+private func allergyBanner(_ state: AppState, _ c: Catalog) -> (text: String, known: Bool)? {
+    guard state.session?.role.isDoctor == true, state.patients.record != nil else { return nil }
+    let allergies = state.patients.entries.filter { $0.kind == .allergy }.compactMap { e -> String? in
+        let s = (e.fields["substance"] ?? "").trimmingCharacters(in: .whitespaces)
+        return s.isEmpty ? nil : s
+    }
+    if allergies.isEmpty { return (c.text("patients.allergies_none"), false) }
+    return (c.text("patients.allergies", ["list": allergies.joined(separator: ", ")]), true)
+}
+
 private func drawList(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let p = state.patients
     let w = canvas.columns
@@ -671,6 +692,10 @@ private func drawFile(_ record: PatientRecord, _ state: AppState, _ c: Catalog, 
     }
     if record.flags.limited {
         x += canvas.put(" " + c.text("patients.limited_banner") + " ", x: x, y: 3, style: Style(.error, bold: true, reverse: true)) + 1
+    }
+    if let (text, known) = allergyBanner(state, c), x < w - 4 {
+        canvas.put(" " + text + " ", x: x, y: 3, style: known ? Style(.error, bold: true, reverse: true) : Style(.muted),
+                   maxWidth: w - 2 - x)
     }
     // Tabs (short labels when the full ones do not fit).
     let tabs = PatientTab.visible(to: state.session?.role)
@@ -847,7 +872,8 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
     let inner = rect.width - 4
     switch editor {
     case .identity(let id, let form):
-        canvas.put(" " + c.text(id == nil ? "patients.new_title" : "patients.edit_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
+        let title = c.text(id == nil ? "patients.new_title" : "patients.edit_title") + (id == nil ? "" : whose(state, c).map { " — " + $0 } ?? "")
+        canvas.put(" " + title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
         // The fields around the focused one when they do not all fit.
         let room = rect.height - 5
         var shown = form
@@ -861,12 +887,18 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
     case .export(_, let form):
         drawSmallForm(form, title: "patients.export_title", intro: "patients.export_intro", labelWidth: 24, inner: inner, c, &canvas)
     case .entry(let form):
-        canvas.put(" " + c.text("entry.title.\(form.kind.rawValue)") + (form.supersedes == nil ? "" : " — " + c.text("entry.correction")) + " ",
-                   x: 3, y: 2, style: Style(.title, bold: true))
+        // Whose record, on the title; the allergies right under it.
+        let title = c.text("entry.title.\(form.kind.rawValue)") + (form.supersedes == nil ? "" : " — " + c.text("entry.correction"))
+            + (whose(state, c).map { " — " + $0 } ?? "")
+        canvas.put(" " + title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
         var y = 3
+        if form.kind != .document, let (text, known) = allergyBanner(state, c) {
+            canvas.put(text, x: 3, y: y, style: known ? Style(.error, bold: true, reverse: true) : Style(.muted), maxWidth: inner)
+            y += 1
+        }
         let multi = form.order.filter { form.editors[$0] != nil }
         let singleRows = form.order.count - multi.count
-        let editorRows = multi.isEmpty ? 0 : max(2, (rect.height - 4 - singleRows - multi.count) / multi.count)
+        let editorRows = multi.isEmpty ? 0 : max(2, (rect.height - 4 - (y - 3) - singleRows - multi.count) / multi.count)
         for (i, name) in form.order.enumerated() where y < rect.y + rect.height - 2 {
             let focused = i == form.focus
             if let e = form.editors[name] {

@@ -111,6 +111,26 @@ import TerminalUITesting
         #expect(h.fake.patients.values.filter { $0.birthName == "Martin" }.count == 2)
     }
 
+    /// Whose record is this: the header's allergy banner, and every
+    /// clinical form names the patient (name, age, record number) and shows
+    /// the allergies while a consultation is written (issue 13, item 4).
+    @Test func theRecordAndItsFormsSayWhoseAndShowTheAllergies() throws {
+        for (columns, rows) in [(80, 24), (120, 40)] {
+            let h = Self.harness(columns: columns, rows: rows)
+            h.type("lef"); h.keys(.enter)
+            #expect(h.text.contains("ALLERGIES : Pénicilline"), "\(h.text)")
+            h.keys(.right, .right, .right)
+            h.keys(.char("n"))
+            #expect(h.text.contains("Consultation — LEFÈVRE Hélène Marie"), "\(h.text)")
+            #expect(h.text.contains("dossier n° 1") || columns < 100, "\(h.text)")
+            #expect(h.text.contains("ALLERGIES : Pénicilline"), "while writing:\n\(h.text)")
+        }
+        // The front desk sees no clinical banner.
+        let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
+        s.type("lef"); s.keys(.enter)
+        #expect(!s.text.contains("ALLERGIES") && !s.text.contains("Pénicilline"), "\(s.text)")
+    }
+
     /// Échap on a consultation being written asks before dropping it (it
     /// vanished on one key); any other key goes on; a second Échap drops it
     /// (issue 13, item 3).

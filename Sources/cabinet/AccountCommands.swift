@@ -315,21 +315,29 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: .customLong("patient"), help: ArgumentHelp(L.text("help.opt.patient"), valueName: "id"))
         var patient: String?
-        @Option(name: .customLong("since"), help: ArgumentHelp(L.text("help.opt.since"), valueName: "YYYY-MM-DD"))
+        @Option(name: .customLong("since"), help: ArgumentHelp(L.text("help.opt.since"), valueName: "date"))
         var since: String?
+
+        /// `--patient 12` names the record's entries (`patient:12`); an
+        /// object given whole (`patient:12`, a login) is taken as it is.
+        static func object(_ patient: String?) -> String? {
+            guard let p = patient?.trimmingCharacters(in: .whitespaces), !p.isEmpty else { return nil }
+            return Int64(p) != nil ? "patient:\(p)" : p
+        }
 
         func run() throws {
             var sinceDate: Date?
             if let since {
-                let f = DateFormatter()
-                f.dateFormat = "yyyy-MM-dd"
-                f.timeZone = TimeZone.current
-                guard let d = f.date(from: since) else { throw CabinetError.usage(key: "error.date") }
+                // The forms the rest of the command line accepts (JJ/MM/AAAA,
+                // AAAA-MM-JJ…), from midnight in the practice's time zone.
+                let day: CivilDate
+                do { day = try PatientInput.day(since) } catch { throw CabinetError.usage(key: "error.date") }
+                guard let d = PracticeClock.instant(day, TimeOfDay(minutes: 0)) else { throw CabinetError.usage(key: "error.date") }
                 sinceDate = d
             }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let entries = try vault.auditEntries(object: patient, since: sinceDate)
+            let entries = try vault.auditEntries(object: Self.object(patient), since: sinceDate)
             if global.json {
                 let rows: [[String: Any]] = entries.map {
                     ["seq": $0.seq, "at": AuditFormat.iso($0.at), "actor": $0.actor, "action": $0.action,
@@ -339,14 +347,19 @@ struct AuditCommand: ParsableCommand {
                 Term.out(String(decoding: data, as: UTF8.self))
                 return
             }
+            // Times in the practice's time zone, said once in the header.
+            let zone = PracticeClock.timeZone
             let df = DateFormatter()
             df.dateFormat = "dd/MM/yyyy HH:mm:ss"
+            df.timeZone = zone
+            Term.out(L.text("audit.list_header", ["zone": zone.abbreviation(for: Date()) ?? zone.identifier]))
             for e in entries {
                 let label = L.text("audit.action.\(e.action)")
                 Term.out([String(e.seq).padding(toLength: 6, withPad: " ", startingAt: 0), df.string(from: e.at),
                           e.actor.padding(toLength: 14, withPad: " ", startingAt: 0),
                           label, e.object.map { "[\($0)]" } ?? "", e.detail ?? ""].joined(separator: "  "))
             }
+            if entries.isEmpty { Term.out(L.text("audit.list_empty")) }
         }
     }
 

@@ -624,7 +624,10 @@ struct AccountCLITests {
         #expect(since.count >= entries.count, "--since 2000-01-01 lost entries")
         let future = try p.auditEntries(extra: ["--since", "2999-01-01"])
         #expect(future.isEmpty, "\(future)")
-        let badDate = try p.asDoctor(["audit", "list", "--since", "22/11/2026"])
+        // The French form is accepted like elsewhere on the command line.
+        let french = try p.auditEntries(extra: ["--since", "01/01/2000"])
+        #expect(french.count >= since.count, "--since 01/01/2000 lost entries")
+        let badDate = try p.asDoctor(["audit", "list", "--since", "31/02/2026"])
         #expect(badDate.status == 1, "\(badDate.stderr)")
         #expect(badDate.stderr.contains("Date invalide"), "\(badDate.stderr)")
 

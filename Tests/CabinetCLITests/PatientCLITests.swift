@@ -153,6 +153,17 @@ struct PatientCLITests {
             #expect(!secJSON.stdout.contains(word) && !secJSON.stderr.contains(word), "\(word)")
         }
 
+        // The trail of that record, by its number (issue 13, item 6): both
+        // openings found, with a header naming the practice's time zone.
+        let trail = try desk.asDoctor(["audit", "list", "--patient", String(lefevre), "--json"])
+        #expect(trail.status == 0, "\(trail.stderr)")
+        let trailObject = try #require(try JSONSerialization.jsonObject(with: Data(trail.stdout.utf8)) as? [String: Any])
+        let opened = (trailObject["entries"] as? [[String: Any]] ?? []).filter { $0["action"] as? String == "record.opened" }
+        #expect(opened.count >= 2 && opened.allSatisfy { $0["object"] as? String == "patient:\(lefevre)" }, "\(trail.stdout)")
+        let human = try desk.asDoctor(["audit", "list", "--patient", String(lefevre), "--since", "01/01/2000"])
+        #expect(human.status == 0, "\(human.stderr)")
+        #expect(human.stdout.contains("Date et heure (") && human.stdout.contains("dossier ouvert"), "\(human.stdout)")
+
         // The canary is in no file of the vault's directory, in clear.
         let files = desk.filesUnderVaultDirectory()
         #expect(!files.isEmpty)

@@ -47,8 +47,20 @@ public final class AppRunner {
         draw()
     }
 
+    /// Ctrl-C ended the session (the terminal delivers it as a key in raw
+    /// mode): what was typed is kept sealed, the vault locked, the loop left.
+    public private(set) var interrupted = false
+
     /// One turn of the loop (a key, or nil for a clock tick).
     public func step(_ event: InputEvent?) {
+        if case .key(.ctrl("c"))? = event {
+            // As SIGINT would (README): keep, lock, leave.
+            send(.lockNow)
+            services.signOut(discardDraft: false)
+            interrupted = true
+            state.quit = true
+            return
+        }
         send(.clock(clock()))
         if let event { send(.event(event)) }
         keepDraftIfDue()

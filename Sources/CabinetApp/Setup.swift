@@ -24,7 +24,8 @@ public struct SetupState: Codable, Equatable, Sendable {
     public var choice = 0
     public var identity = Form([
         FormField("name", label: "setup.field.name", maxLength: 80, required: true),
-        FormField("rpps", label: "setup.field.rpps", maxLength: 11),
+        // Room for the spaces printed on the CPS card ("100 034 567 86").
+        FormField("rpps", label: "setup.field.rpps", maxLength: 16),
         FormField("address", label: "setup.field.address", maxLength: 160),
         FormField("phone", label: "setup.field.phone", maxLength: 20),
         FormField("email", label: "setup.field.email", maxLength: 254),

@@ -219,7 +219,7 @@ public enum Signals {
         var set = sigset_t()
         sigemptyset(&set)
         for s in [SIGINT, SIGTERM, SIGHUP] {
-            signal(s) { _ in Signals.received = 1 }
+            signal(s) { n in Signals.received = n }
             sigaddset(&set, s)
         }
         // A parent may have left them blocked: a hang-up must get through.
@@ -227,4 +227,7 @@ public enum Signals {
     }
 
     public static var termination: Bool { received != 0 }
+    /// The signal that ended the session, if one did (the process then
+    /// exits with 128 + its number, as a shell reports it).
+    public static var endingSignal: Int32? { received == 0 ? nil : Int32(received) }
 }

@@ -43,6 +43,12 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
     }
     runner.run()
     services.signOut(discardDraft: false)
+    // Ended by a hang-up or a termination signal: what was typed is kept
+    // and the vault locked, but the exit status says it did not end by F10.
+    if let s = Signals.endingSignal ?? (runner.interrupted ? SIGINT : nil) {
+        screen.stop()
+        exit(128 + s)
+    }
 }
 
 enum VaultServicesSetup {

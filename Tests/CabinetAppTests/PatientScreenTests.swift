@@ -131,6 +131,20 @@ import TerminalUITesting
         #expect(!s.text.contains("ALLERGIES") && !s.text.contains("Pénicilline"), "\(s.text)")
     }
 
+    /// Ctrl-C does what the README says: what was typed is kept (sealed,
+    /// with the lock), the vault locked, the loop left (issue 13).
+    @Test func controlCKeepsWhatWasTypedAndLocks() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right, .right, .right)
+        h.keys(.char("n")); h.keys(.tab); h.type("Fièvre")
+        h.keys(.ctrl("c"))
+        #expect(h.runner.interrupted && h.runner.state.quit)
+        #expect(h.fake.locks == 1 && h.fake.signOuts == 1)
+        let draft = try #require(h.fake.drafts["doc"] ?? nil, "the typed consultation is kept")
+        #expect(String(decoding: draft, as: UTF8.self).contains("Fièvre"))
+    }
+
     /// Échap on a consultation being written asks before dropping it (it
     /// vanished on one key); any other key goes on; a second Échap drops it
     /// (issue 13, item 3).

@@ -31,7 +31,9 @@ import TerminalUITesting
         // A wrong RPPS is named, and the focus goes back to it.
         #expect(h.text.contains("RPPS compte 11 chiffres"))
         #expect(h.runner.state.setup.identity.focusedID == "rpps")
-        h.keys(.ctrl("u")); h.type("10003456786")
+        // As printed on the CPS card, with its spaces (issue 13).
+        h.keys(.ctrl("u")); h.type("100 034 567 86")
+        #expect(h.runner.state.setup.identity["rpps"] == "100 034 567 86")
         h.keys(.end, .enter, .enter, .enter, .enter, .enter) // down to the login, then submit
         #expect(h.runner.state.setup.step == .passphrase, "\(h.text)")
         // Live feedback while typing; the passphrase itself never drawn.

@@ -181,7 +181,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let (vault, pw) = try sb.initVault()
         let exe = try cabinetExecutable().path
         let marker = sb.path("exited")
-        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 \(exe) --vault \(vault); touch \(marker); sleep 60")
+        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo $? > \(marker); sleep 60")
         try t.waitFor("Connexion")
         try t.literal(doctorLogin)
         try t.keys("Tab")
@@ -194,6 +194,8 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: marker) && Date() < deadline { usleep(100_000) }
         #expect(FileManager.default.fileExists(atPath: marker), "cabinet did not end on SIGHUP")
+        let status = (try? String(contentsOfFile: marker, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(status == "129", "a hang-up exits with 128 + SIGHUP, not as a normal quit: \(status ?? "none")")
         let r = try sb.verify(vault, passwordFile: pw)
         #expect(r.status == 0, "\(r.stderr)")
         let audit = try sb.run(["audit", "list", "--json", "--vault", vault, "--user", doctorLogin, "--password-file", pw])

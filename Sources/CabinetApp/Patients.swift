@@ -97,6 +97,11 @@ public struct PatientsState: Codable, Equatable, Sendable {
     /// Échap was pressed on typed input: a second Échap drops it, any other
     /// key goes on with the form (never kept in a draft).
     public var confirmingDrop = false
+    /// Every identity version and the corrected clinical entries, as they
+    /// were (from the record's opening), and the one being read.
+    public var versions: [Int: PatientIdentity] = [:]
+    public var superseded: [ClinicalEntry] = []
+    public var reading: HistoryRef?
 
     public init() {}
 
@@ -135,7 +140,7 @@ public struct PatientsState: Codable, Equatable, Sendable {
 /// Results of the patient module's effects.
 public enum PatientResult: Sendable, Equatable {
     case found([PatientSummary], total: Int)
-    case opened(PatientRecord, [ClinicalEntry], [HistoryLine])
+    case opened(PatientRecord, [ClinicalEntry], [HistoryLine], versions: [Int: PatientIdentity] = [:], superseded: [ClinicalEntry] = [])
     case saved(Int64)
     case exported(String)
     case duplicate(Int64)
@@ -280,6 +285,19 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
 
 private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let tabs = PatientTab.visible(to: state.session?.role)
+    // Reading a line of the history as it was: Échap or Enter closes it.
+    if state.patients.reading != nil {
+        if key == .escape || key == .enter { state.patients.reading = nil; return [] }
+        if case .function = key { return nil }
+        return []
+    }
+    if key == .enter, state.patients.tab == .history {
+        let lines = Array(state.patients.history.reversed())
+        if lines.indices.contains(state.patients.entrySelected), let ref = lines[state.patients.entrySelected].ref {
+            state.patients.reading = ref
+        }
+        return []
+    }
     let p = state.patients
     let i = tabs.firstIndex(of: p.tab) ?? 0
     let role = state.session?.role ?? .secretary
@@ -542,11 +560,14 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
         state.patients.total = total
         state.patients.selected = min(state.patients.selected, max(0, rows.count - 1))
         state.patients.loaded = true
-    case .opened(let record, let entries, let history):
+    case .opened(let record, let entries, let history, let versions, let superseded):
         state.patients.openID = record.id
         state.patients.record = record
         state.patients.entries = entries
         state.patients.history = history
+        state.patients.versions = versions
+        state.patients.superseded = superseded
+        state.patients.reading = nil
         if !PatientTab.visible(to: state.session?.role).contains(state.patients.tab) { state.patients.tab = .identity }
     case .saved(let id):
         let wasEntry: Bool
@@ -599,6 +620,7 @@ func drawPatients(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         drawList(state, c, &canvas)
     }
     if let editor = p.editor { drawPatientEditor(editor, state, c, &canvas) }
+    if let ref = p.reading { drawReading(ref, state, c, &canvas) }
     if p.duplicateOf != nil {
         let text = c.text("patients.duplicate", ["id": String(p.duplicateOf ?? 0)])
         let w = min(canvas.columns - 4, 70)
@@ -741,6 +763,49 @@ private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout C
     }
 }
 
+/// A line of the history shown as it was: an identity version, or a
+/// clinical entry (corrected since or not), with its author and time.
+private func drawReading(_ ref: HistoryRef, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
+    let p = state.patients
+    let w = canvas.columns, h = canvas.rows
+    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
+    canvas.fill(rect, style: .normal)
+    canvas.box(rect, style: Style(.border))
+    let inner = rect.width - 4
+    let line = p.history.first { $0.ref == ref }
+    let stamp = line.map { c.text("patients.reading_by", ["at": PracticeClock.stamp($0.at), "author": $0.author]) } ?? ""
+    switch ref {
+    case .identity(let version):
+        canvas.put(" " + c.text("patients.reading_version", ["n": String(version)]) + " — " + stamp + " ", x: 3, y: 2,
+                   style: Style(.title, bold: true), maxWidth: inner)
+        if let id = p.versions[version] {
+            drawIdentity(id, c, &canvas, top: 4, bottom: rect.y + rect.height - 1)
+        }
+    case .entry(let entryID):
+        let entry = (p.entries + p.superseded).first { $0.id == entryID }
+        let corrected = p.superseded.contains { $0.id == entryID }
+        let title = c.text("entry.title.\(entry?.kind.rawValue ?? "consultation")") + " — " + stamp
+            + (corrected ? " — " + c.text("patients.reading_corrected") : "")
+        canvas.put(" " + title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
+        var y = 4
+        guard let entry else { break }
+        canvas.put(c.text("patients.reading_date", ["date": entry.occurredOn.formatted]), x: 3, y: y, style: .normal, maxWidth: inner)
+        y += 1
+        for name in entry.kind.fields where y < rect.y + rect.height - 1 {
+            guard let value = entry.fields[name], !value.isEmpty else { continue }
+            canvas.put(c.text("entry.field.\(name)"), x: 3, y: y, style: Style(.normal, bold: true), maxWidth: inner)
+            y += 1
+            for part in value.split(separator: "\n", omittingEmptySubsequences: false) {
+                for l in wrap(String(part), width: inner - 2) where y < rect.y + rect.height - 1 {
+                    canvas.put(l, x: 5, y: y, style: .normal, maxWidth: inner - 2)
+                    y += 1
+                }
+            }
+        }
+    }
+    canvas.put(c.text("patients.reading_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+}
+
 private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
     var y = top
     let lines = p.history.reversed()
@@ -750,7 +815,10 @@ private func drawHistory(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canva
         let detail = line.detail == "created" ? c.text("patients.history.created")
             : line.detail == "new" ? c.text("patients.history.new")
             : line.detail == "correction" ? c.text("patients.history.correction")
-            : c.text("patients.history.changed", ["fields": line.detail])
+            : c.text("patients.history.changed", ["fields": line.detail.components(separatedBy: ", ").map { name in
+                let label = c.text("patient.field.\(name)")
+                return label == "patient.field.\(name)" ? name : label.lowercased()
+            }.joined(separator: ", ")])
         canvas.put(PracticeClock.stamp(line.at) + "  " + line.author.padding(toLength: 12, withPad: " ", startingAt: 0) + "  " + what + " — " + detail,
                    x: 2, y: y, style: style, maxWidth: canvas.columns - 4)
         y += 1

@@ -178,7 +178,8 @@ public final class AppRunner {
         case .openPatient(let id):
             do {
                 let opened = try services.openRecord(id)
-                return .patients(.opened(opened.record, opened.entries, opened.history))
+                return .patients(.opened(opened.record, opened.entries, opened.history, versions: opened.versions,
+                                         superseded: opened.superseded))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .savePatient(let id, let identity, let force):
             do {

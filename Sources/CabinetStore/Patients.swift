@@ -109,18 +109,22 @@ extension Vault {
             var history: [HistoryLine] = []
             var previous: PatientIdentity?
             var identity: PatientIdentity?
+            var allVersions: [Int: PatientIdentity] = [:]
             let versions = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT version, at, author, identity FROM patient_version WHERE patient_id = ? ORDER BY version
                 """), arguments: [id])
             while let v = try versions.next() {
                 let this = try JSONDecoder().decode(PatientIdentity.self, from: Data((v[3] as String).utf8))
                 let detail = previous.map { Self.changedFields($0, this).joined(separator: ", ") } ?? "created"
-                history.append(HistoryLine(at: AuditLog.date(v[1]), author: v[2], what: "identity", detail: detail))
+                history.append(HistoryLine(at: AuditLog.date(v[1]), author: v[2], what: "identity", detail: detail,
+                                           ref: .identity(version: v[0])))
+                allVersions[v[0] as Int] = this
                 if (v[0] as Int) == version { identity = this }
                 previous = this
             }
             guard let identity else { throw CabinetError.patientNotFound(id: id) }
             var entries: [ClinicalEntry] = []
+            var corrected: [ClinicalEntry] = []
             if let ck = clinical {
                 // Every entry of the patient once (corrections included, for
                 // the history); only those in force are decrypted.
@@ -143,16 +147,18 @@ extension Vault {
                                   at: AuditLog.date(r[4]), author: r[5], uid: [UInt8](r[6] as Data), sealed: [UInt8](r[7] as Data))
                     if let s = raw.supersedes { superseded.insert(s) }
                     history.append(HistoryLine(at: raw.at, author: raw.author, what: raw.kind.rawValue,
-                                               detail: raw.supersedes == nil ? "new" : "correction"))
+                                               detail: raw.supersedes == nil ? "new" : "correction", ref: .entry(id: raw.id)))
                     raws.append(raw)
                 }
-                for raw in raws where !superseded.contains(raw.id) {
+                for raw in raws {
                     guard let fields = Self.openFields(raw.sealed, kind: raw.kind, uid: raw.uid, key: ck) else {
                         throw CabinetError.tampered(.clinicalEntry(id: raw.id))
                     }
-                    entries.append(ClinicalEntry(id: raw.id, patientID: id, kind: raw.kind,
-                                                 occurredOn: CivilDate(iso: raw.occurredOn) ?? CivilDate(now), author: raw.author,
-                                                 at: raw.at, supersedes: raw.supersedes, fields: fields))
+                    let entry = ClinicalEntry(id: raw.id, patientID: id, kind: raw.kind,
+                                              occurredOn: CivilDate(iso: raw.occurredOn) ?? CivilDate(now), author: raw.author,
+                                              at: raw.at, supersedes: raw.supersedes, fields: fields)
+                    // The corrected ones too: the history shows them as they were.
+                    if superseded.contains(raw.id) { corrected.append(entry) } else { entries.append(entry) }
                 }
             }
             try AuditLog.append(db, key: key, actor: actor, action: .recordOpened, object: "patient:\(id)", detail: "identity")
@@ -161,7 +167,8 @@ extension Vault {
             }
             let record = PatientRecord(id: id, identity: identity, flags: Self.flags(row), version: version,
                                        createdAt: AuditLog.date(row[4]), createdBy: row[5])
-            return OpenedRecord(record: record, entries: entries, history: history.sorted(by: HistoryLine.chronological))
+            return OpenedRecord(record: record, entries: entries, history: history.sorted(by: HistoryLine.chronological),
+                                versions: allVersions, superseded: corrected)
         }
     }
 
@@ -183,16 +190,16 @@ extension Vault {
         var lines: [HistoryLine] = []
         for (i, v) in versions.enumerated() {
             let detail = i == 0 ? "created" : Self.changedFields(versions[i - 1].identity, v.identity).joined(separator: ", ")
-            lines.append(HistoryLine(at: v.at, author: v.author, what: "identity", detail: detail))
+            lines.append(HistoryLine(at: v.at, author: v.author, what: "identity", detail: detail, ref: .identity(version: v.version)))
         }
         if session.role.isDoctor {
             let rows = try read { db in
-                try Row.fetchAll(db, sql: "SELECT kind, at, author, supersedes FROM clinical_entry WHERE patient_id = ?",
+                try Row.fetchAll(db, sql: "SELECT id, kind, at, author, supersedes FROM clinical_entry WHERE patient_id = ?",
                                  arguments: [id])
             }
             for r in rows {
                 lines.append(HistoryLine(at: AuditLog.date(r["at"]), author: r["author"], what: r["kind"],
-                                         detail: (r["supersedes"] as Int64?) == nil ? "new" : "correction"))
+                                         detail: (r["supersedes"] as Int64?) == nil ? "new" : "correction", ref: .entry(id: r["id"])))
             }
         }
         return lines.sorted(by: HistoryLine.chronological)

@@ -202,6 +202,8 @@ struct PatientCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: ArgumentHelp(L.text("help.arg.patient_id"), valueName: "id"))
         var patientID: String
+        @Flag(name: .customLong("history"), help: ArgumentHelp(L.text("help.opt.history")))
+        var history = false
 
         func run() throws {
             let id = try PatientInput.patientID(patientID)
@@ -209,16 +211,45 @@ struct PatientCommand: ParsableCommand {
             defer { vault.signOut() }
             let record = try vault.patient(id)
             // Clinical content only for a role that may read it; the
-            // secretary's session could not decrypt it anyway.
-            let clinical: [ClinicalEntry]? = AccessPolicy.allows(vault.session.role, .readClinical)
-                ? try vault.clinicalEntries(patient: id) : nil
+            // secretary's session could not decrypt it anyway. A correction
+            // never erases the original: the corrected entries come too.
+            let all: [ClinicalEntry]? = AccessPolicy.allows(vault.session.role, .readClinical)
+                ? try vault.clinicalEntries(patient: id, includeSuperseded: true) : nil
+            let correctedIDs = Set((all ?? []).compactMap(\.supersedes))
+            let clinical = all?.filter { !correctedIDs.contains($0.id) }
+            let corrected = all?.filter { correctedIDs.contains($0.id) }
+            let versions = history || global.json ? try vault.identityVersions(id) : []
             if global.json {
-                try PatientInput.printJSON(PatientView.json(record, clinical: clinical))
+                var object = PatientView.json(record, clinical: clinical)
+                if let corrected { object["superseded"] = corrected.map(PatientView.entryJSON) }
+                object["versions"] = versions.map { v -> [String: Any] in
+                    ["version": v.version, "at": AuditFormat.iso(v.at), "author": v.author,
+                     "identity": PatientView.identityJSON(v.identity)]
+                }
+                try PatientInput.printJSON(object)
             } else {
                 for line in PatientView.identityLines(record, today: CivilDate(Date())) { Term.out(line) }
                 if let clinical {
                     Term.out("")
                     for line in PatientView.clinicalLines(clinical) { Term.out(line) }
+                }
+                if history {
+                    Term.out("")
+                    Term.out(L.text("patient.history_title"))
+                    for v in versions {
+                        Term.out("  " + L.text("patient.history_version", ["n": String(v.version), "date": PracticeClock.stamp(v.at),
+                                                                          "author": v.author]))
+                        for line in PatientView.identityLines(PatientRecord(id: record.id, identity: v.identity, flags: PatientFlags(),
+                                                                             version: v.version, createdAt: v.at, createdBy: v.author),
+                                                              today: CivilDate(Date())).dropFirst().dropLast() {
+                            Term.out("  " + line)
+                        }
+                    }
+                    if let corrected {
+                        Term.out(L.text("patient.history_corrected"))
+                        if corrected.isEmpty { Term.out("  " + L.text("clinical.none")) }
+                        for line in PatientView.clinicalLines(corrected).dropFirst() { Term.out(line) }
+                    }
                 }
             }
             if clinical == nil { Term.err(L.text("patient.clinical_reserved")) }
@@ -287,6 +318,21 @@ enum PatientView {
         return lines
     }
 
+    static func entryJSON(_ e: ClinicalEntry) -> [String: Any] {
+        ["id": e.id, "kind": e.kind.rawValue, "date": e.occurredOn.iso, "author": e.author,
+         "at": AuditFormat.iso(e.at), "supersedes": e.supersedes ?? NSNull(), "fields": e.fields]
+    }
+
+    static func identityJSON(_ p: PatientIdentity) -> [String: Any] {
+        [
+            "birthName": p.birthName, "usedName": p.usedName, "firstNames": p.firstNames,
+            "displayName": p.displayName, "sex": PatientInput.letter(p.sex), "birthDate": p.birthDate.iso,
+            "birthPlace": p.birthPlace, "addressLine1": p.addressLine1, "addressLine2": p.addressLine2,
+            "postcode": p.postcode, "city": p.city, "phone": p.phone, "mobile": p.mobile, "email": p.email,
+            "profession": p.profession, "ins": p.ins, "insStatus": p.insStatus.rawValue, "nir": p.nir,
+        ]
+    }
+
     static func json(_ r: PatientRecord, clinical: [ClinicalEntry]?) -> [String: Any] {
         let p = r.identity
         let identity: [String: Any] = [
@@ -332,6 +378,8 @@ struct EncounterCommand: ParsableCommand {
         var conclusion: String?
         @Option(name: .customLong("prescription"), help: ArgumentHelp(L.text("help.opt.prescription"), valueName: "line"))
         var prescriptions: [String] = []
+        @Option(name: .customLong("corrects"), help: ArgumentHelp(L.text("help.opt.corrects"), valueName: "entry-id"))
+        var corrects: String?
 
         /// The day of the consultation: today by default, never in the future.
         func day(today: CivilDate) throws -> CivilDate {
@@ -380,7 +428,11 @@ struct EncounterCommand: ParsableCommand {
             let fields = try fields()
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let entry = try vault.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: fields)
+            // A correction is a new entry that supersedes the original, which
+            // is kept (`patient show --history`).
+            let supersedes = try corrects.map { try PatientInput.patientID($0) }
+            let entry = try vault.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: fields,
+                                                   supersedes: supersedes)
             if global.json {
                 try PatientInput.printJSON(["id": entry])
             } else {

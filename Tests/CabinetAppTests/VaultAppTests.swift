@@ -235,6 +235,41 @@ import TerminalUI
         #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical:consultation" })
     }
 
+    /// A correction keeps the original, and the history shows it as it was
+    /// (Enter on its line), with its author and time; an identity version
+    /// too; the changed fields named in French (issue 13, item 5).
+    @Test func theHistoryShowsEachVersionAsItWas() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(3))
+        h.type("Zéphyrin Fictif")
+        h.keys(.function(8))
+        h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
+        h.keys(.right, .right, .right, .char("n"), .tab)
+        h.type("Toux sèche"); h.keys(.function(9))
+        #expect(h.text.contains("Entrée enregistrée"), "\(h.text)")
+        // The correction: "e" on the consultation.
+        h.keys(.char("e"))
+        h.keys(.tab); h.keys(.ctrl("u")); h.type("Toux grasse"); h.keys(.function(9))
+        #expect(h.text.contains("Toux grasse") && !h.text.contains("Toux sèche"), "\(h.text)")
+        // To the history (the last tab), then to the original's line.
+        for _ in 0..<8 where h.runner.state.patients.tab != .history { h.keys(.left) }
+        #expect(h.runner.state.patients.tab == .history, "\(h.text)")
+        let lines = Array(h.runner.state.patients.history.reversed())
+        let original = try #require(h.runner.state.patients.superseded.first)
+        let at = try #require(lines.firstIndex { $0.ref == .entry(id: original.id) })
+        for _ in 0..<at { h.keys(.down) }
+        h.keys(.enter)
+        #expect(h.text.contains("Toux sèche") && h.text.contains("corrigé depuis") && h.text.contains("mdurand"), "\(h.text)")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.reading == nil && h.runner.state.patients.openID != nil)
+        // The first identity version, as it was.
+        let first = try #require(lines.firstIndex { $0.ref == .identity(version: 1) })
+        for _ in 0..<(first - at) { h.keys(.down) }
+        h.keys(.enter)
+        #expect(h.text.contains("Identité, version 1") && h.text.contains("05/06/1977"), "\(h.text)")
+    }
+
     /// A crash while typing: the draft kept every few seconds (sealed in the
     /// vault) comes back at the next sign-in.
     @Test func aCrashLosesAtMostAFewSeconds() throws {

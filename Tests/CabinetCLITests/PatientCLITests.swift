@@ -153,6 +153,23 @@ struct PatientCLITests {
             #expect(!secJSON.stdout.contains(word) && !secJSON.stderr.contains(word), "\(word)")
         }
 
+        // A correction keeps the original: --history and --json show it
+        // (issue 13, item 5).
+        let firstEntry = try #require((entries.first?["id"] as? NSNumber)?.int64Value)
+        let fix = try desk.asDoctor(["encounter", "add", String(lefevre), "--date", "2026-01-15", "--reason", "Toux grasse",
+                                     "--corrects", String(firstEntry)])
+        #expect(fix.status == 0, "\(fix.stderr)")
+        let withHistory = try desk.asDoctor(["patient", "show", String(lefevre), "--history"])
+        #expect(withHistory.status == 0, "\(withHistory.stderr)")
+        #expect(withHistory.stdout.contains("Toux grasse") && withHistory.stdout.contains("Entrées corrigées depuis"), "\(withHistory.stdout)")
+        #expect(withHistory.stdout.contains("Identité, version 1"), "\(withHistory.stdout)")
+        let afterFix = try desk.asDoctor(["patient", "show", String(lefevre), "--json"])
+        let afterObject = try #require(try JSONSerialization.jsonObject(with: Data(afterFix.stdout.utf8)) as? [String: Any])
+        let superseded = try #require(afterObject["superseded"] as? [[String: Any]])
+        #expect(superseded.count == 1 && (superseded.first?["id"] as? NSNumber)?.int64Value == firstEntry)
+        #expect((superseded.first?["fields"] as? [String: String])?["examination"] == canary, "the original, whole")
+        #expect((afterObject["clinical"] as? [[String: Any]])?.first?["supersedes"] as? NSNumber == NSNumber(value: firstEntry))
+
         // The trail of that record, by its number (issue 13, item 6): both
         // openings found, with a header naming the practice's time zone.
         let trail = try desk.asDoctor(["audit", "list", "--patient", String(lefevre), "--json"])

@@ -231,6 +231,14 @@ public struct ClinicalEntry: Sendable, Equatable, Identifiable {
 
 /// One line of a record's history: who changed what, when (never the
 /// content itself, which the versions keep).
+/// What a line of the history points at, to show it as it was.
+public enum HistoryRef: Sendable, Equatable, Hashable, Codable {
+    /// An identity version (its number).
+    case identity(version: Int)
+    /// A clinical entry (in force or corrected since).
+    case entry(id: Int64)
+}
+
 public struct HistoryLine: Sendable, Equatable {
     public let at: Date
     public let author: String
@@ -238,11 +246,14 @@ public struct HistoryLine: Sendable, Equatable {
     public let what: String
     /// The fields that changed (identity) or "new" / "correction".
     public let detail: String
-    public init(at: Date, author: String, what: String, detail: String) {
+    /// The version or entry the line is about.
+    public let ref: HistoryRef?
+    public init(at: Date, author: String, what: String, detail: String, ref: HistoryRef? = nil) {
         self.at = at
         self.author = author
         self.what = what
         self.detail = detail
+        self.ref = ref
     }
 
     /// Oldest first; lines of the same instant in a fixed order (what, then
@@ -259,9 +270,17 @@ public struct OpenedRecord: Sendable, Equatable {
     public let record: PatientRecord
     public let entries: [ClinicalEntry]
     public let history: [HistoryLine]
-    public init(record: PatientRecord, entries: [ClinicalEntry], history: [HistoryLine]) {
+    /// Every identity version as it was, by number.
+    public let versions: [Int: PatientIdentity]
+    /// The clinical entries corrected since (doctors): a correction never
+    /// erases the original, and the history shows it.
+    public let superseded: [ClinicalEntry]
+    public init(record: PatientRecord, entries: [ClinicalEntry], history: [HistoryLine],
+                versions: [Int: PatientIdentity] = [:], superseded: [ClinicalEntry] = []) {
         self.record = record
         self.entries = entries
         self.history = history
+        self.versions = versions
+        self.superseded = superseded
     }
 }

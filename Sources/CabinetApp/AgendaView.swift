@@ -14,6 +14,11 @@ public struct AgendaState: Codable, Equatable, Sendable {
     public var moving: Int64?
     /// Choosing who cancels: the appointment's id.
     public var cancelling: Int64?
+    /// A no-show asked before the appointment's time: its id, until Enter
+    /// confirms or Échap drops it.
+    public var confirmingNoShow: Int64?
+    /// The appointment just booked or moved: selected once its day is loaded.
+    public var follow: Int64?
     public var goTo: FormField?
     // Loaded (never drafted).
     public var appointments: [Appointment] = []
@@ -130,6 +135,11 @@ private func reload(_ state: AppState) -> [AppEffect] {
 
 func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     if state.agenda.booking != nil { return handleBooking(key, &state) }
+    if let id = state.agenda.confirmingNoShow {
+        state.agenda.confirmingNoShow = nil
+        if key == .enter { return [.setAppointmentStatus(id, .noShow, category: "")] }
+        return []
+    }
     if let id = state.agenda.cancelling {
         switch key {
         case .char("p"), .char("1"):
@@ -210,7 +220,13 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         return [.setAppointmentStatus(a.id, a.status.next, category: "")]
     case .char("a"):
         guard list.indices.contains(state.agenda.selected) else { return [] }
-        return [.setAppointmentStatus(list[state.agenda.selected].id, .noShow, category: "")]
+        let a = list[state.agenda.selected]
+        // Not before its time without a confirmation that names it.
+        if state.now < a.start {
+            state.agenda.confirmingNoShow = a.id
+            return []
+        }
+        return [.setAppointmentStatus(a.id, .noShow, category: "")]
     case .char("c"):
         guard list.indices.contains(state.agenda.selected), !list[state.agenda.selected].status.isCancelled else { return [] }
         state.agenda.cancelling = list[state.agenda.selected].id
@@ -420,6 +436,12 @@ func reduceAgendaResult(_ result: AgendaResult, _ state: inout AppState) -> [App
         state.agenda.loaded = true
         let count = state.agenda.view == .waiting ? state.agenda.waitingList(state.now).count : state.agenda.dayList(state.now).count
         state.agenda.selected = min(state.agenda.selected, max(0, count - 1))
+        // The selection follows the appointment just booked or moved.
+        if let id = state.agenda.follow, state.agenda.view != .waiting,
+           let i = state.agenda.dayList(state.now).firstIndex(where: { $0.id == id }) {
+            state.agenda.selected = i
+        }
+        state.agenda.follow = nil
     case .patients(let rows):
         state.agenda.booking?.results = rows
         state.agenda.booking?.chosen = 0
@@ -428,9 +450,23 @@ func reduceAgendaResult(_ result: AgendaResult, _ state: inout AppState) -> [App
         state.agenda.booking?.patientID = id
         state.agenda.booking?.patientName = name
         state.agenda.booking?.form.focus = 1
-    case .booked, .changed:
+    case .booked(let bookedID):
+        let wasBooking = state.agenda.booking != nil
+        // The view goes to the day booked, the new appointment selected.
+        if let day = try? FrenchDate.parse(state.agenda.booking?.form["date"] ?? "") { state.agenda.date = day }
+        state.agenda.follow = bookedID
+        state.agenda.booking = nil
+        state.agenda.moving = nil
+        if wasBooking { state.agenda.say("agenda.booked") }
+        return reload(state)
+    case .changed:
         let moved = state.agenda.moving != nil
         let wasBooking = state.agenda.booking != nil
+        if moved {
+            // The view and the selection follow the moved appointment.
+            if let day = try? FrenchDate.parse(state.agenda.booking?.form["date"] ?? "") { state.agenda.date = day }
+            state.agenda.follow = state.agenda.moving
+        }
         state.agenda.booking = nil
         state.agenda.moving = nil
         if wasBooking { state.agenda.say(moved ? "agenda.moved" : "agenda.booked") }
@@ -486,13 +522,20 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     case .waiting: drawWaiting(state, c, &canvas)
     }
     if let b = a.booking { drawBooking(b, state, c, &canvas) }
-    if a.cancelling != nil {
-        let text = c.text("agenda.cancel_ask")
+    // Every confirmation names the appointment it acts on.
+    func named(_ id: Int64) -> [String: String] {
+        guard let ap = a.appointments.first(where: { $0.id == id }) else { return ["name": "", "time": ""] }
+        let local = PracticeClock.local(ap.start)
+        return ["name": ap.patientName, "time": local.date.formatted + " " + local.time.formatted]
+    }
+    if let id = a.cancelling ?? a.confirmingNoShow {
+        let text = c.text(a.cancelling != nil ? "agenda.cancel_ask" : "agenda.noshow_ask", named(id))
         let w = min(canvas.columns - 4, 64)
+        let lines = Array(wrap(text, width: w - 4).prefix(5))
         let x0 = (canvas.columns - w) / 2, y0 = canvas.rows / 2 - 2
-        canvas.fill(Rect(x: x0, y: y0, width: w, height: 4), style: .normal)
-        canvas.box(Rect(x: x0, y: y0, width: w, height: 4), style: Style(.warning, bold: true))
-        for (i, line) in wrap(text, width: w - 4).prefix(2).enumerated() {
+        canvas.fill(Rect(x: x0, y: y0, width: w, height: lines.count + 2), style: .normal)
+        canvas.box(Rect(x: x0, y: y0, width: w, height: lines.count + 2), style: Style(.warning, bold: true))
+        for (i, line) in lines.enumerated() {
             canvas.put(line, x: x0 + 2, y: y0 + 1 + i, style: Style(.warning), maxWidth: w - 4)
         }
     }
@@ -554,8 +597,29 @@ private func drawDay(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     rows.sort { ($0.minute, $0.order) < ($1.minute, $1.order) }
     let focus = rows.firstIndex { if case .appointment(let i) = $0.kind { return i == a.selected }; return false }
         ?? rows.firstIndex { if case .now = $0.kind { return true }; return false } ?? 0
-    let offset = max(0, min(focus - room / 2, rows.count - room))
-    for (r, row) in rows.dropFirst(offset).prefix(room).enumerated() {
+    // When the day does not fit, the last line says how many appointments
+    // are below (and the first how many above) instead of hiding them.
+    func appointments(_ slice: ArraySlice<(minute: Int, order: Int, kind: RowKind)>) -> Int {
+        slice.filter { if case .appointment = $0.kind { return true }; return false }.count
+    }
+    var shown = room
+    var offset = max(0, min(focus - shown / 2, rows.count - shown))
+    let hidden = rows.count > room && appointments(rows.prefix(offset)) + appointments(rows.dropFirst(offset + shown)) > 0
+    if hidden {
+        shown = max(1, room - 1)
+        offset = max(0, min(focus - shown / 2, rows.count - shown))
+    }
+    if hidden {
+        let above = appointments(rows.prefix(offset)), below = appointments(rows.dropFirst(offset + shown))
+        var parts: [String] = []
+        if above > 0 { parts.append(c.text("agenda.more_above", ["n": String(above)])) }
+        if below > 0 { parts.append(c.text("agenda.more_below", ["n": String(below)])) }
+        if !parts.isEmpty {
+            canvas.put(parts.joined(separator: " · "), x: 2, y: top + shown, style: Style(.warning, bold: true),
+                       maxWidth: canvas.columns - 4)
+        }
+    }
+    for (r, row) in rows.dropFirst(offset).prefix(shown).enumerated() {
         let y = top + r
         switch row.kind {
         case .now:
@@ -655,7 +719,11 @@ private func drawWaiting(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas
     for (i, ap) in list.enumerated() where y < canvas.rows - 4 {
         let arrived = ap.arrivedAt.map { PracticeClock.local($0).time.formatted } ?? "—"
         let waited = ap.arrivedAt.map { max(0, Int(state.now.timeIntervalSince($0) / 60)) } ?? 0
-        let text = arrived + "   " + c.text("agenda.waited", ["n": String(waited)]).padding(toLength: 14, withPad: " ", startingAt: 0)
+        // The wait counts only while the patient waits: once gone in, no
+        // growing figure (the time of going in is not recorded).
+        let waiting = ap.status == .arrived
+        let waitText = waiting ? c.text("agenda.waited", ["n": String(waited)]) : c.text("agenda.went_in")
+        let text = arrived + "   " + waitText.padding(toLength: 14, withPad: " ", startingAt: 0)
             + PracticeClock.local(ap.start).time.formatted + "  " + ap.patientName + " · " + c.text(ap.status.labelKey)
         canvas.put(text, x: 2, y: y, style: statusStyle(ap.status, selected: i == state.agenda.selected), maxWidth: canvas.columns - 4)
         y += 1

@@ -90,6 +90,59 @@ import TerminalUITesting
         }
     }
 
+    /// The agenda acts on what the user sees (issue 13, item 8): dialogs
+    /// name the patient and the time, a no-show before its time is asked,
+    /// the view and the selection follow a booking and a move, the day says
+    /// what is below, the wait stops counting once the patient goes in.
+    @Test func theAgendaActsOnWhatTheUserSees() throws {
+        let h = Self.harness()
+        // 14:00, DUPONT Jean-Pierre: not yet happened at 12:06.
+        #expect(h.runner.state.agenda.dayList(h.runner.state.now)[h.runner.state.agenda.selected].patientName == "DUPONT Jean-Pierre")
+        h.keys(.char("a"))
+        #expect(h.text.contains("DUPONT Jean-Pierre") && h.text.contains("18/11/2026 14:00") && h.text.contains("pas encore eu lieu"),
+                "\(h.text)")
+        h.keys(.escape)
+        #expect(h.fake.appointments.first { $0.patientID == 2 }?.status == .booked, "Échap records nothing")
+        h.keys(.char("a"), .enter)
+        #expect(h.fake.appointments.first { $0.patientID == 2 }?.status == .noShow, "Enter confirms")
+        // The cancel dialog names what it cancels.
+        h.keys(.down)
+        h.keys(.char("c"))
+        #expect(h.text.contains("DUPONT Hélène") && h.text.contains("14:20"), "\(h.text)")
+        h.keys(.escape)
+        // A booking on another day: the view goes there, the booking selected.
+        h.keys(.char("n")); h.type("lef"); h.keys(.enter)
+        h.keys(.backTab) // from the time to the date
+        h.keys(.ctrl("u")); h.type("20/11/2026"); h.keys(.tab); h.keys(.ctrl("u")); h.type("10:00"); h.keys(.function(9))
+        #expect(h.text.contains("Vendredi 20 novembre 2026"), "\(h.text)")
+        let friday = h.runner.state.agenda.dayList(h.runner.state.now)
+        #expect(friday.indices.contains(h.runner.state.agenda.selected)
+                && PracticeClock.local(friday[h.runner.state.agenda.selected].start).time.formatted == "10:00", "\(h.text)")
+        // Moved to Thursday 11:00: the view and the selection follow it.
+        h.keys(.char("m"))
+        h.keys(.ctrl("u")); h.type("10:40"); h.keys(.function(9))
+        let after = h.runner.state.agenda.dayList(h.runner.state.now)
+        #expect(after.indices.contains(h.runner.state.agenda.selected)
+                && PracticeClock.local(after[h.runner.state.agenda.selected].start).time.formatted == "10:40", "\(h.text)")
+    }
+
+    @Test func aFullDaySaysWhatIsBelowAndTheWaitStopsWhenThePatientGoesIn() throws {
+        let h = Self.harness()
+        for slot in 0..<16 {
+            _ = try? h.fake.book(patient: 1, start: Self.at(15 + slot / 3, (slot % 3) * 20), minutes: 20, type: "consultation", reason: "",
+                                 force: true)
+        }
+        h.keys(.char("w"), .char("w")) // the week view and back: read again
+        #expect(h.text.contains("rendez-vous plus bas"), "\(h.text)")
+        // Arrived, then in consultation: the wait is no longer counted.
+        h.keys(.char("t"))
+        h.keys(.char(" "))
+        h.keys(.char("s"))
+        #expect(h.text.contains("0 min") && !h.text.contains("entré(e)"), "\(h.text)")
+        h.keys(.char(" "))
+        #expect(h.text.contains("entré(e)") && !h.text.contains("0 min"), "\(h.text)")
+    }
+
     @Test func outsideHoursOnlyADoctorMayForce() throws {
         let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
         s.keys(.char("n")); s.type("lef"); s.keys(.enter)

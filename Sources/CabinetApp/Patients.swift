@@ -102,6 +102,8 @@ public struct PatientsState: Codable, Equatable, Sendable {
     public var versions: [Int: PatientIdentity] = [:]
     public var superseded: [ClinicalEntry] = []
     public var reading: HistoryRef?
+    /// How far the selected consultation's text is scrolled (Page Up/Down).
+    public var detailScroll = 0
 
     public init() {}
 
@@ -312,9 +314,15 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     case .backTab:
         state.patients.tab = tabs[(i - 1 + tabs.count) % tabs.count]
         state.patients.entrySelected = 0
+    case .pageDown:
+        state.patients.detailScroll += 5
+    case .pageUp:
+        state.patients.detailScroll = max(0, p.detailScroll - 5)
     case .up:
         state.patients.entrySelected = max(0, p.entrySelected - 1)
+        state.patients.detailScroll = 0
     case .down:
+        state.patients.detailScroll = 0
         let count = p.tab == .history ? p.history.count : p.tabEntries.count
         state.patients.entrySelected = min(max(0, count - 1), p.entrySelected + 1)
     case .escape:
@@ -860,8 +868,9 @@ private func drawConsultations(_ p: PatientsState, _ c: Catalog, _ canvas: inout
         canvas.put(c.text("patients.empty"), x: 2, y: top, style: Style(.muted))
         return
     }
-    // The list on top (a few lines), the selected consultation below.
-    let listRows = min(entries.count, max(3, (bottom - top) / 3))
+    // The list on top (a few lines: at 80x24 two, so that a short
+    // consultation shows whole), the selected consultation below.
+    let listRows = min(entries.count, max(2, (bottom - top) / 5))
     var y = top
     let first = max(0, p.entrySelected - listRows + 1)
     for (i, e) in entries.enumerated().dropFirst(first).prefix(listRows) {
@@ -875,16 +884,27 @@ private func drawConsultations(_ p: PatientsState, _ c: Catalog, _ canvas: inout
     canvas.put(c.text("entry.by", ["author": e.author, "date": e.occurredOn.formatted]), x: 2, y: y, style: Style(.muted),
                maxWidth: canvas.columns - 4)
     y += 1
+    // The text as lines, read whole with Page Up / Page Down.
+    var lines: [(String, Bool)] = []
     for field in ["examination", "conclusion", "prescriptions"] {
-        guard let text = e.fields[field], y < bottom else { continue }
-        canvas.put(c.text("entry.field.\(field)"), x: 2, y: y, style: Style(.title))
-        y += 1
+        guard let text = e.fields[field] else { continue }
+        lines.append((c.text("entry.field.\(field)"), true))
         for para in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            for line in wrap(String(para), width: canvas.columns - 6) where y < bottom {
-                canvas.put(line, x: 4, y: y, style: Style(.clinical), maxWidth: canvas.columns - 6)
-                y += 1
-            }
+            for line in wrap(String(para), width: canvas.columns - 6) { lines.append((line, false)) }
         }
+    }
+    let room = max(1, bottom - y)
+    let more = lines.count > room
+    let shown = more ? max(1, room - 1) : room
+    let start = min(p.detailScroll, max(0, lines.count - shown))
+    for (text, isTitle) in lines.dropFirst(start).prefix(shown) {
+        canvas.put(text, x: isTitle ? 2 : 4, y: y, style: isTitle ? Style(.title) : Style(.clinical), maxWidth: canvas.columns - 6)
+        y += 1
+    }
+    if more {
+        let below = lines.count - start - shown
+        let hint = below > 0 ? c.text("patients.text_more", ["n": String(below)]) : c.text("patients.text_top")
+        canvas.put(hint, x: 2, y: y, style: Style(.keyHint), maxWidth: canvas.columns - 4)
     }
 }
 

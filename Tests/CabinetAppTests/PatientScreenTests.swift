@@ -145,6 +145,25 @@ import TerminalUITesting
         #expect(String(decoding: draft, as: UTF8.self).contains("Fièvre"))
     }
 
+    /// A consultation longer than the screen is read whole: the pane says
+    /// what is below and Page Down scrolls to it, prescriptions included
+    /// (issue 13, item 7).
+    @Test func aLongConsultationIsReadWhole() throws {
+        let h = Self.harness()
+        let long = (1...40).map { "Ligne d'examen fictive numéro \($0)" }.joined(separator: "\n")
+        h.fake.entries.append(ClinicalEntry(id: 50, patientID: 1, kind: .consultation, occurredOn: CivilDate(year: 2026, month: 11, day: 10)!,
+                                            author: "doc", at: Date(), supersedes: nil,
+                                            fields: ["reason": "Bilan", "examination": long, "prescriptions": "Ordonnance-Fictive-Finale"]))
+        h.type("lef"); h.keys(.enter)
+        while h.runner.state.patients.tab != .consultations { h.keys(.right) }
+        #expect(h.text.contains("Bilan") && h.text.contains("numéro 1"), "\(h.text)")
+        #expect(h.text.contains("encore") && !h.text.contains("Ordonnance-Fictive-Finale"), "\(h.text)")
+        for _ in 0..<12 { h.keys(.pageDown) }
+        #expect(h.text.contains("numéro 40") && h.text.contains("Ordonnance-Fictive-Finale"), "\(h.text)")
+        h.keys(.pageUp)
+        #expect(!h.text.contains("Ordonnance-Fictive-Finale") || h.text.contains("numéro 3"), "\(h.text)")
+    }
+
     /// Échap on a consultation being written asks before dropping it (it
     /// vanished on one key); any other key goes on; a second Échap drops it
     /// (issue 13, item 3).

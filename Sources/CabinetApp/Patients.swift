@@ -104,6 +104,10 @@ public struct PatientsState: Codable, Equatable, Sendable {
     public var reading: HistoryRef?
     /// How far the selected consultation's text is scrolled (Page Up/Down).
     public var detailScroll = 0
+    /// A document shown inside Cabinet, and how far it is scrolled (held in
+    /// memory only; dropped at a lock with the rest of this state).
+    public var viewing: DocumentContent?
+    public var viewScroll = 0
 
     public init() {}
 
@@ -145,6 +149,7 @@ public enum PatientResult: Sendable, Equatable {
     case opened(PatientRecord, [ClinicalEntry], [HistoryLine], versions: [Int: PatientIdentity] = [:], superseded: [ClinicalEntry] = [])
     case saved(Int64)
     case exported(String)
+    case document(DocumentContent)
     case duplicate(Int64)
     case failed(CabinetError)
 }
@@ -287,6 +292,25 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
 
 private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let tabs = PatientTab.visible(to: state.session?.role)
+    // A document being read: scroll, Échap closes.
+    if state.patients.viewing != nil {
+        switch key {
+        case .escape, .enter: state.patients.viewing = nil; state.patients.viewScroll = 0
+        case .down: state.patients.viewScroll += 1
+        case .up: state.patients.viewScroll = max(0, state.patients.viewScroll - 1)
+        case .pageDown, .char(" "): state.patients.viewScroll += 10
+        case .pageUp: state.patients.viewScroll = max(0, state.patients.viewScroll - 10)
+        case .function: return nil
+        default: break
+        }
+        return []
+    }
+    if key == .enter, state.patients.tab == .documents,
+       state.session.map({ AccessPolicy.allows($0.role, .readClinical) }) == true {
+        let shown = state.patients.tabEntries
+        guard shown.indices.contains(state.patients.entrySelected) else { return [] }
+        return [.viewDocument(shown[state.patients.entrySelected].id)]
+    }
     // Reading a line of the history as it was: Échap or Enter closes it.
     if state.patients.reading != nil {
         if key == .escape || key == .enter { state.patients.reading = nil; return [] }
@@ -589,6 +613,9 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
         return [.openPatient(id)]
     case .duplicate(let other):
         state.patients.duplicateOf = other
+    case .document(let content):
+        state.patients.viewing = content
+        state.patients.viewScroll = 0
     case .exported(let path):
         state.patients.editor = nil
         state.patients.say("patients.exported", ["path": path])
@@ -629,6 +656,7 @@ func drawPatients(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     }
     if let editor = p.editor { drawPatientEditor(editor, state, c, &canvas) }
     if let ref = p.reading { drawReading(ref, state, c, &canvas) }
+    if let doc = p.viewing { drawDocument(doc, p.viewScroll, c, &canvas) }
     if p.duplicateOf != nil {
         let text = c.text("patients.duplicate", ["id": String(p.duplicateOf ?? 0)])
         let w = min(canvas.columns - 4, 70)
@@ -769,6 +797,34 @@ private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout C
         canvas.put(c.text(label), x: x, y: y, style: Style(.muted), maxWidth: 24)
         canvas.put(value.isEmpty ? "—" : value, x: x + 25, y: y, style: .normal, maxWidth: (two ? canvas.columns / 2 : canvas.columns) - 29)
     }
+}
+
+/// A document read inside Cabinet: its text wrapped and scrolled, or what
+/// it is when there is no text to show.
+private func drawDocument(_ doc: DocumentContent, _ scroll: Int, _ c: Catalog, _ canvas: inout Canvas) {
+    let w = canvas.columns, h = canvas.rows
+    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
+    canvas.fill(rect, style: .normal)
+    canvas.box(rect, style: Style(.border))
+    let inner = rect.width - 4
+    canvas.put(" " + doc.title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
+    var lines: [String] = []
+    if let text = doc.text {
+        for part in text.split(separator: "\n", omittingEmptySubsequences: false) { lines += wrap(String(part), width: inner) }
+    } else {
+        let kb = String(max(1, doc.size / 1024))
+        lines = wrap(c.text(doc.mime.hasPrefix("image/") ? "patients.doc_image" : "patients.doc_no_text",
+                            ["mime": doc.mime, "size": kb]), width: inner)
+    }
+    let room = rect.height - 2
+    let start = min(scroll, max(0, lines.count - room))
+    for (i, line) in lines.dropFirst(start).prefix(room).enumerated() {
+        canvas.put(line, x: 3, y: rect.y + 1 + i, style: Style(.clinical), maxWidth: inner)
+    }
+    let position = lines.count > room ? c.text("patients.doc_position", ["from": String(start + 1),
+                                                                         "to": String(min(lines.count, start + room)),
+                                                                         "total": String(lines.count)]) + " · " : ""
+    canvas.put(position + c.text("patients.doc_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
 }
 
 /// A line of the history shown as it was: an identity version, or a

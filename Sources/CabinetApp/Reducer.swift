@@ -50,6 +50,7 @@ public enum AppEffect: Sendable, Equatable {
     case saveEntry(patient: Int64, kind: ClinicalKind, date: CivilDate, fields: [String: String], supersedes: Int64?)
     case importDocument(patient: Int64, path: String, title: String, date: CivilDate)
     case exportDocument(entry: Int64, path: String)
+    case viewDocument(Int64)
     case setFlags(Int64, PatientFlags)
     case loadAgenda(from: Date, to: Date)
     case agendaSearch(String)

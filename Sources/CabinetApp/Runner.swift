@@ -236,6 +236,10 @@ public final class AppRunner {
                 try services.setFlags(id, flags)
                 return .patients(.saved(id))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
+        case .viewDocument(let entry):
+            do {
+                return .patients(.document(try services.readDocument(entry: entry)))
+            } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .exportDocument(let entry, let path):
             do {
                 try services.exportDocument(entry: entry, to: path)

@@ -120,6 +120,9 @@ public protocol AppServices: AnyObject {
                           supersedes: Int64?) throws -> Int64
     func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64
     func exportDocument(entry: Int64, to path: String) throws
+    /// A document shown inside Cabinet (doctors; logged): its text, a PDF's
+    /// text, or nothing to show for an image.
+    func readDocument(entry: Int64) throws -> DocumentContent
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws
 
     // Opening hours and absences (the holder).

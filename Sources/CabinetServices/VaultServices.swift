@@ -255,3 +255,49 @@ public enum DemoCabinet {
     /// How many fictitious patients the demonstration cabinet holds.
     public static let patients = 800
 }
+
+extension VaultServices {
+    /// A document as Cabinet shows it: a text file decoded, a PDF's text
+    /// through `pdftotext` (poppler-utils, fed on its standard input and read
+    /// from its standard output: the document never touches the disk in
+    /// clear), an image or another format described only.
+    public func readDocument(entry: Int64) throws -> DocumentContent {
+        let (title, mime, bytes) = try signedIn().readDocument(entry: entry)
+        var text: String?
+        if mime.hasPrefix("text/") {
+            text = String(decoding: bytes, as: UTF8.self)
+        } else if mime == "application/pdf" {
+            text = Self.pdfText(bytes)
+        }
+        return DocumentContent(title: title, mime: mime, size: bytes.count, text: text)
+    }
+
+    /// The text of a PDF, or nil when it has none or `pdftotext` is missing.
+    static func pdfText(_ pdf: [UInt8]) -> String? {
+        let tool = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let tool else { return nil }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = ["-enc", "UTF-8", "-layout", "-", "-"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return nil }
+        // Written from another thread: a large PDF fills the pipe both ways.
+        let writer = input.fileHandleForWriting
+        let data = Data(pdf)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            try? writer.write(contentsOf: data)
+            try? writer.close()
+            done.signal()
+        }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        let text = String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+}

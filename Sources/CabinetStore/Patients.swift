@@ -386,6 +386,29 @@ extension Vault {
         return entry
     }
 
+    /// A document's bytes, its title and type, to be shown inside Cabinet
+    /// (doctors only; the opening is logged). Nothing is written anywhere.
+    public func readDocument(entry: Int64) throws -> (title: String, mime: String, bytes: [UInt8]) {
+        try AccessPolicy.check(session, .readClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.readClinical.rawValue) }
+        let row = try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT c.uid, c.patient_id, b.sealed, \(Self.clinicalColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
+                """, arguments: [entry])
+        }
+        guard let row else { throw CabinetError.entryNotFound(id: entry) }
+        try Self.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
+        let uid = [UInt8](row["uid"] as Data)
+        // Column 2 is the document's blob, column 11 the entry's sealed fields.
+        guard let plain = Self.openData([UInt8](row[2] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid),
+              let fields = Self.openFields([UInt8](row[11] as Data), kind: .document, uid: uid, key: ck)
+        else { throw CabinetError.tampered(.clinicalEntry(id: entry)) }
+        let patient: Int64 = row["patient_id"]
+        try audit(.recordOpened, object: "patient:\(patient)", detail: "document:\(entry)")
+        return (fields["title"] ?? "", fields["mime"] ?? "application/octet-stream", plain)
+    }
+
     /// Writes a document out of the vault (doctors only; logged).
     public func exportDocument(entry: Int64, to path: String) throws {
         try AccessPolicy.check(session, .exportRecords)

@@ -208,6 +208,13 @@ final class FakeServices: AppServices {
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws { flagsSet[id] = flags }
     var exported: [String] = []
     func exportDocument(entry: Int64, to path: String) throws { exported.append(path) }
+    var documentsRead: [Int64] = []
+    func readDocument(entry: Int64) throws -> DocumentContent {
+        guard role().isDoctor else { throw CabinetError.permissionDenied(operation: "readClinical") }
+        documentsRead.append(entry)
+        let text = (1...60).map { "Ligne \($0) du courrier fictif" }.joined(separator: "\n")
+        return DocumentContent(title: "Courrier du cardiologue", mime: "text/plain", size: text.utf8.count, text: text)
+    }
 }
 
 /// A runner on an 80×24 in-memory screen with a clock the test moves.

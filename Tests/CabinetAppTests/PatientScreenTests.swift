@@ -164,6 +164,28 @@ import TerminalUITesting
         #expect(!h.text.contains("Ordonnance-Fictive-Finale") || h.text.contains("numéro 3"), "\(h.text)")
     }
 
+    /// A document is read inside Cabinet (Enter on the Documents tab): its
+    /// text scrolls, Échap closes, nothing is exported (issue 13, item 9).
+    @Test func aDocumentIsReadInsideCabinet() throws {
+        let h = Self.harness()
+        h.fake.entries.append(ClinicalEntry(id: 60, patientID: 1, kind: .document, occurredOn: CivilDate(year: 2026, month: 11, day: 3)!,
+                                            author: "doc", at: Date(), supersedes: nil,
+                                            fields: ["title": "Courrier du cardiologue", "filename": "c.txt", "mime": "text/plain",
+                                                     "size": "900"]))
+        h.type("lef"); h.keys(.enter)
+        while h.runner.state.patients.tab != .documents { h.keys(.right) }
+        h.keys(.enter)
+        #expect(h.fake.documentsRead == [60])
+        #expect(h.text.contains("Ligne 1 du courrier fictif") && h.text.contains("sur 60"), "\(h.text)")
+        h.keys(.pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
+        #expect(h.text.contains("Ligne 60 du courrier fictif") && !h.text.contains("Ligne 1 du"), "\(h.text)")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.viewing == nil && h.fake.exported.isEmpty)
+        // Locked while reading: nothing of it left in the state.
+        h.keys(.enter, .function(12))
+        #expect(h.runner.state.patients.viewing == nil && !h.text.contains("courrier fictif"))
+    }
+
     /// Échap on a consultation being written asks before dropping it (it
     /// vanished on one key); any other key goes on; a second Échap drops it
     /// (issue 13, item 3).

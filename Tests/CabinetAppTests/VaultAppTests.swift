@@ -270,6 +270,33 @@ import TerminalUI
         #expect(h.text.contains("Identité, version 1") && h.text.contains("05/06/1977"), "\(h.text)")
     }
 
+    /// Documents shown from the real vault: a PDF's text through pdftotext
+    /// (fed from memory, nothing written), a text file as is, an image
+    /// described only; the opening logged (issue 13, item 9).
+    @Test func documentsAreReadFromTheVault() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(10))
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/documents")
+        let services = VaultServices(path: dir.vault, kdf: .minimumForTests)
+        _ = try services.signIn(login: "mdurand", passphrase: Self.pass, totp: nil)
+        defer { services.signOut(discardDraft: true) }
+        let id = try services.savePatient(nil, PatientIdentity(birthName: "Fictif", firstNames: "Paul", sex: .male,
+                                                               birthDate: CivilDate(year: 1970, month: 1, day: 1)!),
+                                          allowDuplicate: false)
+        let pdf = try services.importDocument(patient: id, path: fixtures.appendingPathComponent("compte-rendu-fictif.pdf").path,
+                                              title: "Radiographie", date: CivilDate(year: 2026, month: 11, day: 2)!)
+        let doc = try services.readDocument(entry: pdf)
+        #expect(doc.mime == "application/pdf" && doc.title == "Radiographie")
+        #expect(doc.text?.contains("Compte-rendu fictif de radiologie") == true, "\(doc.text ?? "no text")")
+        let png = dir.url.appendingPathComponent("cliche.png")
+        try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64)).write(to: png)
+        let image = try services.importDocument(patient: id, path: png.path, title: "Cliché", date: CivilDate(year: 2026, month: 11, day: 2)!)
+        #expect(try services.readDocument(entry: image).text == nil)
+        #expect(!dir.anyFileContains("Compte-rendu fictif"), "nothing in clear beside the vault")
+    }
+
     /// A crash while typing: the draft kept every few seconds (sealed in the
     /// vault) comes back at the next sign-in.
     @Test func aCrashLosesAtMostAFewSeconds() throws {

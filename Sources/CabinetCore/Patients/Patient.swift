@@ -231,6 +231,23 @@ public struct ClinicalEntry: Sendable, Equatable, Identifiable {
 
 /// One line of a record's history: who changed what, when (never the
 /// content itself, which the versions keep).
+/// A document of the record as Cabinet shows it on screen: its text (a text
+/// file, or a PDF's text), or a description when it has none to show (an
+/// image). Held in memory only, never written anywhere.
+public struct DocumentContent: Sendable, Equatable {
+    public let title: String
+    public let mime: String
+    public let size: Int
+    /// The text to read, or nil (an image, a format without text).
+    public let text: String?
+    public init(title: String, mime: String, size: Int, text: String?) {
+        self.title = title
+        self.mime = mime
+        self.size = size
+        self.text = text
+    }
+}
+
 /// What a line of the history points at, to show it as it was.
 public enum HistoryRef: Sendable, Equatable, Hashable, Codable {
     /// An identity version (its number).

@@ -159,6 +159,8 @@ public enum AppCommands {
                    helpKey: "keys.patients.flags", group: "group.patients", privilege: .writeClinical),
         AppCommand(id: "patients.export", key: .char("x"), keyName: "x", scope: .patients, barKey: nil,
                    helpKey: "keys.patients.export", group: "group.patients", privilege: .exportRecords),
+        AppCommand(id: "patients.scroll", key: .pageDown, keyName: "key.page", scope: .patients, barKey: nil,
+                   helpKey: "keys.patients.scroll", group: "group.patients", privilege: .readIdentity),
         AppCommand(id: "patients.undo", key: .ctrl("z"), keyName: "Ctrl-Z", scope: .patients, barKey: nil,
                    helpKey: "keys.patients.undo", group: "group.patients", privilege: .writeClinical),
         AppCommand(id: "patients.back", key: .escape, keyName: "key.escape", scope: .patients, barKey: nil,

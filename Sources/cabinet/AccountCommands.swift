@@ -297,6 +297,21 @@ struct TOTPCommand: ParsableCommand {
 }
 
 enum AuditFormat {
+    /// A detail in the reader's words: each word the trail stores
+    /// (`unknown-login`, `clinical:consultation`…) through the catalogue,
+    /// anything else (a count, a date, a role change) as stored.
+    static func detail(_ raw: String?) -> String {
+        guard let raw, !raw.isEmpty else { return "" }
+        func word(_ part: Substring) -> String {
+            let key = "audit.detail.\(part)"
+            let text = L.text(key)
+            return text == key ? String(part) : text
+        }
+        return raw.split(separator: ":", omittingEmptySubsequences: false).map { part -> String in
+            part.split(separator: ".", omittingEmptySubsequences: false).map(word).joined(separator: ", ")
+        }.joined(separator: " : ")
+    }
+
     static func iso(_ d: Date) -> String {
         let f = ISO8601DateFormatter()
         f.timeZone = TimeZone.current
@@ -357,7 +372,7 @@ struct AuditCommand: ParsableCommand {
                 let label = L.text("audit.action.\(e.action)")
                 Term.out([String(e.seq).padding(toLength: 6, withPad: " ", startingAt: 0), df.string(from: e.at),
                           e.actor.padding(toLength: 14, withPad: " ", startingAt: 0),
-                          label, e.object.map { "[\($0)]" } ?? "", e.detail ?? ""].joined(separator: "  "))
+                          label, e.object.map { "[\($0)]" } ?? "", AuditFormat.detail(e.detail)].joined(separator: "  "))
             }
             if entries.isEmpty { Term.out(L.text("audit.list_empty")) }
         }

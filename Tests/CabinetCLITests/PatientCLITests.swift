@@ -180,6 +180,9 @@ struct PatientCLITests {
         let human = try desk.asDoctor(["audit", "list", "--patient", String(lefevre), "--since", "01/01/2000"])
         #expect(human.status == 0, "\(human.stderr)")
         #expect(human.stdout.contains("Date et heure (") && human.stdout.contains("dossier ouvert"), "\(human.stdout)")
+        // The details in French, never the stored words.
+        #expect(human.stdout.contains("identité") && human.stdout.contains("clinique"), "\(human.stdout)")
+        #expect(!human.stdout.contains("  identity") && !human.stdout.contains("  clinical"), "\(human.stdout)")
 
         // The canary is in no file of the vault's directory, in clear.
         let files = desk.filesUnderVaultDirectory()

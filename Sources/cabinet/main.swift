@@ -38,7 +38,7 @@ do {
         exit(error.exitCode.rawValue)
     }
     let code = CabinetCommand.exitCode(for: error)
-    let message = CabinetCommand.fullMessage(for: error)
+    let message = ParserWords.localized(CabinetCommand.fullMessage(for: error))
     if code == .success {
         if !message.isEmpty { Term.out(message) }
         exit(0)

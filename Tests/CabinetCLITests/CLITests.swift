@@ -578,6 +578,15 @@ struct ParsingTests {
 
         let unknownCommand = try sb.run(["no-such-command"])
         #expect(unknownCommand.status == 1, "\(unknownCommand.stderr)")
+
+        // The parser's own words in French too (issue 13).
+        for word in ["OVERVIEW", "USAGE:", "SUBCOMMANDS", "Show help information"] {
+            #expect(!help.stdout.contains(word), "\(word) in the French help:\n\(help.stdout)")
+        }
+        #expect(help.stdout.contains("UTILISATION :") && help.stdout.contains("SOUS-COMMANDES :"), "\(help.stdout)")
+        for word in ["Error:", "Did you mean", "Unknown option"] {
+            #expect(!unknown.stderr.contains(word) && !unknownCommand.stderr.contains(word), "\(word): \(unknown.stderr)")
+        }
     }
 
     @Test("a passphrase is never accepted as a plain argument")

@@ -47,11 +47,18 @@ private func drawTabs(_ current: Module, _ state: AppState, _ c: Catalog, _ canv
     let withKeys = Module.allCases.enumerated().map { i, m in
         (commands[i].map { $0.keyLabel(c) + " " } ?? "") + c.text(m.titleKey)
     }
-    let plain = Module.allCases.map { c.text($0.titleKey) }
-    let fits = withKeys.reduce(0) { $0 + DisplayWidth.of($1) + 3 } <= canvas.columns - 1
+    // At 80 columns the F-keys stay, with short titles; narrower, the
+    // short titles alone.
+    let shortWithKeys = Module.allCases.enumerated().map { i, m in
+        (commands[i].map { $0.keyLabel(c) + " " } ?? "") + c.text("module.short.\(m.rawValue)")
+    }
+    let plain = Module.allCases.map { c.text("module.short.\($0.rawValue)") }
+    func width(_ labels: [String]) -> Int { labels.reduce(0) { $0 + DisplayWidth.of($1) + 3 } }
+    let labels = width(withKeys) <= canvas.columns - 1 ? withKeys
+        : width(shortWithKeys) <= canvas.columns - 1 ? shortWithKeys : plain
     var x = 1
     for (i, m) in Module.allCases.enumerated() {
-        let label = " " + (fits ? withKeys[i] : plain[i]) + " "
+        let label = " " + labels[i] + " "
         let allowed = commands[i]?.isAvailable(to: state.session?.role) ?? true
         let style: Style = m == current ? Style(.selection, bold: true) : Style(allowed ? .normal : .disabled)
         x += canvas.put(label, x: x, y: 1, style: style) + 1

@@ -753,7 +753,7 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
         y += 2
         for (i, p) in b.results.enumerated().prefix(rect.height - 7) {
             let style: Style = i == b.chosen ? Style(.selection, bold: true) : .normal
-            canvas.put(p.displayName, x: 3, y: y, style: style, maxWidth: inner - 24)
+            canvas.put(p.displayName + (p.flags.deceasedOn != nil ? " †" : ""), x: 3, y: y, style: style, maxWidth: inner - 24)
             canvas.put(p.birthDate.formatted, x: 3 + inner - 22, y: y, style: style)
             y += 1
         }

@@ -229,7 +229,11 @@ extension Vault {
         let query = PatientQuery.parse(text)
         guard !query.isEmpty else { return [] }
         let index = try patientIndex()
-        return index.search(query, limit: limit)
+        // The best answers first (an exact last name before a compound
+        // one), name order kept within each rank.
+        let found = index.search(query, limit: limit)
+        let ranks = found.map { query.rank(displayName: $0.displayName) }
+        return found.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { found[$0] }
     }
 
     /// Every patient (the list before anything is typed), by name.
@@ -745,6 +749,7 @@ final class PatientIndex: @unchecked Sendable {
             let r = rows[i]
             if r.archived { continue }
             if let day, r.birthDay != day { continue }
+            if let year = query.birthYear, r.birth?.year != year { continue }
             // The one name matcher (CabinetCore), on the row's bytes.
             if !prefixes.isEmpty && !r.key.withUnsafeBufferPointer({ query.matchesName($0) }) { continue }
             out.append(PatientSummary(id: r.id, displayName: r.name, birthDate: r.birth ?? CivilDate(Date()), sex: r.sex,

@@ -37,6 +37,20 @@ import Testing
         #expect(try v.searchPatients("mar mar").isEmpty)
     }
 
+    /// An exact last name before a compound one; a year of birth alone
+    /// finds (issue 13, minor).
+    @Test func searchRanksAnExactNameFirstAndTakesAYearOfBirth() throws {
+        let dir = TempDir()
+        let (v, _) = try Self.vault(dir)
+        defer { v.lock() }
+        let compound = try v.addPatient(Self.identity("Dupont-Martin", "Paul", born: "1950-01-01", sex: .male))
+        let exact = try v.addPatient(Self.identity("Martin", "Marie", born: "1960-05-05"))
+        let found = try v.searchPatients("martin")
+        #expect(found.map(\.id) == [exact, compound], "\(found.map(\.displayName))")
+        #expect(try v.searchPatients("martin 1950").map(\.id) == [compound])
+        #expect(try v.searchPatients("1960").map(\.id) == [exact])
+    }
+
     @Test func aPatientIsCreatedFoundAndOpened() throws {
         let dir = TempDir()
         let (v, _) = try Self.vault(dir)

@@ -133,13 +133,16 @@ public struct PatientQuery: Sendable, Equatable {
     public let prefixes: [String]
     public let birthDate: CivilDate?
     public let dateProblem: DateProblem?
+    /// A year of birth typed alone ("dupont 1960").
+    public let birthYear: Int?
     /// The prefixes as UTF-8, longest first, for `matches`.
     private let sortedPrefixes: [[UInt8]]
 
-    public init(prefixes: [String], birthDate: CivilDate? = nil, dateProblem: DateProblem? = nil) {
+    public init(prefixes: [String], birthDate: CivilDate? = nil, dateProblem: DateProblem? = nil, birthYear: Int? = nil) {
         self.prefixes = prefixes
         self.birthDate = birthDate
         self.dateProblem = dateProblem
+        self.birthYear = birthYear
         // An empty prefix asks nothing.
         sortedPrefixes = prefixes.map { Array($0.utf8) }.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
     }
@@ -148,9 +151,13 @@ public struct PatientQuery: Sendable, Equatable {
         var prefixes: [String] = []
         var date: CivilDate?
         var problem: DateProblem?
+        var year: Int?
         for token in text.split(whereSeparator: \.isWhitespace) {
             let t = String(token)
-            if FrenchDate.looksLikeDate(t) {
+            // Four digits from 1900 on: a year of birth (names hold no digit).
+            if t.count == 4, t.allSatisfy(\.isASCIIDigit), let y = Int(t), y >= 1900 {
+                year = y
+            } else if FrenchDate.looksLikeDate(t) {
                 do throws(DateProblem) {
                     date = try FrenchDate.parse(t)
                 } catch {
@@ -160,11 +167,11 @@ public struct PatientQuery: Sendable, Equatable {
                 prefixes += SearchText.fold(t).split(separator: " ").map(String.init)
             }
         }
-        return PatientQuery(prefixes: prefixes, birthDate: date, dateProblem: problem)
+        return PatientQuery(prefixes: prefixes, birthDate: date, dateProblem: problem, birthYear: year)
     }
 
     /// Whether nothing was asked (no prefix, no date, no bad date).
-    public var isEmpty: Bool { prefixes.isEmpty && birthDate == nil && dateProblem == nil }
+    public var isEmpty: Bool { prefixes.isEmpty && birthDate == nil && dateProblem == nil && birthYear == nil }
 
     /// Every prefix starts a distinct word of the names, in any order; with
     /// a date, the date of birth equals it. A date that does not exist
@@ -172,6 +179,7 @@ public struct PatientQuery: Sendable, Equatable {
     public func matches(_ key: PatientSearchKey, birthDate patientBirthDate: CivilDate?) -> Bool {
         if dateProblem != nil { return false }
         if let birthDate, birthDate != patientBirthDate { return false }
+        if let birthYear, patientBirthDate?.year != birthYear { return false }
         var value = key.value
         return value.withUTF8 { matchesName($0) }
     }
@@ -179,6 +187,19 @@ public struct PatientQuery: Sendable, Equatable {
     /// The names part of `matches`, on a stored key's bytes (its words
     /// separated by single spaces): the one name matcher, which the store's
     /// search index also calls for each candidate, without copying it.
+    /// How well a found patient answers the prefixes, for ordering (lower
+    /// first): the last name exactly what was typed, then a last name with
+    /// a word exactly typed (one part of a compound name), then the rest.
+    public func rank(displayName: String) -> Int {
+        guard !prefixes.isEmpty else { return 0 }
+        // The display name starts with the last name in capitals.
+        let last = displayName.split(separator: " ").prefix { $0 == $0.uppercased() && $0.contains { $0.isLetter } }
+        let words = SearchText.fold(last.joined(separator: " ")).split(separator: " ").map(String.init)
+        if words == prefixes || words.joined(separator: " ") == prefixes.joined(separator: " ") { return 0 }
+        if prefixes.contains(where: { words.contains($0) }) { return 1 }
+        return 2
+    }
+
     public func matchesName(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         var steps = 0
         return matchesName(key, steps: &steps)

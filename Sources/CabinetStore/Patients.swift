@@ -231,9 +231,11 @@ extension Vault {
         let index = try patientIndex()
         // The best answers first (an exact last name before a compound
         // one), name order kept within each rank.
+        // Only the first screenfuls are ranked: a keystroke stays cheap.
         let found = index.search(query, limit: limit)
-        let ranks = found.map { query.rank(displayName: $0.displayName) }
-        return found.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { found[$0] }
+        let head = found.prefix(60)
+        let ranks = head.map { query.rank(displayName: $0.displayName) }
+        return head.indices.sorted { (ranks[$0], $0) < (ranks[$1], $1) }.map { found[$0] } + found.dropFirst(60)
     }
 
     /// Every patient (the list before anything is typed), by name.

@@ -732,11 +732,7 @@ private func drawWaiting(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas
 }
 
 private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
-    let w = canvas.columns, h = canvas.rows
-    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
-    canvas.fill(rect, style: .normal)
-    canvas.box(rect, style: Style(.border))
-    let inner = rect.width - 4
+    let (rect, inner) = drawPane(&canvas)
     let moving = state.agenda.moving != nil
     canvas.put(" " + c.text(moving ? "agenda.move_title" : "agenda.book_title") + " ", x: 3, y: 2, style: Style(.title, bold: true))
     var y = 3

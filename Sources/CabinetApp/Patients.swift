@@ -802,11 +802,7 @@ private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout C
 /// A document read inside Cabinet: its text wrapped and scrolled, or what
 /// it is when there is no text to show.
 private func drawDocument(_ doc: DocumentContent, _ scroll: Int, _ c: Catalog, _ canvas: inout Canvas) {
-    let w = canvas.columns, h = canvas.rows
-    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
-    canvas.fill(rect, style: .normal)
-    canvas.box(rect, style: Style(.border))
-    let inner = rect.width - 4
+    let (rect, inner) = drawPane(&canvas)
     canvas.put(" " + doc.title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
     var lines: [String] = []
     if let text = doc.text {
@@ -831,11 +827,7 @@ private func drawDocument(_ doc: DocumentContent, _ scroll: Int, _ c: Catalog, _
 /// clinical entry (corrected since or not), with its author and time.
 private func drawReading(_ ref: HistoryRef, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let p = state.patients
-    let w = canvas.columns, h = canvas.rows
-    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
-    canvas.fill(rect, style: .normal)
-    canvas.box(rect, style: Style(.border))
-    let inner = rect.width - 4
+    let (rect, inner) = drawPane(&canvas)
     let line = p.history.first { $0.ref == ref }
     let stamp = line.map { c.text("patients.reading_by", ["at": PracticeClock.stamp($0.at), "author": $0.author]) } ?? ""
     switch ref {
@@ -1009,11 +1001,7 @@ private func drawVitals(_ p: PatientsState, _ c: Catalog, _ canvas: inout Canvas
 }
 
 private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
-    let w = canvas.columns, h = canvas.rows
-    let rect = Rect(x: 1, y: 2, width: w - 2, height: h - 4)
-    canvas.fill(rect, style: .normal)
-    canvas.box(rect, style: Style(.border))
-    let inner = rect.width - 4
+    let (rect, inner) = drawPane(&canvas)
     switch editor {
     case .identity(let id, let form):
         let title = c.text(id == nil ? "patients.new_title" : "patients.edit_title") + (id == nil ? "" : whose(state, c).map { " — " + $0 } ?? "")

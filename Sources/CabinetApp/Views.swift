@@ -275,3 +275,12 @@ private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
         canvas.put(c.text(message, f.messageArgs), x: x0 + 2, y: y0 + height - 2, style: style, maxWidth: inner)
     }
 }
+
+/// The full-screen pane a form or a reading opens in: cleared, framed, with
+/// the width inside its margins.
+func drawPane(_ canvas: inout Canvas) -> (rect: Rect, inner: Int) {
+    let rect = Rect(x: 1, y: 2, width: canvas.columns - 2, height: canvas.rows - 4)
+    canvas.fill(rect, style: .normal)
+    canvas.box(rect, style: Style(.border))
+    return (rect, rect.width - 4)
+}

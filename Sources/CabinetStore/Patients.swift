@@ -392,11 +392,11 @@ extension Vault {
         return entry
     }
 
-    /// A document's bytes, its title and type, to be shown inside Cabinet
-    /// (doctors only; the opening is logged). Nothing is written anywhere.
-    public func readDocument(entry: Int64) throws -> (title: String, mime: String, bytes: [UInt8]) {
-        try AccessPolicy.check(session, .readClinical)
-        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.readClinical.rawValue) }
+    /// A document entry and its blob, both authenticated: the entry's row
+    /// (all its columns), the blob bound to the entry's uid (one swapped
+    /// from another entry does not open), the entry's fields.
+    private func openDocument(_ entry: Int64, key ck: SecureBytes) throws
+        -> (patient: Int64, fields: [String: String], bytes: [UInt8]) {
         let row = try read { db in
             try Row.fetchOne(db, sql: """
                 SELECT c.uid, c.patient_id, b.sealed, \(Self.clinicalColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
@@ -405,12 +405,20 @@ extension Vault {
         }
         guard let row else { throw CabinetError.entryNotFound(id: entry) }
         try Self.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
-        let uid = [UInt8](row["uid"] as Data)
+        let uid = [UInt8](row[0] as Data)
         // Column 2 is the document's blob, column 11 the entry's sealed fields.
         guard let plain = Self.openData([UInt8](row[2] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid),
               let fields = Self.openFields([UInt8](row[11] as Data), kind: .document, uid: uid, key: ck)
         else { throw CabinetError.tampered(.clinicalEntry(id: entry)) }
-        let patient: Int64 = row["patient_id"]
+        return (row[1], fields, plain)
+    }
+
+    /// A document's bytes, its title and type, to be shown inside Cabinet
+    /// (doctors only; the opening is logged). Nothing is written anywhere.
+    public func readDocument(entry: Int64) throws -> (title: String, mime: String, bytes: [UInt8]) {
+        try AccessPolicy.check(session, .readClinical)
+        guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.readClinical.rawValue) }
+        let (patient, fields, plain) = try openDocument(entry, key: ck)
         try audit(.recordOpened, object: "patient:\(patient)", detail: "document:\(entry)")
         return (fields["title"] ?? "", fields["mime"] ?? "application/octet-stream", plain)
     }
@@ -419,19 +427,7 @@ extension Vault {
     public func exportDocument(entry: Int64, to path: String) throws {
         try AccessPolicy.check(session, .exportRecords)
         guard let ck = clinicalKeyForSealing else { throw CabinetError.permissionDenied(operation: Privilege.exportRecords.rawValue) }
-        let row = try read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT c.uid, c.patient_id, b.sealed, \(Self.clinicalColumns.split(separator: ",").map { "c." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-                FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
-                """, arguments: [entry])
-        }
-        guard let row else { throw CabinetError.entryNotFound(id: entry) }
-        try Self.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
-        let uid = [UInt8](row["uid"] as Data)
-        // The blob is bound to its entry's uid: one swapped from another
-        // entry does not open.
-        guard let plain = Self.openData([UInt8](row["sealed"] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid)
-        else { throw CabinetError.tampered(.clinicalEntry(id: entry)) }
+        let (patient, _, plain) = try openDocument(entry, key: ck)
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw CabinetError.io(path: path, errno: errno) }
         defer { close(fd) }
@@ -441,7 +437,6 @@ extension Vault {
             if n < 0 { let e = errno; unlink(path); throw e == ENOSPC ? CabinetError.diskFull : CabinetError.io(path: path, errno: e) }
             off += n
         }
-        let patient: Int64 = row["patient_id"]
         try audit(.export, object: "patient:\(patient)", detail: "document:\(entry)")
     }
 

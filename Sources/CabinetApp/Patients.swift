@@ -672,15 +672,17 @@ func drawPatients(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     }
 }
 
-private func ageText(_ birth: CivilDate, _ state: AppState, _ c: Catalog) -> String {
-    c.text("patients.age", ["n": String(birth.age(on: CivilDate(state.now)))])
+/// The age today, or at death: a deceased patient's age stops there.
+private func ageText(_ birth: CivilDate, _ state: AppState, _ c: Catalog, deceasedOn: CivilDate? = nil) -> String {
+    c.text("patients.age", ["n": String(birth.age(on: deceasedOn ?? CivilDate(state.now)))])
 }
 
 /// Whose record a form writes into: name, age, record number (every
 /// clinical form and every identity change shows it).
 private func whose(_ state: AppState, _ c: Catalog) -> String? {
     guard let r = state.patients.record, state.patients.openID == r.id else { return nil }
-    return c.text("patients.whose", ["name": r.identity.displayName, "age": ageText(r.identity.birthDate, state, c),
+    return c.text("patients.whose", ["name": r.identity.displayName,
+                                     "age": ageText(r.identity.birthDate, state, c, deceasedOn: r.flags.deceasedOn),
                                      "id": String(r.id)])
 }
 
@@ -721,7 +723,8 @@ private func drawList(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         if row.flags.deceasedOn != nil { name += " †" }
         if row.flags.limited { name += " " + c.text("patients.limited_short") }
         canvas.put(name, x: 2, y: y, style: style, maxWidth: w - 38)
-        canvas.put(row.birthDate.formatted + " (" + ageText(row.birthDate, state, c) + ")", x: w - 34, y: y, style: style, maxWidth: 22)
+        canvas.put(row.birthDate.formatted + " (" + ageText(row.birthDate, state, c, deceasedOn: row.flags.deceasedOn) + ")", x: w - 34, y: y,
+                   style: style, maxWidth: 22)
         canvas.put(c.text("sex.short.\(row.sex.rawValue)"), x: w - 12, y: y, style: style)
         y += 1
     }
@@ -741,7 +744,8 @@ private func drawFile(_ record: PatientRecord, _ state: AppState, _ c: Catalog, 
     let w = canvas.columns
     let id = record.identity
     var header = id.displayName + " — " + c.text(id.sex == .female ? "patients.born_f" : "patients.born",
-                                                    ["date": id.birthDate.formatted]) + " (" + ageText(id.birthDate, state, c) + ")"
+                                                    ["date": id.birthDate.formatted]) + " ("
+        + ageText(id.birthDate, state, c, deceasedOn: record.flags.deceasedOn) + ")"
     header += "  " + c.text("patients.number", ["id": String(record.id)])
     canvas.put(header, x: 2, y: 2, style: Style(.title, bold: true), maxWidth: w - 4)
     var x = 2

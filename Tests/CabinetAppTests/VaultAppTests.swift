@@ -297,6 +297,20 @@ import TerminalUI
         #expect(!dir.anyFileContains("Compte-rendu fictif"), "nothing in clear beside the vault")
     }
 
+    /// A deceased patient's age stops at death (issue 13, minor).
+    @Test func aDeceasedPatientsAgeStopsAtDeath() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(3))
+        h.type("Zéphyrin Fictif")
+        h.keys(.function(8))
+        h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
+        #expect(h.text.contains("Dossier enregistré"), "\(h.text)")
+        h.keys(.char("s"))
+        h.type("01/01/2000"); h.keys(.function(9))
+        #expect(h.text.contains("(22 ans)") && !h.text.contains("(49 ans)"), "\(h.text)")
+    }
+
     /// A crash while typing: the draft kept every few seconds (sealed in the
     /// vault) comes back at the next sign-in.
     @Test func aCrashLosesAtMostAFewSeconds() throws {

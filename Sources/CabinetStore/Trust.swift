@@ -9,6 +9,10 @@ import GRDB
 /// must not change is authenticated by keys she does not hold. The threat
 /// model is in docs/SEALED-STORE.md ("Threat model").
 extension Vault {
+    /// Called once when a vault is about to be upgraded to the current
+    /// format (the command line says so on its standard error).
+    nonisolated(unsafe) public static var upgradeNotice: (() -> Void)?
+
     // MARK: - The list of accounts at sign-in
 
     /// Reads the list of accounts once the database is open and takes this
@@ -132,6 +136,9 @@ extension Vault {
     /// envelope becomes format 2.
     func upgradeToFormat2(clinicalKey ck: SecureBytes) throws {
         guard let database, let sk = slotSecretKey else { return }
+        // Every clinical row gets its MAC: a large vault takes a while (about
+        // 20 s at a million rows); the caller may say so.
+        Vault.upgradeNotice?()
         let signPK = KeySlot.signingKey(sk: sk).publicKey
         let env = envelope, mine = slotPublicKey
         do {

@@ -10,6 +10,9 @@ import Foundation
 // dumpable, SQLite's heap zeroed as it is freed (docs/SEALED-STORE.md).
 ProcessHardening.apply()
 let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+// A vault made by an earlier release is upgraded at a doctor's first
+// sign-in: say it, since it can take a while on a large vault.
+Vault.upgradeNotice = { Term.err(L.text("vault.upgrading")) }
 // The bench's SQL runner (`bench --run-sql VAULT --script FILE`, a child of
 // `cabinet bench --peers`, timed as a whole process against the sqlite3 and
 // sqlcipher shells) skips the argument parser: building its command tree

@@ -496,6 +496,22 @@ struct PasswdTests {
         #expect(withOld.status != 0, "the old passphrase opens the vault again: \(withOld.stdout)")
     }
 
+    @Test("a vault of the previous format is upgraded at the doctor's first sign-in, which says so once")
+    func upgradeFromFormatOne() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/format1/format1-vault.bin")
+        let vault = sb.path("ancien.vault")
+        try FileManager.default.copyItem(atPath: fixture.path, toPath: vault)
+        let pw = try sb.write("ancien.pw", "Lampe-Verte-Ocean-Piano-42")
+        let first = try sb.verify(vault, passwordFile: pw, login: "drmartin")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stderr.contains("Mise à niveau du coffre"), "\(first.stderr)")
+        let second = try sb.verify(vault, passwordFile: pw, login: "drmartin")
+        #expect(second.status == 0 && !second.stderr.contains("Mise à niveau"), "\(second.stderr)")
+    }
+
     @Test("passwd refuses a weak new passphrase and keeps the old one")
     func weakNewPassphrase() throws {
         let sb = try Sandbox()

@@ -29,6 +29,9 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
     if firstRun {
         state.route = .setup
         state.setupPath = path
+        // The demonstration opened before (beside the vault's place) is
+        // offered first: Enter reopens it.
+        if FileManager.default.fileExists(atPath: DemoCabinet.path(nextTo: path)) { state.setup.choice = 1 }
     }
     if demo {
         state.isDemo = true

@@ -254,7 +254,8 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let vault = sb.path("cabinet.vault")
         let exe = try cabinetExecutable().path
-        let t = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60")
+        let run = "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
+        let t = try TmuxSession(command: "\(run); echo CABINET-EXIT-$?; read -r _; \(run); echo CABINET-AGAIN-$?; sleep 60")
         try t.waitFor("Bienvenue dans Cabinet")
         try t.keys("2")
         try t.waitFor("Demo-Medecin-Lilas-2026!", timeout: 60)
@@ -277,6 +278,13 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.keys("F10")
         try t.waitFor("CABINET-EXIT-0")
         #expect(FileManager.default.fileExists(atPath: sb.path("cabinet-demo.vault")))
+        // Run again: the demonstration is offered first, Enter reopens it
+        // (issue 13).
+        try t.keys("Enter")
+        try t.waitFor("Bienvenue dans Cabinet")
+        try t.keys("Enter")
+        try t.waitFor("Demo-Medecin-Lilas-2026!", timeout: 60)
+        #expect(try t.screen().contains("DÉMO"))
     }
 
     /// The demo's patient file in a real terminal: search, open, write a

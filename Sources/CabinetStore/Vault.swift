@@ -154,8 +154,10 @@ public final class Vault: @unchecked Sendable {
             try vault.database?.write { db in
                 let auditKey = try vault.auditKey(db)
                 for (k, v) in metadata { try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES (?, ?)", arguments: [k, v]) }
-                try db.execute(sql: "INSERT INTO account(login, role, created_at, created_by) VALUES (?, 'doctor', ?, ?)",
-                               arguments: [doctorLogin, AuditLog.timestamp(Date()), doctorLogin])
+                // The holder's account carries the name typed at creation.
+                try db.execute(sql: """
+                    INSERT INTO account(login, role, display_name, created_at, created_by) VALUES (?, 'doctor', ?, ?, ?)
+                    """, arguments: [doctorLogin, metadata["doctor_name"], AuditLog.timestamp(Date()), doctorLogin])
                 try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .vaultCreated)
                 try AuditLog.append(db, key: auditKey, actor: doctorLogin, action: .accountCreated, object: doctorLogin,
                                     detail: Role.doctor.rawValue)

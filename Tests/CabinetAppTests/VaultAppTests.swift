@@ -144,7 +144,10 @@ import TerminalUI
     @Test func theAdministrationWorksOnTheVault() throws {
         let dir = Dir()
         let (h, _) = try Self.create(dir)
-        h.keys(.function(7), .char("n"))
+        h.keys(.function(7))
+        // The holder's line shows the name typed at creation (issue 13).
+        #expect(h.text.split(separator: "\n").contains { $0.contains("mdurand") && $0.contains("Dr Marie Duran") }, "\(h.text)")
+        h.keys(.char("n"))
         h.type("remplacant"); h.keys(.ctrl("r"), .tab, .enter)
         let onetime = try #require({ () -> String? in
             if case .oneTime(_, let p) = h.runner.state.admin.dialog { return p }

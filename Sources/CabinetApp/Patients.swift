@@ -185,9 +185,8 @@ func identityForm(_ p: PatientIdentity? = nil, language: Language? = nil) -> For
 
 /// Reads the identity form; on a problem, says which field and why.
 func identity(from form: inout Form, today: CivilDate, keeping old: PatientIdentity?) -> PatientIdentity? {
-    let sexText = form["sex"].uppercased()
-    let sex: Sex? = sexText == "F" ? .female : sexText == "M" || sexText == "H" ? .male : sexText == "I" || sexText == "X" ? .indeterminate : nil
-    guard let sex else {
+    // The same list as the command line (`Sex.parse`).
+    guard let sex = Sex.parse(form["sex"]) else {
         form.focus("sex")
         form.fail("patients.error.sex")
         return nil

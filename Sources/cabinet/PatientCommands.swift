@@ -29,12 +29,9 @@ enum PatientInput {
 
     /// `F`, `M`, or `X` (indeterminate; `I`, the INS code, is accepted too).
     static func sex(_ text: String?) throws -> Sex {
-        switch (text ?? "X").trimmingCharacters(in: .whitespaces).uppercased() {
-        case "F": return .female
-        case "M", "H": return .male
-        case "X", "I": return .indeterminate
-        default: throw CabinetError.usage(key: "error.sex")
-        }
+        // The same list as the interface's form (`Sex.parse`).
+        guard let sex = Sex.parse(text ?? "I") else { throw CabinetError.usage(key: "error.sex") }
+        return sex
     }
 
     /// The letter the command line uses (`X` for indeterminate).

@@ -5,6 +5,17 @@ public enum Sex: String, Sendable, CaseIterable, Codable, CatalogueMessage {
     case male = "M"
     case indeterminate = "I"
 
+    /// What a user may type, in the form and on the command line alike (one
+    /// list): F; M (or H); I, the INS code, (or X).
+    public static func parse(_ text: String) -> Sex? {
+        switch text.trimmingCharacters(in: .whitespaces).uppercased() {
+        case "F": return .female
+        case "M", "H": return .male
+        case "I", "X": return .indeterminate
+        default: return nil
+        }
+    }
+
     public var messageKey: String {
         switch self {
         case .female: return "sex.female"

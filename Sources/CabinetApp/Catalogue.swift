@@ -63,8 +63,11 @@ public enum AppCommands {
                    helpKey: "keys.help", group: "group.general", privilege: nil),
         AppCommand(id: "lock", key: .function(12), keyName: "F12", scope: .main, barKey: "bar.lock",
                    helpKey: "keys.lock", group: "group.general", privilege: nil),
-        AppCommand(id: "lock.ctrl", key: .ctrl("l"), keyName: "Ctrl-L", scope: .main, barKey: nil,
+        // Ctrl-L redraws, as in every terminal program; Ctrl-Q locks too.
+        AppCommand(id: "lock.ctrl", key: .ctrl("q"), keyName: "Ctrl-Q", scope: .main, barKey: nil,
                    helpKey: "keys.lock", group: "group.general", privilege: nil),
+        AppCommand(id: "redraw", key: .ctrl("l"), keyName: "Ctrl-L", scope: .everywhere, barKey: nil,
+                   helpKey: "keys.redraw", group: "group.general", privilege: nil),
         AppCommand(id: "close.help", key: .escape, keyName: "key.escape", scope: .help, barKey: "bar.back",
                    helpKey: "keys.close_help", group: "group.general", privilege: nil),
         AppCommand(id: "quit", key: .function(10), keyName: "F10", scope: .everywhere, barKey: "bar.quit",

@@ -328,7 +328,7 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     }
     switch state.route {
     case .setup:
-        if state.session != nil, key == .function(12) || key == .ctrl("l") { return lock(&state) }
+        if state.session != nil, key == .function(12) || key == .ctrl("q") { return lock(&state) }
         return handleSetup(key, &state)
     case .changePassphrase:
         return handleChange(key, &state)
@@ -384,11 +384,11 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     case .main(let current):
         // A status message lasts until the next key.
         if !state.confirmQuit { state.status = nil }
-        // The main keys (F1–F7, F10, F12, Ctrl-L) first; then the module's
+        // The main keys (F1–F7, F10, F12, Ctrl-Q) first; then the module's
         // (which also gets the printable keys, for its text fields).
         let global: Bool
         switch key {
-        case .function, .ctrl("l"): global = AppCommands.command(for: key, in: .main) != nil
+        case .function, .ctrl("q"): global = AppCommands.command(for: key, in: .main) != nil
         default: global = false
         }
         if current == .admin, !global, let effects = handleAdmin(key, &state) { return effects }

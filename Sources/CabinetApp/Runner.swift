@@ -53,6 +53,12 @@ public final class AppRunner {
 
     /// One turn of the loop (a key, or nil for a clock tick).
     public func step(_ event: InputEvent?) {
+        if case .key(.ctrl("l"))? = event {
+            // Redraw everything, as every terminal program does.
+            screen.clear()
+            draw()
+            return
+        }
         if case .key(.ctrl("c"))? = event {
             // As SIGINT would (README): keep, lock, leave.
             send(.lockNow)

@@ -328,7 +328,12 @@ final class Harness {
         h.keys(.backspace, .backspace, .backspace)
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
         #expect(h.runner.state.route == .main(.agenda))
+        // Ctrl-L redraws (the screen wiped and drawn again), Ctrl-Q locks.
+        let before = h.screen.clearCount
         h.keys(.ctrl("l"))
+        #expect(h.fake.locks == 1 && h.screen.clearCount == before + 1 && h.runner.state.session != nil)
+        #expect(h.text.contains("Agenda"))
+        h.keys(.ctrl("q"))
         #expect(h.fake.locks == 2)
         // The doctor comes back to the patients module.
         h.runner.step(.key(.backTab))

@@ -495,6 +495,20 @@ final class Harness {
         }
     }
 
+    /// The modules still to come say what will be there in users' words
+    /// ("issue" is developers' jargon), and the backup's says where the
+    /// vault file is (issue 13).
+    @Test func placeholdersSpeakUsersWords() {
+        for language in [Language.french, .english] {
+            let c = Catalog.load(language)
+            for m in Module.allCases where !m.isAvailable {
+                let text = c.text("placeholder.\(m.rawValue)")
+                #expect(!text.lowercased().contains("issue") && text.count > 60, "\(m): \(text)")
+            }
+            #expect(c.text("placeholder.backup").contains("cabinet.vault"))
+        }
+    }
+
     @Test func noTwoCommandsShareAKeyInTheSameScope() {
         for scope in [CommandScope.signIn, .main, .help] {
             let keys = AppCommands.visible(in: scope).map(\.key)

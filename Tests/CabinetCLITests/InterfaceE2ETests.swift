@@ -403,4 +403,111 @@ func processID(running exe: String, with argument: String) -> Int32? {
         #expect(try !desk.screen().contains("Consultations"), "no clinical tab on the front desk")
         try desk.keys("F10"); try doctor.keys("F10")
     }
+
+    /// A day at the desk, scripted in two real terminals (issue 13): the
+    /// front desk books, moves and asks to cancel an appointment (the
+    /// dialog names it); the doctor opens the record, writes a consultation
+    /// with decomposed accents pasted, presses Échap in the form (asked,
+    /// nothing lost), saves, corrects it, reads the original in the history,
+    /// locks and comes back. No crash, no stuck form, nothing clinical on
+    /// the front desk's screen.
+    @Test(.enabled(if: tmuxAvailable), arguments: [(80, 24), (120, 40)])
+    func aDayAtTheDesk(size: (Int, Int)) throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let (vault, pw) = try sb.initVault()
+        let onetime = sb.path("onetime")
+        let add = try sb.run(["user", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                              "--login", "accueil", "--role", "secretary", "--password-out", onetime])
+        try #require(add.status == 0, "\(add.stderr)")
+        let first = try String(contentsOfFile: onetime, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                                  "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
+        try #require(patient.status == 0, "\(patient.stderr)")
+        var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
+        while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
+        let exe = try cabinetExecutable().path
+        let run = "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60"
+        let desk = try TmuxSession(command: run, columns: size.0, rows: size.1)
+        let doctor = try TmuxSession(command: run, columns: size.0, rows: size.1)
+
+        // The front desk: first sign-in, then the appointment of the day.
+        try desk.waitFor("Connexion")
+        try desk.literal("accueil"); try desk.keys("Tab"); try desk.literal(first); try desk.keys("Enter")
+        try desk.waitFor("Nouveau mot de passe")
+        let chosen = "Accueil-Fictif-Bureau-2026!"
+        try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
+        try desk.waitFor("rendez-vous ce jour")
+        try desk.literal("n")
+        try desk.waitFor("Nouveau rendez-vous")
+        try desk.keys("Escape") // nothing typed: closed at once
+        try desk.waitFor("rendez-vous ce jour")
+        #expect(try !desk.screen().contains("Nouveau rendez-vous"), "Échap closes the empty booking form")
+        try desk.literal("n")
+        try desk.waitFor("Nouveau rendez-vous")
+        try desk.literal("fictivo")
+        try desk.waitFor("FICTIVO Bernadette")
+        try desk.keys("Enter")
+        try desk.keys("BTab"); try desk.keys("C-u"); try desk.literal(day.formatted)
+        try desk.keys("Tab"); try desk.keys("C-u"); try desk.literal("10:00")
+        try desk.keys("F9")
+        try desk.waitFor("10:00  20 min  FICTIVO Bernadette")
+        // Moved to 10:40: the view stays on that day with it.
+        try desk.literal("m")
+        try desk.waitFor("Déplacer")
+        try desk.keys("C-u"); try desk.literal("10:40"); try desk.keys("F9")
+        try desk.waitFor("10:40  20 min  FICTIVO Bernadette")
+        // The cancel dialog names what it would cancel; Échap keeps it.
+        try desk.literal("c")
+        let dialog = try desk.waitFor("Annulé par qui")
+        #expect(dialog.contains("FICTIVO Bernadette") && dialog.contains("10:40"), "\(dialog)")
+        try desk.keys("Escape")
+
+        // The doctor: the record, a consultation with decomposed accents.
+        try doctor.waitFor("Connexion")
+        try doctor.literal(doctorLogin); try doctor.keys("Tab"); try doctor.literal(passphrase); try doctor.keys("Enter")
+        try doctor.waitFor("verrouillage dans")
+        try doctor.keys("F3")
+        try doctor.waitFor("patients dans le cabinet")
+        try doctor.literal("fictivo")
+        try doctor.waitFor("FICTIVO Bernadette")
+        try doctor.keys("Enter")
+        try doctor.waitFor("dossier n°")
+        try doctor.keys("Right", "Right", "Right")
+        try doctor.literal("n")
+        try doctor.waitFor("Consultation — FICTIVO Bernadette")
+        try doctor.keys("Tab")
+        try doctor.literal("Fie\u{300}vre et ce\u{301}phale\u{301}es") // pasted decomposed
+        try doctor.keys("Tab")
+        try doctor.literal("Canari-Jour-Examen")
+        try doctor.keys("Escape")
+        try doctor.waitFor("Échap de nouveau pour abandonner")
+        try doctor.literal(" normal")
+        try doctor.waitFor("Canari-Jour-Examen normal")
+        try doctor.keys("F9")
+        try doctor.waitFor("Entrée enregistrée")
+        #expect(try doctor.screen().contains("Fièvre et céphalées"), "composed on screen")
+        // A correction, then the original read in the history.
+        try doctor.literal("e")
+        try doctor.waitFor("Consultation — correction")
+        try doctor.keys("Tab"); try doctor.keys("C-u"); try doctor.literal("Fièvre seule"); try doctor.keys("F9")
+        try doctor.waitFor("Fièvre seule")
+        for _ in 0..<4 { try doctor.keys("Left") }
+        try doctor.waitFor("consultation — ajout")
+        try doctor.keys("Down"); try doctor.keys("Enter")
+        try doctor.waitFor("corrigé depuis")
+        #expect(try doctor.screen().contains("céphalées"), "the original, as it was")
+        try doctor.keys("Escape")
+        // Locked and back where the doctor was.
+        try doctor.keys("F12")
+        try doctor.waitFor("Session verrouillée")
+        try doctor.literal(passphrase); try doctor.keys("Enter")
+        try doctor.waitFor("FICTIVO Bernadette")
+
+        // Nothing clinical ever reached the front desk's terminal.
+        let seen = try desk.screen(history: true)
+        for word in ["Canari-Jour", "Fièvre", "céphalées"] { #expect(!seen.contains(word), "\(word) on the front desk") }
+        try desk.keys("F10"); try doctor.keys("F10")
+        try desk.waitFor("CABINET-EXIT-0"); try doctor.waitFor("CABINET-EXIT-0")
+    }
 }

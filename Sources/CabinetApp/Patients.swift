@@ -495,9 +495,20 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
         }
         if save || key == .enter {
             let path = (form["path"].trimmingCharacters(in: .whitespaces) as NSString).expandingTildeInPath
+            // Outside the user's own folder (a shared or removable place),
+            // a document in clear is written only on a second Enter.
+            let home = ProcessInfo.processInfo.environment["HOME"].map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? "/"
+            if !path.hasPrefix(home) && form.message != "patients.export_outside" {
+                form.message = "patients.export_outside"
+                form.messageArgs = ["path": path]
+                form.messageIsError = true
+                state.patients.editor = .export(entry: entry, form: form)
+                return []
+            }
             return [.exportDocument(entry: entry, path: path)]
         }
         if case .function = key { return nil }
+        if form.message == "patients.export_outside" { form.message = nil }
         _ = form.edit(key)
         state.patients.editor = .export(entry: entry, form: form)
         return []

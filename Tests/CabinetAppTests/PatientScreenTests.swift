@@ -186,6 +186,22 @@ import TerminalUITesting
         #expect(h.runner.state.patients.viewing == nil && !h.text.contains("courrier fictif"))
     }
 
+    /// An export in clear outside the user's own folder is written only on
+    /// a second Enter, after saying why (issue 13, item 9).
+    @Test func anExportOutsideTheHomeFolderAsksFirst() throws {
+        let h = Self.harness()
+        h.fake.entries.append(ClinicalEntry(id: 61, patientID: 1, kind: .document, occurredOn: CivilDate(year: 2026, month: 11, day: 3)!,
+                                            author: "doc", at: Date(), supersedes: nil,
+                                            fields: ["title": "Courrier", "filename": "c.txt", "mime": "text/plain", "size": "9"]))
+        h.type("lef"); h.keys(.enter)
+        while h.runner.state.patients.tab != .documents { h.keys(.right) }
+        h.keys(.char("x"))
+        h.keys(.ctrl("u")); h.type("/tmp/partage/courrier.txt"); h.keys(.enter)
+        #expect(h.fake.exported.isEmpty && h.text.contains("hors de votre dossier personnel"), "\(h.text)")
+        h.keys(.enter)
+        #expect(h.fake.exported == ["/tmp/partage/courrier.txt"])
+    }
+
     /// Échap on a consultation being written asks before dropping it (it
     /// vanished on one key); any other key goes on; a second Échap drops it
     /// (issue 13, item 3).

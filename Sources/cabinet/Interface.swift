@@ -21,6 +21,9 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
         try Vault.preflight(path)
     }
     Signals.install()
+    // Under curses nothing may be written to the terminal behind its back:
+    // the sign-in screen's "opening the vault…" covers an upgrade.
+    Vault.upgradeNotice = nil
     let services = VaultServices(path: path)
     let screen = NcursesScreen()
     defer { screen.stop() }

@@ -199,11 +199,7 @@ import TerminalUI
     @Test func aConsultationOnTheVaultNeverLeavesClearText() throws {
         let dir = Dir()
         let (h, onetime) = try Self.create(dir)
-        h.keys(.function(3))
-        h.type("Zéphyrin Fictif")
-        h.keys(.function(8))
-        h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
-        #expect(h.text.contains("Dossier enregistré"), "\(h.text)")
+        Self.newPatient(h)
         h.keys(.right, .right, .right, .char("n"), .tab)
         h.type("Douleur thoracique"); h.keys(.tab)
         h.type("Canari-Thoracique-Xylophone")
@@ -244,10 +240,7 @@ import TerminalUI
     @Test func theHistoryShowsEachVersionAsItWas() throws {
         let dir = Dir()
         let (h, _) = try Self.create(dir)
-        h.keys(.function(3))
-        h.type("Zéphyrin Fictif")
-        h.keys(.function(8))
-        h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
+        Self.newPatient(h)
         h.keys(.right, .right, .right, .char("n"), .tab)
         h.type("Toux sèche"); h.keys(.function(9))
         #expect(h.text.contains("Entrée enregistrée"), "\(h.text)")
@@ -304,14 +297,20 @@ import TerminalUI
     @Test func aDeceasedPatientsAgeStopsAtDeath() throws {
         let dir = Dir()
         let (h, _) = try Self.create(dir)
+        Self.newPatient(h)
+        h.keys(.char("s"))
+        h.type("01/01/2000"); h.keys(.function(9))
+        #expect(h.text.contains("(22 ans)") && !h.text.contains("(49 ans)"), "\(h.text)")
+    }
+
+    /// The patient file (F3), a new patient typed and saved: Zéphyrin
+    /// Fictif, born 05/06/1977; the record is then open.
+    static func newPatient(_ h: Harness, sourceLocation: SourceLocation = #_sourceLocation) {
         h.keys(.function(3))
         h.type("Zéphyrin Fictif")
         h.keys(.function(8))
         h.type("M"); h.keys(.tab); h.type("05/06/1977"); h.keys(.function(9))
-        #expect(h.text.contains("Dossier enregistré"), "\(h.text)")
-        h.keys(.char("s"))
-        h.type("01/01/2000"); h.keys(.function(9))
-        #expect(h.text.contains("(22 ans)") && !h.text.contains("(49 ans)"), "\(h.text)")
+        #expect(h.text.contains("Dossier enregistré"), "\(h.text)", sourceLocation: sourceLocation)
     }
 
     /// A crash while typing: the draft kept every few seconds (sealed in the

@@ -356,18 +356,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
     func twoDesksSeeEachOthersChanges() throws {
         let sb = try Sandbox()
         defer { sb.remove() }
-        let (vault, pw) = try sb.initVault()
-        let onetime = sb.path("onetime")
-        let add = try sb.run(["user", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
-                              "--login", "accueil", "--role", "secretary", "--password-out", onetime])
-        try #require(add.status == 0, "\(add.stderr)")
-        let first = try String(contentsOfFile: onetime, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
-                                  "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
-        try #require(patient.status == 0, "\(patient.stderr)")
-        // A Tuesday at least a week ahead, 10:00.
-        var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
-        while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
+        let (vault, first, day) = try Self.twoDeskPractice(sb)
         let exe = try cabinetExecutable().path
         let doctor = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
                                      columns: 100, rows: 30)
@@ -378,12 +367,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try doctor.waitFor("rendez-vous ce jour")
         try doctor.literal("g"); try doctor.keys("C-u"); try doctor.literal(day.formatted); try doctor.keys("Enter")
         try doctor.waitFor("0 rendez-vous ce jour")
-        try desk.waitFor("Connexion")
-        try desk.literal("accueil"); try desk.keys("Tab"); try desk.literal(first); try desk.keys("Enter")
-        try desk.waitFor("Nouveau mot de passe")
-        let chosen = "Accueil-Fictif-Bureau-2026!"
-        try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
-        try desk.waitFor("rendez-vous ce jour")
+        try Self.frontDeskFirstSignIn(desk, oneTime: first)
         try desk.literal("n")
         try desk.waitFor("Nouveau rendez-vous")
         try desk.literal("fictivo")
@@ -415,29 +399,14 @@ func processID(running exe: String, with argument: String) -> Int32? {
     func aDayAtTheDesk(size: (Int, Int)) throws {
         let sb = try Sandbox()
         defer { sb.remove() }
-        let (vault, pw) = try sb.initVault()
-        let onetime = sb.path("onetime")
-        let add = try sb.run(["user", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
-                              "--login", "accueil", "--role", "secretary", "--password-out", onetime])
-        try #require(add.status == 0, "\(add.stderr)")
-        let first = try String(contentsOfFile: onetime, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
-                                  "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
-        try #require(patient.status == 0, "\(patient.stderr)")
-        var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
-        while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
+        let (vault, first, day) = try Self.twoDeskPractice(sb)
         let exe = try cabinetExecutable().path
         let run = "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60"
         let desk = try TmuxSession(command: run, columns: size.0, rows: size.1)
         let doctor = try TmuxSession(command: run, columns: size.0, rows: size.1)
 
         // The front desk: first sign-in, then the appointment of the day.
-        try desk.waitFor("Connexion")
-        try desk.literal("accueil"); try desk.keys("Tab"); try desk.literal(first); try desk.keys("Enter")
-        try desk.waitFor("Nouveau mot de passe")
-        let chosen = "Accueil-Fictif-Bureau-2026!"
-        try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
-        try desk.waitFor("rendez-vous ce jour")
+        try Self.frontDeskFirstSignIn(desk, oneTime: first)
         try desk.literal("n")
         try desk.waitFor("Nouveau rendez-vous")
         try desk.keys("Escape") // nothing typed: closed at once
@@ -509,5 +478,33 @@ func processID(running exe: String, with argument: String) -> Int32? {
         for word in ["Canari-Jour", "Fièvre", "céphalées"] { #expect(!seen.contains(word), "\(word) on the front desk") }
         try desk.keys("F10"); try doctor.keys("F10")
         try desk.waitFor("CABINET-EXIT-0"); try doctor.waitFor("CABINET-EXIT-0")
+    }
+
+    /// A vault with the doctor, the front desk (its one-time passphrase
+    /// returned) and one patient, Fictivo Bernadette; a Tuesday at least a
+    /// week ahead.
+    static func twoDeskPractice(_ sb: Sandbox) throws -> (vault: String, oneTime: String, day: CivilDate) {
+        let (vault, pw) = try sb.initVault()
+        let onetime = sb.path("onetime")
+        let add = try sb.run(["user", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                              "--login", "accueil", "--role", "secretary", "--password-out", onetime])
+        try #require(add.status == 0, "\(add.stderr)")
+        let first = try String(contentsOfFile: onetime, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                                  "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
+        try #require(patient.status == 0, "\(patient.stderr)")
+        var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
+        while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
+        return (vault, first, day)
+    }
+
+    /// The front desk's first sign-in: the one-time passphrase, then her own.
+    static func frontDeskFirstSignIn(_ desk: TmuxSession, oneTime: String) throws {
+        try desk.waitFor("Connexion")
+        try desk.literal("accueil"); try desk.keys("Tab"); try desk.literal(oneTime); try desk.keys("Enter")
+        try desk.waitFor("Nouveau mot de passe")
+        let chosen = "Accueil-Fictif-Bureau-2026!"
+        try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
+        try desk.waitFor("rendez-vous ce jour")
     }
 }

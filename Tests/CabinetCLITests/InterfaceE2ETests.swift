@@ -368,14 +368,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try doctor.literal("g"); try doctor.keys("C-u"); try doctor.literal(day.formatted); try doctor.keys("Enter")
         try doctor.waitFor("0 rendez-vous ce jour")
         try Self.frontDeskFirstSignIn(desk, oneTime: first)
-        try desk.literal("n")
-        try desk.waitFor("Nouveau rendez-vous")
-        try desk.literal("fictivo")
-        try desk.waitFor("FICTIVO Bernadette")
-        try desk.keys("Enter")
-        try desk.keys("BTab"); try desk.keys("C-u"); try desk.literal(day.formatted)
-        try desk.keys("Tab"); try desk.keys("C-u"); try desk.literal("10:00")
-        try desk.keys("F9")
+        try Self.bookFictivo(desk, on: day)
         try desk.waitFor("Rendez-vous enregistré")
         // The doctor's screen, untouched, shows it.
         try doctor.waitFor("10:00  20 min  FICTIVO Bernadette · Consultation · Réservé", timeout: 10)
@@ -412,14 +405,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try desk.keys("Escape") // nothing typed: closed at once
         try desk.waitFor("rendez-vous ce jour")
         #expect(try !desk.screen().contains("Nouveau rendez-vous"), "Échap closes the empty booking form")
-        try desk.literal("n")
-        try desk.waitFor("Nouveau rendez-vous")
-        try desk.literal("fictivo")
-        try desk.waitFor("FICTIVO Bernadette")
-        try desk.keys("Enter")
-        try desk.keys("BTab"); try desk.keys("C-u"); try desk.literal(day.formatted)
-        try desk.keys("Tab"); try desk.keys("C-u"); try desk.literal("10:00")
-        try desk.keys("F9")
+        try Self.bookFictivo(desk, on: day)
         try desk.waitFor("10:00  20 min  FICTIVO Bernadette")
         // Moved to 10:40: the view stays on that day with it.
         try desk.literal("m")
@@ -506,5 +492,17 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let chosen = "Accueil-Fictif-Bureau-2026!"
         try desk.literal(chosen); try desk.keys("Tab"); try desk.literal(chosen); try desk.keys("Enter")
         try desk.waitFor("rendez-vous ce jour")
+    }
+
+    /// Books Fictivo Bernadette on `day` at 10:00 from the agenda (`n`).
+    static func bookFictivo(_ desk: TmuxSession, on day: CivilDate) throws {
+        try desk.literal("n")
+        try desk.waitFor("Nouveau rendez-vous")
+        try desk.literal("fictivo")
+        try desk.waitFor("FICTIVO Bernadette")
+        try desk.keys("Enter")
+        try desk.keys("BTab"); try desk.keys("C-u"); try desk.literal(day.formatted)
+        try desk.keys("Tab"); try desk.keys("C-u"); try desk.literal("10:00")
+        try desk.keys("F9")
     }
 }

@@ -76,7 +76,10 @@ static inline struct cabinet_crash_state *cabinet_crash(void) {
 }
 
 static void cabinet_fatal_handler(int sig) {
-    static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
+    /* Out of the alternate screen, then the screen and its scrollback
+       wiped (a terminal without an alternate screen kept what was drawn:
+       a record must not stay readable), the cursor shown. */
+    static const char reset[] = "\033[0m\033[?1049l\033[2J\033[3J\033[H\033[?25h";
     struct cabinet_crash_state *c = cabinet_crash();
     if (c->tty_ok) tcsetattr(STDIN_FILENO, TCSANOW, &c->tty);
     if (write(STDOUT_FILENO, reset, sizeof reset - 1) < 0) { /* nothing more to do */ }

@@ -161,6 +161,8 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let screen = try t.waitFor("STTY-SHOWN")
         #expect(screen.contains("CABINET-EXIT-139"), "\(screen)")
         #expect(screen.contains("le terminal a été rétabli"), "\(screen)")
+        #expect(!screen.contains("Zorglub") && !screen.contains("Nouveau patient"),
+                "nothing of the session left on the screen:\n\(screen)")
         let modes = screen.components(separatedBy: "\n").first { $0.hasSuffix("STTY-SHOWN") } ?? ""
         #expect(modes.split(separator: " ").contains("echo") && modes.split(separator: " ").contains("icanon"),
                 "the terminal is back in line mode with echo:\n\(screen)")

@@ -161,6 +161,12 @@ func yesNo(_ value: Bool, _ language: Language?) -> String {
     Catalog.cached(language ?? Language.fromEnvironment()).text(value ? "form.yes" : "form.no")
 }
 
+/// A phone number as people write it (`06 12 34 56 78`); the stored form
+/// has no spaces, so saving it untouched changes nothing.
+func shownPhone(_ stored: String) -> String {
+    (try? PhoneNumber(stored))?.formatted ?? stored
+}
+
 func identityForm(_ p: PatientIdentity? = nil, language: Language? = nil) -> Form {
     Form([
         FormField("birth_name", label: "patient.field.birth_name", maxLength: 80, required: true, value: p?.birthName ?? ""),
@@ -173,8 +179,8 @@ func identityForm(_ p: PatientIdentity? = nil, language: Language? = nil) -> For
         FormField("address_line2", label: "patient.field.address_line2", maxLength: 120, value: p?.addressLine2 ?? ""),
         FormField("postcode", label: "patient.field.postcode", maxLength: 10, value: p?.postcode ?? ""),
         FormField("city", label: "patient.field.city", maxLength: 80, value: p?.city ?? ""),
-        FormField("phone", label: "patient.field.phone", maxLength: 20, value: p?.phone ?? ""),
-        FormField("mobile", label: "patient.field.mobile", maxLength: 20, value: p?.mobile ?? ""),
+        FormField("phone", label: "patient.field.phone", maxLength: 20, value: p.map { shownPhone($0.phone) } ?? ""),
+        FormField("mobile", label: "patient.field.mobile", maxLength: 20, value: p.map { shownPhone($0.mobile) } ?? ""),
         FormField("email", label: "patient.field.email", maxLength: 254, value: p?.email ?? ""),
         FormField("profession", label: "patient.field.profession", maxLength: 80, value: p?.profession ?? ""),
         FormField("nir", label: "patients.field.nir", maxLength: 21, value: p.map { $0.nir.isEmpty ? "" : (try? NIR($0.nir))?.formatted ?? $0.nir } ?? ""),
@@ -220,6 +226,17 @@ func identity(from form: inout Form, today: CivilDate, keeping old: PatientIdent
     if let problem = p.problems(today: today).first {
         form.focus(problem.field == "address" ? "address_line1" : problem.field)
         form.fail(problem.key)
+        return nil
+    }
+    // A birth long ago (1900 typed for 2000) is asked once: saved on a
+    // second F9 with nothing typed in between. A date already on file
+    // is not asked again.
+    if birth != old?.birthDate, FrenchDate.isUnusualBirthDate(birth, today: today),
+       form.message != "patients.birth_unusual" {
+        form.focus("birth_date")
+        form.message = "patients.birth_unusual"
+        form.messageArgs = ["age": String(birth.age(on: today))]
+        form.messageIsError = false
         return nil
     }
     return p
@@ -518,7 +535,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             return []
         }
         if save {
-            guard let (date, fields) = entryValues(&form, today: today) else {
+            guard let (date, fields) = entryValues(&form, today: today, language: state.language) else {
                 state.patients.editor = .entry(form)
                 return []
             }
@@ -556,7 +573,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
 
 /// The date and fields of an entry form, checked (vitals in range, dates
 /// possible and not in the future); nil with a message otherwise.
-func entryValues(_ form: inout EntryForm, today: CivilDate) -> (CivilDate, [String: String])? {
+func entryValues(_ form: inout EntryForm, today: CivilDate, language: Language? = nil) -> (CivilDate, [String: String])? {
     func fail(_ field: String, _ key: String, _ args: [String: String] = [:]) -> (CivilDate, [String: String])? {
         form.focus = form.order.firstIndex(of: field) ?? 0
         form.message = key
@@ -581,6 +598,19 @@ func entryValues(_ form: inout EntryForm, today: CivilDate) -> (CivilDate, [Stri
         }
         if let s = values["systolic"].flatMap(Vitals.parseDecimal), let d = values["diastolic"].flatMap(Vitals.parseDecimal) {
             do { try Vitals.checkPressure(systolic: s, diastolic: d) } catch { return fail("systolic", error.messageKey) }
+        }
+        // Possible but unusual (300/20 mmHg): said, and saved on a second
+        // F9 with nothing changed in between (typing clears the message).
+        var measured: [VitalSign: Double] = [:]
+        for sign in VitalSign.allCases { measured[sign] = values[sign.rawValue].flatMap(Vitals.parseDecimal) }
+        let warnings = Vitals.warnings(measured)
+        if !warnings.isEmpty, form.message != "vital.unusual" {
+            let first: String
+            switch warnings[0] {
+            case .unusual(let sign, _): first = sign.rawValue
+            case .pulsePressure: first = VitalSign.systolic.rawValue
+            }
+            return fail(first, "vital.unusual", ["values": Vitals.describe(warnings, Catalog.cached(language ?? .fromEnvironment()))])
         }
     }
     if form.kind == .antecedent, let c = values["category"] {
@@ -795,7 +825,7 @@ private func drawIdentity(_ id: PatientIdentity, _ c: Catalog, _ canvas: inout C
         ("patients.field.birth_date", id.birthDate.formatted), ("patient.field.birth_place", id.birthPlace),
         ("patient.field.address_line1", [id.addressLine1, id.addressLine2].filter { !$0.isEmpty }.joined(separator: ", ")),
         ("patient.field.city", [id.postcode, id.city].filter { !$0.isEmpty }.joined(separator: " ")),
-        ("patient.field.phone", id.phone), ("patient.field.mobile", id.mobile), ("patient.field.email", id.email),
+        ("patient.field.phone", shownPhone(id.phone)), ("patient.field.mobile", shownPhone(id.mobile)), ("patient.field.email", id.email),
         ("patient.field.profession", id.profession), ("patients.field.nir", nir),
         ("patients.field.ins", id.ins.isEmpty ? "" : id.ins + " (" + c.text(id.insStatus.messageKey) + ")"),
         ("patients.field.consent", c.text(id.lifestyleConsent ? "admin.yes" : "admin.no")),
@@ -1027,7 +1057,7 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
         shown.fields = Array(form.fields.dropFirst(start).prefix(room))
         shown.focus = form.focus - start
         drawForm(shown, in: Rect(x: 3, y: 3, width: inner, height: room), labelWidth: 24, c, &canvas)
-        drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 1, c, &canvas)
+        drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 2, c, &canvas)
     case .flags(_, let form):
         drawSmallForm(form, title: "patients.flags_title", intro: "patients.flags_intro", labelWidth: 34, inner: inner, c, &canvas)
     case .export(_, let form):
@@ -1042,10 +1072,13 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
             canvas.put(text, x: 3, y: y, style: known ? Style(.error, bold: true, reverse: true) : Style(.muted), maxWidth: inner)
             y += 1
         }
+        // The message, wrapped on up to three lines above the keys.
+        let message = form.message.map { Array(wrap(c.text($0, form.messageArgs), width: inner).prefix(3)) } ?? []
+        let extra = max(0, message.count - 1)
         let multi = form.order.filter { form.editors[$0] != nil }
         let singleRows = form.order.count - multi.count
-        let editorRows = multi.isEmpty ? 0 : max(2, (rect.height - 4 - (y - 3) - singleRows - multi.count) / multi.count)
-        for (i, name) in form.order.enumerated() where y < rect.y + rect.height - 2 {
+        let editorRows = multi.isEmpty ? 0 : max(2, (rect.height - 4 - extra - (y - 3) - singleRows - multi.count) / multi.count)
+        for (i, name) in form.order.enumerated() where y < rect.y + rect.height - 2 - extra {
             let focused = i == form.focus
             if let e = form.editors[name] {
                 canvas.put(c.text("entry.field.\(name)"), x: 3, y: y, style: Style(.normal, bold: focused))
@@ -1061,8 +1094,8 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
                 y += 1
             }
         }
-        if let m = form.message {
-            canvas.put(c.text(m, form.messageArgs), x: 3, y: rect.y + rect.height - 2, style: Style(.error, bold: true), maxWidth: inner)
+        for (i, line) in message.enumerated() {
+            canvas.put(line, x: 3, y: rect.y + rect.height - 1 - message.count + i, style: Style(.error, bold: true), maxWidth: inner)
         }
     }
     canvas.put(c.text("patients.editor_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)

@@ -315,7 +315,7 @@ private func lock(_ state: inout AppState) -> [AppEffect] {
 
 private func insert(_ text: String, into form: inout SignInForm) {
     switch form.focus {
-    case .login: form.login += text.filter { !$0.isNewline }
+    case .login: form.loginField.insert(text.filter { !$0.isNewline })
     case .passphrase: form.passphrase += text.filter { !$0.isNewline }
     case .totp: form.totp += text.filter { $0.isNumber }
     }
@@ -350,14 +350,24 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 return []
             }
         }
+        // The login is an ordinary line (cursor, Home, End, Ctrl-U); the
+        // passphrase and the code, never drawn, keep only typing, erasing
+        // the last character and Ctrl-U (erase all).
+        if state.form.focus == .login, key != .escape, state.form.loginField.edit(key) { return [] }
         switch key {
         case .char(let c):
             insert(String(c), into: &state.form)
         case .backspace:
             switch state.form.focus {
-            case .login: _ = state.form.login.popLast()
+            case .login: break
             case .passphrase: _ = state.form.passphrase.popLast()
             case .totp: _ = state.form.totp.popLast()
+            }
+        case .ctrl("u"):
+            switch state.form.focus {
+            case .login: break
+            case .passphrase: state.form.passphrase = ""
+            case .totp: state.form.totp = ""
             }
         case .escape:
             state.form.message = nil

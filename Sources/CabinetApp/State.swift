@@ -76,7 +76,12 @@ public struct ChangeForm: Sendable, Equatable {
 /// The sign-in form (passphrase never drawn, wiped once used).
 public struct SignInForm: Sendable, Equatable {
     public enum Field: Int, Sendable, CaseIterable { case login, passphrase, totp }
-    public var login = ""
+    /// The login as an editable line (cursor, Home, End, Ctrl-U, paste).
+    public var loginField = FormField("login", label: "signin.login", maxLength: 32)
+    public var login: String {
+        get { loginField.value }
+        set { loginField.set(newValue) }
+    }
     public var passphrase = ""
     public var totp = ""
     public var focus: Field = .login
@@ -87,6 +92,17 @@ public struct SignInForm: Sendable, Equatable {
     public var busy = false
 
     public init() {}
+
+    /// The form for this terminal: the last account signed in here already
+    /// typed, the focus on the passphrase (so that a passphrase typed
+    /// straight away never lands in clear in the login field); with none,
+    /// the focus on the login.
+    public init(rememberedLogin: String?) {
+        if let login = rememberedLogin, !login.isEmpty {
+            self.login = login
+            focus = .passphrase
+        }
+    }
 }
 
 /// Where the user is.

@@ -95,16 +95,28 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     let heading = state.lockedBy != nil ? c.text("signin.locked_title") : c.text("signin.title")
     canvas.put(" " + heading + " ", x: x0 + 2, y: y0, style: Style(.title, bold: true))
     let labelWidth = 16
-    func field(_ label: String, _ value: String, _ row: Int, _ focused: Bool) {
-        canvas.put(label, x: x0 + 2, y: y0 + row, style: .normal, maxWidth: labelWidth)
+    // The focused field is the one that shows it: its label in bold, the
+    // cursor drawn where the next character goes, and the pointer after it.
+    func field(_ label: String, _ value: String, _ row: Int, _ focused: Bool, cursor: Int? = nil) {
+        canvas.put(label, x: x0 + 2, y: y0 + row, style: Style(.normal, bold: focused), maxWidth: labelWidth)
         let fx = x0 + 2 + labelWidth, fw = inner - labelWidth - 1
         canvas.fill(Rect(x: fx, y: y0 + row, width: fw, height: 1), style: Style(.input, underline: true))
-        canvas.put(value, x: fx, y: y0 + row, style: Style(.input, bold: focused, underline: true), maxWidth: fw)
-        if focused { canvas.put("◂", x: fx + fw, y: y0 + row, style: Style(.keyHint)) }
+        let chars = Array(value)
+        let at = min(max(cursor ?? chars.count, 0), chars.count)
+        let start = max(0, at - (fw - 1))
+        canvas.put(String(chars[start...]), x: fx, y: y0 + row, style: Style(.input, bold: focused, underline: true), maxWidth: fw)
+        if focused {
+            let cx = fx + DisplayWidth.of(String(chars[start..<at]))
+            let under = at < chars.count ? String(chars[at]) : " "
+            if cx < fx + fw { canvas.put(under, x: cx, y: y0 + row, style: Style(.input, reverse: true)) }
+            canvas.put("◂", x: fx + fw, y: y0 + row, style: Style(.keyHint))
+        }
     }
-    field(c.text("signin.login"), f.login, 2, f.focus == .login)
+    field(c.text("signin.login"), f.login, 2, f.focus == .login, cursor: f.loginField.cursor)
     // The passphrase is never drawn, not even its length.
-    field(c.text("signin.passphrase"), f.passphrase.isEmpty ? "" : c.text("signin.typed"), 3, f.focus == .passphrase)
+    let typed = c.text("signin.typed")
+    field(c.text("signin.passphrase"), f.passphrase.isEmpty ? "" : typed, 3, f.focus == .passphrase,
+          cursor: f.passphrase.isEmpty ? 0 : typed.count)
     if f.needsTOTP { field(c.text("signin.totp"), f.totp, 4, f.focus == .totp) }
     var y = y0 + 2 + fields + 1
     let style: Style = f.message == "signin.error" ? Style(.error, bold: true) : Style(.warning)

@@ -44,6 +44,7 @@ public final class VaultServices: AppServices {
         vault = nil
         let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
         vault = v
+        DeskMemory.remember(login: login, vaultPath: path)
         // The one-time passphrase is kept only until the forced change.
         oneTime = v.mustChangePassphrase ? passphrase : nil
         return sessionInfo(v)

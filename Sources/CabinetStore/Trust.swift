@@ -388,16 +388,7 @@ extension Vault {
     /// another file).
     static func witnessPath(vaultID: [UInt8], vaultPath: String,
                             environment env: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        let dir: String
-        if let d = env["CABINET_STATE_DIR"], !d.isEmpty { dir = d }
-        else if let x = env["XDG_STATE_HOME"], x.hasPrefix("/") { dir = x + "/cabinet" }
-        else if let h = env["HOME"], h.hasPrefix("/") { dir = h + "/.local/state/cabinet" }
-        else { return nil }
-        let absolute = vaultPath.hasPrefix("/") ? vaultPath : FileManager.default.currentDirectoryPath + "/" + vaultPath
-        let bytes = Array(absolute.utf8)
-        var h = [UInt8](repeating: 0, count: 8)
-        _ = crypto_generichash(&h, 8, bytes, UInt64(bytes.count), nil, 0)
-        return dir + "/witness-" + AuditLog.hex(vaultID) + "-" + AuditLog.hex(h)
+        DeskMemory.directory(env).map { $0 + "/witness-" + AuditLog.hex(vaultID) + "-" + DeskMemory.placeTag(vaultPath) }
     }
 
     private func witnessStamp(_ value: String, _ ck: SecureBytes) -> [UInt8] {

@@ -153,6 +153,10 @@ struct PatientCommand: ParsableCommand {
             // Saved; the NIR disagreeing with the sex or the date of birth
             // is worth a second look, not a refusal.
             for key in identity.warnings { Term.err(L.text(key)) }
+            let today = CivilDate(Date())
+            if FrenchDate.isUnusualBirthDate(identity.birthDate, today: today) {
+                Term.err(L.text("cli.warning.birth_unusual", ["age": String(identity.birthDate.age(on: today))]))
+            }
             if global.json {
                 try PatientInput.printJSON(["id": id])
             } else {

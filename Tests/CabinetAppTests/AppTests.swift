@@ -302,6 +302,52 @@ final class Harness {
         #expect(h.runner.state.form.login == "doc" && h.runner.state.form.passphrase.isEmpty)
     }
 
+    /// The last account used on this terminal is typed already and the
+    /// focus is on the passphrase: a passphrase typed straight away goes
+    /// where it is never drawn. The focused field shows it (bold label,
+    /// cursor, pointer); with nothing remembered the focus is on the login.
+    @Test func theSignInStartsWhereAPassphraseCannotLandInClear() throws {
+        let h = Harness(state: { var s = AppState(now: Date(timeIntervalSince1970: 1_795_000_000))
+                                 s.form = SignInForm(rememberedLogin: "drfictif"); return s }())
+        h.runner.step(nil)
+        #expect(h.runner.state.form.focus == .passphrase)
+        let row = try #require(h.screen.current?.lines().firstIndex { $0.contains("Mot de passe") })
+        #expect(h.screen.current?.lines()[row].contains("◂") == true, "the pointer is on the passphrase's line")
+        #expect(h.screen.current?.lines()[row - 1].contains("drfictif") == true)
+        #expect(h.screen.current?.lines()[row - 1].contains("◂") == false)
+        h.type("Tres-Bon-Motdepasse-42")
+        #expect(!h.allFramesText.contains("Tres-Bon"))
+        #expect(h.runner.state.form.login == "drfictif")
+        h.keys(.enter)
+        #expect(h.fake.signIns == ["drfictif"])
+
+        let fresh = Harness()
+        fresh.runner.step(nil)
+        #expect(fresh.runner.state.form.focus == .login)
+        let line = try #require(fresh.screen.current?.lines().first { $0.contains("Identifiant") })
+        #expect(line.contains("◂"))
+        #expect(SignInForm(rememberedLogin: nil).focus == .login && SignInForm(rememberedLogin: "").focus == .login)
+    }
+
+    /// The login is an ordinary line: Home, the arrows, Ctrl-U; Ctrl-U also
+    /// empties the passphrase and the code, which are never drawn.
+    @Test func theSignInFieldsTakeTheUsualEditingKeys() throws {
+        let h = Harness()
+        h.runner.step(nil)
+        h.type("octeur")
+        h.keys(.home)
+        h.type("d")
+        #expect(h.runner.state.form.login == "docteur")
+        h.keys(.end, .backspace, .backspace, .left, .delete)
+        #expect(h.runner.state.form.login == "doct")
+        h.keys(.ctrl("u"))
+        #expect(h.runner.state.form.login.isEmpty)
+        h.type("doc"); h.keys(.tab); h.type("faute-de-frappe"); h.keys(.ctrl("u"))
+        #expect(h.runner.state.form.passphrase.isEmpty)
+        h.type("Tres-Bon-Motdepasse-42"); h.keys(.enter)
+        #expect(h.fake.signIns == ["doc"] && h.runner.state.route == .main(.agenda))
+    }
+
     @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {
         let h = Harness()
         h.signIn("remp", "Remplacant-Fictif-2026!")

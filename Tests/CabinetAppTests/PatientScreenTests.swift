@@ -301,6 +301,46 @@ import TerminalUITesting
         #expect(h.fake.entries.count == 4)
     }
 
+    /// Possible but unusual values (300/20 mmHg) are said, whole at 80×24,
+    /// and saved only on a second F9; a value typed in between asks again.
+    @Test func unusualVitalsAreAskedBeforeTheyAreSaved() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.right, .right, .right, .right, .char("n"))
+        h.keys(.tab); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.tab); h.type("300"); h.keys(.tab); h.type("20")
+        h.keys(.function(9))
+        #expect(h.fake.entries.count == 3, "not saved on the first F9")
+        let screen = h.text
+        #expect(screen.contains("Valeur inhabituelle"), "\(screen)")
+        #expect(screen.contains("300 mmHg") && screen.contains("20 mmHg") && screen.contains("280 mmHg"), "\(screen)")
+        #expect(screen.contains("telle quelle"), "the whole message, wrapped at 80 columns: \(screen)")
+        // A change asks again.
+        h.keys(.end, .backspace); h.type("0"); h.keys(.function(9))
+        #expect(h.fake.entries.count == 3 && h.text.contains("Valeur inhabituelle"))
+        h.keys(.function(9))
+        #expect(h.fake.entries.count == 4)
+        #expect(h.fake.entries.last?.fields["systolic"] == "300")
+        // Usual values go through on the first F9.
+        h.keys(.char("n"), .tab); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.tab); h.type("130"); h.keys(.tab); h.type("80")
+        h.keys(.function(9))
+        #expect(h.fake.entries.count == 5)
+    }
+
+    /// A birth in 1900 (a slip for 2000?) is asked before it is saved; a
+    /// date already on file is not asked again at the next edit.
+    @Test func aBirthLongAgoIsAskedBeforeItIsSaved() throws {
+        let h = Self.harness()
+        h.type("Centenaire Fictif"); h.keys(.function(8))
+        h.type("F"); h.keys(.tab); h.type("02/01/1900"); h.keys(.function(9))
+        #expect(h.fake.patients.count == 4, "not saved on the first F9")
+        #expect(h.text.contains("Date de naissance inhabituelle") && h.text.contains("ans aujourd'hui"), "\(h.text)")
+        h.keys(.function(9))
+        #expect(h.fake.patients.count == 5)
+        #expect(h.fake.patients.values.contains { $0.birthDate.year == 1900 })
+        h.keys(.char("e"), .function(9))
+        #expect(!h.text.contains("inhabituelle"), "\(h.text)")
+    }
+
     @Test func aFrozenRecordRefusesEdits() throws {
         let h = Self.harness()
         h.type("gelé"); h.keys(.enter)
@@ -339,5 +379,13 @@ import TerminalUITesting
         let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
         s.type("lef"); s.keys(.enter)
         #expect(Snapshot.verify(try #require(s.screen.current), named: "patients-identity-secretary") == nil)
+    }
+}
+
+extension PatientsState {
+    /// The identity form being typed, if that is the editor open.
+    var editorForm: Form? {
+        if case .identity(_, let form)? = editor { return form }
+        return nil
     }
 }

@@ -266,6 +266,36 @@ import TerminalUI
         #expect(h.text.contains("Identité, version 1") && h.text.contains("05/06/1977"), "\(h.text)")
     }
 
+    /// A phone typed with spaces is shown with them when the record is
+    /// opened again, and saving the identity untouched writes no version
+    /// and logs no change (issue 13, minor).
+    @Test func anUntouchedIdentitySavesNothingAndAPhoneIsShownAsPeopleWriteIt() throws {
+        let dir = Dir()
+        let (h, _) = try Self.create(dir)
+        h.keys(.function(3))
+        h.type("Zéphyrin Fictif")
+        h.keys(.function(8))
+        h.type("M"); h.keys(.tab); h.type("05/06/1977")
+        while h.runner.state.patients.editorForm?.focusedID != "phone" { h.keys(.tab) }
+        h.type("06 12 34 56 78"); h.keys(.function(9))
+        #expect(h.text.contains("Dossier enregistré"), "\(h.text)")
+        #expect(h.text.contains("06 12 34 56 78"), "shown as typed: \(h.text)")
+        let id = try #require(h.runner.state.patients.openID)
+        func versions() throws -> (Int, Int) {
+            let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+            defer { v.signOut() }
+            let record = try v.patient(id)
+            let writes = try v.auditEntries(object: "patient:\(id)").filter { $0.object == "patient:\(id)" && $0.action == AuditAction.recordWritten.rawValue }.count
+            return (record.version, writes)
+        }
+        let before = try versions()
+        h.keys(.char("e"))
+        let form = try #require(h.runner.state.patients.editorForm)
+        #expect(form["phone"] == "06 12 34 56 78", "the form shows it as people write it")
+        h.keys(.function(9))
+        #expect(try versions() == before, "no new version, no change logged")
+    }
+
     /// Documents shown from the real vault: a PDF's text through pdftotext
     /// (fed from memory, nothing written), a text file as is, an image
     /// described only; the opening logged (issue 13, item 9).

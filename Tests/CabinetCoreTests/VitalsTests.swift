@@ -82,4 +82,23 @@ struct VitalsTests {
         #expect(Vitals.format(72.5, language: .french) == "72,5")
         #expect(Vitals.format(400, language: .english) == "400")
     }
+
+    /// In range but unusual: said, never refused; the usual values say nothing.
+    @Test func unusualValuesAreNamed() {
+        #expect(Vitals.warnings([.systolic: 130, .diastolic: 80, .pulse: 72, .weight: 72.5, .height: 170, .temperature: 37]).isEmpty)
+        let w = Vitals.warnings([.systolic: 300, .diastolic: 20])
+        #expect(w == [.unusual(.systolic, 300), .unusual(.diastolic, 20), .pulsePressure(systolic: 300, diastolic: 20)])
+        #expect(Vitals.warnings([.systolic: 120, .diastolic: 110]) == [.pulsePressure(systolic: 120, diastolic: 110)])
+        #expect(Vitals.warnings([.pulse: 230]) == [.unusual(.pulse, 230)])
+        #expect(Vitals.warnings([.temperature: 42.5]) == [.unusual(.temperature, 42.5)])
+        for sign in VitalSign.allCases {
+            #expect(sign.range.lowerBound < sign.usual.lowerBound && sign.usual.upperBound < sign.range.upperBound,
+                    "the usual values lie inside the accepted ones: \(sign)")
+        }
+        let fr = Catalog.load(.french)
+        let said = Vitals.describe(Vitals.warnings([.temperature: 42.5, .weight: 1.2]), fr)
+        #expect(said == "poids 1,2 kg, température 42,5 °C", "\(said)")
+        #expect(FrenchDate.isUnusualBirthDate(CivilDate(unchecked: 1900, 1, 2), today: CivilDate(unchecked: 2026, 12, 2)))
+        #expect(!FrenchDate.isUnusualBirthDate(CivilDate(unchecked: 1930, 1, 2), today: CivilDate(unchecked: 2026, 12, 2)))
+    }
 }

@@ -44,6 +44,18 @@ public enum FrenchDate {
         if date < earliestBirthDate { throw .tooOld }
     }
 
+    /// The age from which a date of birth is asked again before it is
+    /// saved: possible, rarely true (1900 typed for 2000, or a missing
+    /// digit). INSEE counts about 30 000 centenarians in France; 105 is
+    /// reached by very few.
+    public static let unusualAge = 105
+
+    /// Whether a date of birth already checked is unusual enough to be
+    /// confirmed (an age of `unusualAge` or more today).
+    public static func isUnusualBirthDate(_ date: CivilDate, today: CivilDate) -> Bool {
+        date.age(on: today) >= unusualAge
+    }
+
     /// Whether `text` has the shape of a date (valid or not): used by the
     /// search box to tell a date from a name.
     public static func looksLikeDate(_ text: String) -> Bool { fields(text) != nil }

@@ -27,8 +27,35 @@ public enum VitalSign: String, Sendable, CaseIterable {
         }
     }
 
+    /// What is usually measured at a general practice, every age taken
+    /// together. A value inside `range` but outside this one is accepted
+    /// only once confirmed: 300/20 mmHg or a pulse of 230 are possible to
+    /// type, rarely true.
+    public var usual: ClosedRange<Double> {
+        switch self {
+        case .weight: return 1.5...250
+        case .height: return 40...220
+        case .systolic: return 70...230
+        case .diastolic: return 35...130
+        case .pulse: return 35...180
+        case .temperature: return 34...41.5
+        }
+    }
+
     /// The catalogue key of the field's label.
     public var labelKey: String { "vital.\(rawValue)" }
+
+    /// The catalogue key of the unit ("kg", "mmHg"…).
+    public var unitKey: String { "vital.\(rawValue).unit" }
+}
+
+/// A measurement that is accepted but unusual: said before it is saved.
+public enum VitalWarning: Sendable, Hashable {
+    /// Outside the sign's usual values.
+    case unusual(VitalSign, Double)
+    /// Systolic minus diastolic (the pulse pressure) under 15 or over
+    /// 120 mmHg: two values typed in the wrong fields, or a slip.
+    case pulsePressure(systolic: Double, diastolic: Double)
 }
 
 /// What is wrong with a measurement as typed.
@@ -103,6 +130,34 @@ public enum Vitals {
         try check(systolic, as: .systolic)
         try check(diastolic, as: .diastolic)
         guard systolic > diastolic else { throw .pressureOrder }
+    }
+
+    /// What is unusual in a set of measurements already in range, in the
+    /// order of the form.
+    public static func warnings(_ values: [VitalSign: Double]) -> [VitalWarning] {
+        var out: [VitalWarning] = []
+        for sign in VitalSign.allCases {
+            if let v = values[sign], !sign.usual.contains(v) { out.append(.unusual(sign, v)) }
+        }
+        if let s = values[.systolic], let d = values[.diastolic], !(15...120).contains(s - d) {
+            out.append(.pulsePressure(systolic: s, diastolic: d))
+        }
+        return out
+    }
+
+    /// The warnings said in one sentence's list ("pression systolique
+    /// 300 mmHg, écart systolique-diastolique de 280 mmHg").
+    public static func describe(_ warnings: [VitalWarning], _ catalog: Catalog) -> String {
+        warnings.map { w -> String in
+            switch w {
+            case .unusual(let sign, let v):
+                return catalog.text("vital.unusual.value", ["label": catalog.text(sign.labelKey).lowercased(),
+                                                            "value": format(v, language: catalog.language),
+                                                            "unit": catalog.text(sign.unitKey)])
+            case .pulsePressure(let s, let d):
+                return catalog.text("vital.unusual.pulse_pressure", ["value": format(s - d, language: catalog.language)])
+            }
+        }.joined(separator: ", ")
     }
 
     /// A decimal number with at most one separator, comma or dot; digits

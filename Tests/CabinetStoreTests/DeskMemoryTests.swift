@@ -1,0 +1,41 @@
+@testable @_spi(Testing) import CabinetStore
+import Foundation
+import Testing
+
+/// The last account signed in from a desk, kept in the user's own state
+/// directory for the next sign-in screen.
+@Suite struct DeskMemoryTests {
+    @Test func theLastLoginIsRememberedPerVaultPlaceInTheUsersOwnDirectory() throws {
+        let dir = TempDir()
+        let env = ["CABINET_STATE_DIR": dir.file("state")]
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == nil)
+        DeskMemory.remember(login: "drfictif", vaultPath: "/srv/a.vault", environment: env)
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == "drfictif")
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/b.vault", environment: env) == nil, "another vault, another memory")
+        DeskMemory.remember(login: "accueil", vaultPath: "/srv/a.vault", environment: env)
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == "accueil")
+        // Private to the user.
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.file("state"))
+        #expect(files.count == 1)
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir.file("state") + "/" + files[0])
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // Never anything but a login: a passphrase is not remembered.
+        DeskMemory.remember(login: "Tres Bon Motdepasse 42!", vaultPath: "/srv/a.vault", environment: env)
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == "accueil")
+    }
+
+    @Test func aPlantedFileIsIgnored() throws {
+        let dir = TempDir()
+        let env = ["CABINET_STATE_DIR": dir.file("state")]
+        DeskMemory.remember(login: "drfictif", vaultPath: "/srv/a.vault", environment: env)
+        let path = try #require(DeskMemory.lastLoginPath("/srv/a.vault", env))
+        // Something that is not a login (escape sequences drawn on the sign-in screen).
+        try Data("\u{1B}[2Jdrfictif\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == nil)
+        // A link to another file.
+        try FileManager.default.removeItem(atPath: path)
+        try Data("autre\n".utf8).write(to: URL(fileURLWithPath: dir.file("elsewhere")))
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: dir.file("elsewhere"))
+        #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == nil)
+    }
+}

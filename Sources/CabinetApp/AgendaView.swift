@@ -510,9 +510,17 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     case .week: title = c.text("agenda.week_of", ["date": day.monday.formatted])
     case .waiting: title = c.text("agenda.waiting_title")
     }
-    canvas.put(title, x: 2, y: 2, style: Style(.title, bold: true), maxWidth: canvas.columns - 4)
     let labels = [AgendaState.View.day, .week, .waiting].map { ($0, " " + c.text("agenda.view.\($0.rawValue)") + " ") }
     var x = canvas.columns - 1 - labels.reduce(0) { $0 + DisplayWidth.of($1.1) + 1 }
+    // The title never runs under the view tabs: in a narrow terminal the
+    // day is said shorter ("Mer. 02/12/2026").
+    let room = max(0, x - 3)
+    var shown = title
+    if DisplayWidth.of(shown) > room, a.view == .day {
+        let short = c.text("agenda.weekdays").split(separator: ",").map(String.init)
+        shown = (short.indices.contains(day.isoWeekday - 1) ? short[day.isoWeekday - 1] + " " : "") + day.formatted
+    }
+    canvas.put(shown, x: 2, y: 2, style: Style(.title, bold: true), maxWidth: room)
     for (v, label) in labels {
         x += canvas.put(label, x: x, y: 2, style: v == a.view ? Style(.selection, bold: true) : Style(.muted)) + 1
     }

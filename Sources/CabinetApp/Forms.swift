@@ -110,7 +110,15 @@ public struct Form: Codable, Equatable, Sendable {
     /// The message is an error (drawn in the error style).
     public var messageIsError = false
 
-    public init(_ fields: [FormField]) { self.fields = fields }
+    /// The values as the form was opened: what the user changed since is
+    /// the input worth asking about. Nil in a draft kept by an older
+    /// version: then anything in a field counts.
+    public var opened: [String: String]?
+
+    public init(_ fields: [FormField]) {
+        self.fields = fields
+        opened = Dictionary(fields.map { ($0.id, $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
 
     public subscript(id: String) -> String {
         get { fields.first { $0.id == id }?.value ?? "" }
@@ -119,8 +127,10 @@ public struct Form: Codable, Equatable, Sendable {
 
     public var focusedID: String { fields.indices.contains(focus) ? fields[focus].id : "" }
     public var isLastFieldFocused: Bool { focus == fields.count - 1 }
-    /// Something was typed (a draft worth keeping, a quit worth asking about).
-    public var hasInput: Bool { fields.contains { !$0.value.isEmpty } }
+    /// Something was typed or changed since the form was opened (a draft
+    /// worth keeping, an Échap or a quit worth asking about); a form opened
+    /// with its values and left as it was has none.
+    public var hasInput: Bool { fields.contains { $0.value != (opened?[$0.id] ?? "") } }
     /// The first required field left empty.
     public var firstMissing: Int? { fields.firstIndex { $0.required && $0.trimmed.isEmpty } }
 

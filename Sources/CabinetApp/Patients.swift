@@ -48,12 +48,29 @@ public struct EntryForm: Codable, Equatable, Sendable {
         }
         self.lines = lines
         self.editors = editors
+        opened = snapshot
     }
 
     var focusedID: String { order.indices.contains(focus) ? order[focus] : "" }
 
+    /// The values as the form was opened (a correction starts from the
+    /// entry's); nil in a draft kept by an older version.
+    public var opened: [String: String]?
+
+    private var snapshot: [String: String] {
+        var out: [String: String] = [:]
+        for (k, f) in lines { out[k] = f.value }
+        for (k, e) in editors { out[k] = e.text }
+        return out
+    }
+
+    /// Something typed or changed since the form was opened. Without a
+    /// record of the opening (an older draft): any text but the date.
     var hasInput: Bool {
-        lines.contains { $0.key != "date" && !$0.value.value.isEmpty } || editors.values.contains { !$0.isEmpty }
+        guard let opened else {
+            return lines.contains { $0.key != "date" && !$0.value.value.isEmpty } || editors.values.contains { !$0.isEmpty }
+        }
+        return snapshot != opened
     }
 
     /// The typed values (the date apart), empty ones left out.

@@ -341,6 +341,34 @@ import TerminalUITesting
         #expect(!h.text.contains("inhabituelle"), "\(h.text)")
     }
 
+    /// A form opened with its values (an identity, a correction) and left
+    /// as it was closes on Échap at once; a change makes Échap ask first.
+    @Test func escapeClosesAnUntouchedFormAndAsksAboutAChangedOne() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        h.keys(.char("e"))
+        #expect(h.runner.state.patients.editor != nil)
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor == nil, "nothing changed: closed at once")
+        h.keys(.char("e"), .end)
+        h.type("-Test")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor != nil && h.text.contains("Échap de nouveau"), "\(h.text)")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor == nil)
+        // A correction of a consultation, untouched, then changed.
+        h.keys(.right, .right, .right, .char("e"))
+        #expect(h.text.contains("correction"))
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor == nil)
+        // A new patient's empty form (its defaults are not input).
+        let n = Self.harness()
+        n.keys(.function(8))
+        #expect(n.runner.state.patients.editor != nil)
+        n.keys(.escape)
+        #expect(n.runner.state.patients.editor == nil)
+    }
+
     @Test func aFrozenRecordRefusesEdits() throws {
         let h = Self.harness()
         h.type("gelé"); h.keys(.enter)

@@ -79,6 +79,16 @@ final class TmuxSession {
         return last
     }
 
+    /// Waits until `text` is no longer on the screen; false after the timeout.
+    func waitUntilGone(_ text: String, timeout: TimeInterval = 10) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try !screen().contains(text) { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
     func kill() { _ = try? tmux(["kill-server"]) }
     deinit { kill() }
 }
@@ -403,8 +413,12 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let desk = try TmuxSession(command: run, columns: size.0, rows: size.1)
         let doctor = try TmuxSession(command: run, columns: size.0, rows: size.1)
 
-        // The front desk: first sign-in, then the appointment of the day.
+        // The front desk: first sign-in; Gaston Fictif, expected today,
+        // arrives: Space checks him in.
         try Self.frontDeskFirstSignIn(desk, oneTime: first)
+        try desk.waitFor("FICTIF Gaston")
+        try desk.keys("Space")
+        try desk.waitFor("Arrivé")
         try desk.literal("n")
         try desk.waitFor("Nouveau rendez-vous")
         try desk.keys("Escape") // nothing typed: closed at once
@@ -422,17 +436,37 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let dialog = try desk.waitFor("Annulé par qui")
         #expect(dialog.contains("FICTIVO Bernadette") && dialog.contains("10:40"), "\(dialog)")
         try desk.keys("Escape")
+        #expect(try desk.waitUntilGone("Annulé par qui"), "Échap closes the dialog")
+        // Cancelled for good this time, by the patient.
+        try desk.literal("c")
+        try desk.waitFor("Annulé par qui")
+        try desk.literal("p")
+        try desk.waitFor("Annulé (patient)")
 
-        // The doctor: the record, a consultation with decomposed accents.
+        // The doctor: the waiting room, then the record, a consultation
+        // with decomposed accents.
         try doctor.waitFor("Connexion")
         try doctor.literal(doctorLogin); try doctor.keys("Tab"); try doctor.literal(passphrase); try doctor.keys("Enter")
         try doctor.waitFor("verrouillage dans")
+        try doctor.literal("s")
+        let waiting = try doctor.waitFor("FICTIF Gaston")
+        #expect(waiting.contains("Salle d'attente") && waiting.contains("Arrivé"), "\(waiting)")
+        // Échap closes an empty booking form at once.
+        try doctor.literal("n")
+        try doctor.waitFor("Nouveau rendez-vous")
+        try doctor.keys("Escape")
+        #expect(try doctor.waitUntilGone("Nouveau rendez-vous"), "Échap closes the empty booking form")
         try doctor.keys("F3")
         try doctor.waitFor("patients dans le cabinet")
         try doctor.literal("fictivo")
         try doctor.waitFor("FICTIVO Bernadette")
         try doctor.keys("Enter")
         try doctor.waitFor("dossier n°")
+        // Échap on the identity form with nothing changed closes it.
+        try doctor.literal("e")
+        try doctor.waitFor("nouvelle version")
+        try doctor.keys("Escape")
+        #expect(try doctor.waitUntilGone("nouvelle version"), "Échap closes the untouched identity form")
         try doctor.keys("Right", "Right", "Right")
         try doctor.literal("n")
         try doctor.waitFor("Consultation — FICTIVO Bernadette")
@@ -463,6 +497,22 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try doctor.waitFor("Session verrouillée")
         try doctor.literal(passphrase); try doctor.keys("Enter")
         try doctor.waitFor("FICTIVO Bernadette")
+        // A resize to 60×20 and back leaves nothing behind: the screen is
+        // the one drawn before (the countdown of the status line aside).
+        func body(_ screen: String) -> [Substring] {
+            screen.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.contains("verrouillage dans") }
+        }
+        let before = body(try doctor.screen())
+        try doctor.tmux(["resize-window", "-t", doctor.name, "-x", "60", "-y", "20"])
+        try doctor.waitFor("FICTIVO")
+        try doctor.tmux(["resize-window", "-t", doctor.name, "-x", "\(size.0)", "-y", "\(size.1)"])
+        var after: [Substring] = []
+        for _ in 0..<100 {
+            after = body(try doctor.screen())
+            if after == before { break }
+            usleep(100_000)
+        }
+        #expect(after == before, "after the resize:\n\(after.joined(separator: "\n"))\nbefore:\n\(before.joined(separator: "\n"))")
 
         // Nothing clinical ever reached the front desk's terminal.
         let seen = try desk.screen(history: true)
@@ -484,6 +534,22 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let patient = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
                                   "--last-name", "Fictivo", "--first-name", "Bernadette", "--birth-date", "1950-05-05", "--sex", "F"])
         try #require(patient.status == 0, "\(patient.stderr)")
+        // Gaston Fictif is expected later today, whatever the hour (outside
+        // opening hours, hence --force): the front desk checks him in. Past
+        // 23:45 the test waits for the next day.
+        var local = PracticeClock.local(Date())
+        if local.time.minutes >= 23 * 60 + 45 {
+            sleep(UInt32(24 * 60 - local.time.minutes + 1) * 60)
+            local = PracticeClock.local(Date())
+        }
+        let at = TimeOfDay(minutes: min(23 * 60 + 55, (local.time.minutes / 5 + 2) * 5))
+        let gaston = try sb.run(["patient", "add", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                                 "--last-name", "Fictif", "--first-name", "Gaston", "--birth-date", "1961-06-06", "--sex", "M"])
+        try #require(gaston.status == 0, "\(gaston.stderr)")
+        let gastonID = gaston.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let booked = try sb.run(["agenda", "book", "--vault", vault, "--user", doctorLogin, "--password-file", pw,
+                                 "--patient", gastonID, "--at", local.date.iso + " " + at.formatted, "--force"])
+        try #require(booked.status == 0, "\(booked.stderr)")
         var day = CivilDate(Date()).adding(days: 7) ?? CivilDate(Date())
         while day.isoWeekday != 2 { day = day.adding(days: 1) ?? day }
         return (vault, first, day)

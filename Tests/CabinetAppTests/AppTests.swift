@@ -474,60 +474,98 @@ final class Harness {
 }
 
 @Suite struct ActionCatalogueTests {
-    /// The help screen, the function-key bar and the man page's KEYS section
-    /// come from the same catalogue: this test fails when they disagree.
-    @Test func theManPageKeysSectionMatchesTheCatalogue() throws {
-        let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("man/cabinet.1")
-        var text = try String(contentsOf: man, encoding: .utf8)
-        if ProcessInfo.processInfo.environment["CABINET_RECORD_SNAPSHOTS"] == "1" {
-            text = try Self.regenerateKeys(text)
-            try text.write(to: man, atomically: true, encoding: .utf8)
-        }
-        guard let start = text.range(of: ".SH KEYS") else { Issue.record("no KEYS section in man/cabinet.1"); return }
-        let rest = text[start.upperBound...]
-        let section = String(rest[..<(rest.range(of: "\n.SH ")?.lowerBound ?? rest.endIndex)])
-            .replacingOccurrences(of: "\\-", with: "-")
-        // Non-ASCII characters are written as \[uXXXX] escapes.
-        var decoded = ""
-        var rest2 = Substring(section)
-        while let r = rest2.range(of: "\\[u") {
-            decoded += rest2[..<r.lowerBound]
-            let hex = rest2[r.upperBound...].prefix(4)
-            if let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) {
-                decoded.unicodeScalars.append(u)
-                rest2 = rest2[r.upperBound...].dropFirst(5)
-            } else {
-                decoded += "\\[u"
-                rest2 = rest2[r.upperBound...]
-            }
-        }
-        decoded += rest2
-        let section2 = decoded
-        let en = Catalog.load(.english)
-        for entry in AppCommands.helpEntries(en) {
-            #expect(section2.contains(entry.keys), "man page KEYS lacks \(entry.keys)")
-            #expect(section2.contains(en.text(entry.command.helpKey)), "man page KEYS lacks: \(en.text(entry.command.helpKey))")
-        }
+    /// A man page whose keys section is generated from one catalogue.
+    struct ManPage: Sendable, CustomStringConvertible {
+        let language: Language
+        /// From the package's root.
+        let path: String
+        let heading: String
+        var description: String { path }
     }
 
-    /// Rewrites the entries of the KEYS section (from its first .SS to the
-    /// paragraph after the last entry) from the English catalogue.
-    static func regenerateKeys(_ text: String) throws -> String {
-        guard let start = text.range(of: ".SH KEYS"),
+    /// The English page's KEYS and the French page's TOUCHES, each from the
+    /// catalogue of its language (the French words are the help screen's).
+    static let manPages = [
+        ManPage(language: .english, path: "man/cabinet.1", heading: ".SH KEYS"),
+        ManPage(language: .french, path: "man/fr/cabinet.1", heading: ".SH TOUCHES"),
+    ]
+
+    /// The help screen, the function-key bar and the man pages' keys sections
+    /// come from the same catalogue: this test fails when they disagree.
+    @Test(arguments: ActionCatalogueTests.manPages) func theManPageKeysSectionMatchesTheCatalogue(_ page: ManPage) throws {
+        let man = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(page.path)
+        var text = try String(contentsOf: man, encoding: .utf8)
+        if ProcessInfo.processInfo.environment["CABINET_RECORD_SNAPSHOTS"] == "1" {
+            text = try Self.regenerateKeys(text, page)
+            try text.write(to: man, atomically: true, encoding: .utf8)
+        }
+        guard let start = text.range(of: page.heading) else { Issue.record("no \(page.heading) in \(page.path)"); return }
+        let rest = text[start.upperBound...]
+        let section = Self.decode(String(rest[..<(rest.range(of: "\n.SH ")?.lowerBound ?? rest.endIndex)]))
+        let c = Catalog.load(page.language)
+        let entries = AppCommands.helpEntries(c)
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            #expect(section.contains(entry.keys), "\(page.path) \(page.heading) lacks \(entry.keys)")
+            #expect(section.contains(c.text(entry.command.helpKey)), "\(page.path) \(page.heading) lacks: \(c.text(entry.command.helpKey))")
+            if let g = entry.groupHeader {
+                #expect(section.contains(".SS " + c.text(g)), "\(page.path) \(page.heading) lacks the heading \(c.text(g))")
+            }
+        }
+        // Nothing more, nothing stale: the entries are exactly what the
+        // catalogue gives (CABINET_RECORD_SNAPSHOTS=1 rewrites them).
+        #expect(try Self.regenerateKeys(text, page) == text, "\(page.path) \(page.heading) is not the catalogue's")
+    }
+
+    /// Undoes the escapes `roff` writes: `\-`, `\e`, `\&` and `\[uXXXX]`.
+    static func decode(_ roff: String) -> String {
+        var decoded = ""
+        var rest = Substring(roff)
+        while let r = rest.range(of: "\\") {
+            decoded += rest[..<r.lowerBound]
+            let after = rest[r.upperBound...]
+            if after.hasPrefix("-") {
+                decoded += "-"
+                rest = after.dropFirst()
+            } else if after.hasPrefix("e") {
+                decoded += "\\"
+                rest = after.dropFirst()
+            } else if after.hasPrefix("&") {
+                rest = after.dropFirst()
+            } else if after.hasPrefix("[u"), let v = UInt32(after.dropFirst(2).prefix(4), radix: 16),
+                      after.dropFirst(6).hasPrefix("]"), let u = Unicode.Scalar(v) {
+                decoded.unicodeScalars.append(u)
+                rest = after.dropFirst(7)
+            } else {
+                decoded += "\\"
+                rest = after
+            }
+        }
+        return decoded + rest
+    }
+
+    /// Text as roff reads it literally: a backslash escaped, a hyphen as a
+    /// minus (copied as typed), a non-ASCII character as its \[uXXXX] escape,
+    /// a leading dot or quote kept from being read as a request.
+    static func roff(_ s: String) -> String {
+        let body = s.replacingOccurrences(of: "\\", with: "\\e").replacingOccurrences(of: "-", with: "\\-")
+            .unicodeScalars.map { u in u.isASCII ? String(u) : String(format: "\\[u%04X]", u.value) }.joined()
+        return body.hasPrefix(".") || body.hasPrefix("'") ? "\\&" + body : body
+    }
+
+    /// Rewrites the entries of the page's keys section (from its first .SS to
+    /// the paragraph after the last entry) from its language's catalogue.
+    static func regenerateKeys(_ text: String, _ page: ManPage) throws -> String {
+        guard let start = text.range(of: page.heading),
               let firstSS = text.range(of: "\n.SS ", range: start.upperBound..<text.endIndex),
               let end = text.range(of: "\n.PP\n", range: firstSS.lowerBound..<text.endIndex)
         else { throw CabinetError.cancelled }
-        let en = Catalog.load(.english)
-        func roff(_ s: String) -> String {
-            s.replacingOccurrences(of: "-", with: "\\-").unicodeScalars.map { u in
-                u.isASCII ? String(u) : String(format: "\\[u%04X]", u.value)
-            }.joined()
-        }
+        let c = Catalog.load(page.language)
         var out = ""
-        for entry in AppCommands.helpEntries(en) {
-            if let g = entry.groupHeader { out += "\n.SS " + roff(en.text(g)) }
-            out += "\n.TP\n.B " + roff(entry.keys) + "\n" + roff(en.text(entry.command.helpKey))
+        for entry in AppCommands.helpEntries(c) {
+            if let g = entry.groupHeader { out += "\n.SS " + roff(c.text(g)) }
+            out += "\n.TP\n.B " + roff(entry.keys) + "\n" + roff(c.text(entry.command.helpKey))
         }
         return String(text[..<firstSS.lowerBound]) + out + String(text[end.lowerBound...])
     }

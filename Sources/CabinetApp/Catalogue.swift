@@ -184,7 +184,14 @@ public enum AppCommands {
         var out: [(String?, String, AppCommand)] = []
         var seen: [String: Int] = [:]
         var lastGroup = ""
-        for cmd in all {
+        // Each group once, where it first appears, its commands together
+        // (a command declared later in the catalogue joins its group).
+        var groupOrder: [String: Int] = [:]
+        for cmd in all where groupOrder[cmd.group] == nil { groupOrder[cmd.group] = groupOrder.count }
+        let grouped = all.enumerated().sorted {
+            (groupOrder[$0.element.group] ?? 0, $0.offset) < (groupOrder[$1.element.group] ?? 0, $1.offset)
+        }.map(\.element)
+        for cmd in grouped {
             if let i = seen[cmd.helpKey] {
                 out[i].1 += ", " + cmd.keyLabel(c)
                 continue

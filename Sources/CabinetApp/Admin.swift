@@ -658,7 +658,9 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
     }
     lines.append(("", .normal))
     add(c.text("admin.dialog.keys"), Style(.keyHint))
-    let formRows = form.map { $0.fields.count + 3 } ?? 0
+    // The form's message, wrapped whole (a login's rules take two lines).
+    let messageLines = form.flatMap { f in f.message.map { wrap(c.text($0, f.messageArgs), width: inner).count } } ?? 0
+    let formRows = form.map { $0.fields.count + 2 + max(1, messageLines) } ?? 0
     let height = min(h - 2, lines.count + formRows + 3)
     let x0 = (w - boxWidth) / 2, y0 = max(1, (h - height) / 2)
     canvas.fill(Rect(x: x0, y: y0, width: boxWidth, height: height), style: .normal)
@@ -672,8 +674,8 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
     if let form {
         y += 1
         y = drawForm(form, in: Rect(x: x0 + 2, y: y, width: inner, height: form.fields.count), labelWidth: 20, c, &canvas)
-        drawMessage(form, x: x0 + 2, y: y, width: inner, lines: 1, c, &canvas)
-        y += 1
+        drawMessage(form, x: x0 + 2, y: y, width: inner, lines: max(1, messageLines), c, &canvas)
+        y += max(1, messageLines)
     }
     y += 1
     if let last = lines.last, y < y0 + height - 1 {

@@ -548,10 +548,28 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         }
     }
     if let g = a.goTo {
-        drawForm(Form([g]), in: Rect(x: 2, y: canvas.rows - 4, width: min(50, canvas.columns - 4), height: 1), labelWidth: 22, c, &canvas)
+        // On the message row, whole: never over the day's keys; what is
+        // wrong with the date typed just above it.
+        canvas.fill(Rect(x: 0, y: canvas.rows - 3, width: canvas.columns, height: 1), style: .normal)
+        drawForm(Form([g]), in: Rect(x: 2, y: canvas.rows - 3, width: min(50, canvas.columns - 4), height: 1), labelWidth: 24, c, &canvas)
+        if let m = a.message {
+            let lines = wrap(c.text(m, a.messageArgs), width: canvas.columns - 4).prefix(3)
+            let y0 = canvas.rows - 3 - lines.count
+            canvas.fill(Rect(x: 0, y: y0, width: canvas.columns, height: lines.count), style: .normal)
+            for (i, line) in lines.enumerated() {
+                canvas.put(line, x: 2, y: y0 + i, style: Style(.error, bold: true), maxWidth: canvas.columns - 4)
+            }
+        }
     } else if let m = a.message, a.booking == nil {
-        canvas.put(c.text(m, a.messageArgs), x: 2, y: canvas.rows - 3, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
-                   maxWidth: canvas.columns - 4)
+        // Whole: a message longer than the row takes the rows above it
+        // (the day's keys) until the next key.
+        let lines = wrap(c.text(m, a.messageArgs), width: canvas.columns - 4).prefix(3)
+        let y0 = canvas.rows - 2 - lines.count
+        canvas.fill(Rect(x: 0, y: y0, width: canvas.columns, height: lines.count), style: .normal)
+        for (i, line) in lines.enumerated() {
+            canvas.put(line, x: 2, y: y0 + i, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
+                       maxWidth: canvas.columns - 4)
+        }
     }
 }
 
@@ -581,13 +599,21 @@ private func drawDay(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     let day = a.day(state.now)
     let list = a.dayList(state.now)
     let ranges = a.hours.ranges(on: day)
-    let top = 4, bottom = canvas.rows - 4
+    // The count and the keys under the day, wrapped (never cut) above the
+    // message row.
+    let summary = wrap(c.text("agenda.day_summary", ["n": String(list.filter { $0.status.holdsSlot }.count)]),
+                       width: canvas.columns - 4).prefix(2)
+    let top = 4, bottom = canvas.rows - 3 - summary.count
     let room = bottom - top
+    func drawSummary() {
+        for (i, line) in summary.enumerated() {
+            canvas.put(line, x: 2, y: bottom + i, style: Style(.muted), maxWidth: canvas.columns - 4)
+        }
+    }
     guard let open = ranges.map(\.start.minutes).min(), let close = ranges.map(\.end.minutes).max() else {
         canvas.put(c.text("agenda.closed"), x: 2, y: top, style: Style(.muted))
         drawAppointmentRows(list, state, c, &canvas, top: top + 2, bottom: bottom)
-        let summary = c.text("agenda.day_summary", ["n": String(list.filter { $0.status.holdsSlot }.count)])
-        canvas.put(summary, x: 2, y: bottom, style: Style(.muted), maxWidth: canvas.columns - 4)
+        drawSummary()
         return
     }
     // The rows: a tick every half hour of the opening hours, each
@@ -661,8 +687,7 @@ private func drawDay(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
             canvas.put(text, x: 9, y: y, style: statusStyle(ap.status, selected: selected), maxWidth: canvas.columns - 11)
         }
     }
-    let summary = c.text("agenda.day_summary", ["n": String(list.filter { $0.status.holdsSlot }.count)])
-    canvas.put(summary, x: 2, y: bottom, style: Style(.muted), maxWidth: canvas.columns - 4)
+    drawSummary()
 }
 
 private func drawAppointmentRows(_ list: [Appointment], _ state: AppState, _ c: Catalog, _ canvas: inout Canvas, top: Int, bottom: Int) {
@@ -755,7 +780,7 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
         y = drawForm(f, in: Rect(x: 3, y: y, width: min(inner, 70), height: 1), labelWidth: 12, c, &canvas)
         canvas.put(c.text("agenda.patient_hint"), x: 3, y: y, style: Style(.muted), maxWidth: inner)
         y += 2
-        for (i, p) in b.results.enumerated().prefix(rect.height - 7) {
+        for (i, p) in b.results.enumerated().prefix(rect.height - 9) {
             let style: Style = i == b.chosen ? Style(.selection, bold: true) : .normal
             canvas.put(p.displayName + (p.flags.deceasedOn != nil ? " †" : ""), x: 3, y: y, style: style, maxWidth: inner - 24)
             canvas.put(p.birthDate.formatted, x: 3 + inner - 22, y: y, style: style)
@@ -787,5 +812,5 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
             }
         }
     }
-    canvas.put(c.text("agenda.booking_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+    drawPaneKeys(c.text("agenda.booking_keys"), rect: rect, inner: inner, &canvas)
 }

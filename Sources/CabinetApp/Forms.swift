@@ -215,8 +215,9 @@ func drawForm(_ form: Form, in rect: Rect, labelWidth: Int, _ c: Catalog, _ canv
     return y
 }
 
-/// Draws the form's message (wrapped, at most `lines` lines) from row `y`.
-func drawMessage(_ form: Form, x: Int, y: Int, width: Int, lines: Int = 2, _ c: Catalog, _ canvas: inout Canvas) {
+/// Draws the form's message (wrapped, at most `lines` lines) from row `y`;
+/// the callers leave room for it whole.
+func drawMessage(_ form: Form, x: Int, y: Int, width: Int, lines: Int = 4, _ c: Catalog, _ canvas: inout Canvas) {
     guard let m = form.message else { return }
     let style = form.messageIsError ? Style(.error, bold: true) : Style(.warning)
     var row = y

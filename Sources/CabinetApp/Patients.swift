@@ -764,7 +764,9 @@ private func drawList(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     var searchForm = Form([p.query])
     searchForm.focus = 0
     _ = drawForm(searchForm, in: Rect(x: 2, y: 3, width: min(w - 4, 60), height: 1), labelWidth: DisplayWidth.of(label) + 1, c, &canvas)
-    canvas.put(c.text("patients.search_hint"), x: 2, y: 4, style: Style(.muted), maxWidth: w - 4)
+    for (i, line) in wrap(c.text("patients.search_hint"), width: w - 4).prefix(2).enumerated() {
+        canvas.put(line, x: 2, y: 4 + i, style: Style(.muted), maxWidth: w - 4)
+    }
     let y0 = 6
     canvas.put(c.text("patients.col.name"), x: 2, y: y0, style: Style(.title, bold: true))
     canvas.put(c.text("patients.col.birth"), x: w - 34, y: y0, style: Style(.title, bold: true))
@@ -1067,16 +1069,18 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
     case .identity(let id, let form):
         let title = c.text(id == nil ? "patients.new_title" : "patients.edit_title") + (id == nil ? "" : whose(state, c).map { " — " + $0 } ?? "")
         canvas.put(" " + title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
-        // The fields around the focused one when they do not all fit.
-        let room = rect.height - 5
+        // The fields around the focused one when they do not all fit; the
+        // message whole under them (up to four lines).
+        let messageLines = form.message.map { min(4, wrap(c.text($0, form.messageArgs), width: inner).count) } ?? 1
+        let room = rect.height - 3 - messageLines
         var shown = form
         let start = max(0, min(form.focus - room / 2, form.fields.count - room))
         shown.fields = Array(form.fields.dropFirst(start).prefix(room))
         shown.focus = form.focus - start
         drawForm(shown, in: Rect(x: 3, y: 3, width: inner, height: room), labelWidth: 24, c, &canvas)
-        drawMessage(form, x: 3, y: rect.y + rect.height - 3, width: inner, lines: 2, c, &canvas)
+        drawMessage(form, x: 3, y: rect.y + rect.height - 1 - messageLines, width: inner, lines: messageLines, c, &canvas)
     case .flags(_, let form):
-        drawSmallForm(form, title: "patients.flags_title", intro: "patients.flags_intro", labelWidth: 34, inner: inner, c, &canvas)
+        drawSmallForm(form, title: "patients.flags_title", intro: "patients.flags_intro", labelWidth: 41, inner: inner, c, &canvas)
     case .export(_, let form):
         drawSmallForm(form, title: "patients.export_title", intro: "patients.export_intro", labelWidth: 24, inner: inner, c, &canvas)
     case .entry(let form):
@@ -1115,7 +1119,7 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
             canvas.put(line, x: 3, y: rect.y + rect.height - 1 - message.count + i, style: Style(.error, bold: true), maxWidth: inner)
         }
     }
-    canvas.put(c.text("patients.editor_keys"), x: 3, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+    drawPaneKeys(c.text("patients.editor_keys"), rect: rect, inner: inner, &canvas)
 }
 
 /// The keys of a one-line form: Tab or Enter to the next field, Shift-Tab

@@ -223,17 +223,47 @@ private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
     }
 }
 
-/// Splits text into lines of at most `width` columns, on spaces.
+/// Splits text into lines of at most `width` columns, on spaces, as French
+/// is set: a line never starts with « ; : ? ! » » nor ends with « « » (the
+/// space before them is a non-breaking one in print); a word wider than
+/// the line (a path) is cut across lines rather than run past the edge.
 func wrap(_ text: String, width: Int) -> [String] {
+    guard width > 0 else { return [] }
+    // Units that never break inside: a word, with the punctuation that
+    // follows it and an opening guillemet before it.
+    var units: [String] = []
+    var openQuote = false
+    for word in text.split(separator: " ").map(String.init) {
+        if let first = word.first, [";", ":", "?", "!", "»"].contains(first), let last = units.popLast() {
+            units.append(last + " " + word)
+        } else if openQuote, let last = units.popLast() {
+            units.append(last + " " + word)
+        } else {
+            units.append(word)
+        }
+        openQuote = word == "«"
+    }
     var lines: [String] = []
     var current = ""
-    for word in text.split(separator: " ") {
-        let candidate = current.isEmpty ? String(word) : current + " " + word
-        if DisplayWidth.of(candidate) > width && !current.isEmpty {
-            lines.append(current)
-            current = String(word)
-        } else {
+    for unit in units {
+        let candidate = current.isEmpty ? unit : current + " " + unit
+        if DisplayWidth.of(candidate) <= width {
             current = candidate
+            continue
+        }
+        if !current.isEmpty { lines.append(current) }
+        current = unit
+        // Too wide on its own line: cut it at the width.
+        while DisplayWidth.of(current) > width {
+            var head = ""
+            var rest = Substring(current)
+            while let ch = rest.first, DisplayWidth.of(head + String(ch)) <= width {
+                head.append(ch)
+                rest = rest.dropFirst()
+            }
+            if head.isEmpty { break }
+            lines.append(head)
+            current = String(rest)
         }
     }
     if !current.isEmpty { lines.append(current) }
@@ -290,6 +320,22 @@ private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
 
 /// The full-screen pane a form or a reading opens in: cleared, framed, with
 /// the width inside its margins.
+/// A pane's keys: on its bottom border when they fit in it, else wrapped
+/// on the pane's last rows inside (never cut, never over a corner).
+/// Returns the number of rows taken inside.
+@discardableResult
+func drawPaneKeys(_ text: String, rect: Rect, inner: Int, _ canvas: inout Canvas) -> Int {
+    if DisplayWidth.of(text) <= inner {
+        canvas.put(text, x: rect.x + 2, y: rect.y + rect.height - 1, style: Style(.keyHint), maxWidth: inner)
+        return 0
+    }
+    let lines = wrap(text, width: inner)
+    for (i, line) in lines.enumerated() {
+        canvas.put(line, x: rect.x + 2, y: rect.y + rect.height - 1 - lines.count + i, style: Style(.keyHint), maxWidth: inner)
+    }
+    return lines.count
+}
+
 func drawPane(_ canvas: inout Canvas) -> (rect: Rect, inner: Int) {
     let rect = Rect(x: 1, y: 2, width: canvas.columns - 2, height: canvas.rows - 4)
     canvas.fill(rect, style: .normal)

@@ -657,7 +657,13 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
         break
     }
     lines.append(("", .normal))
-    add(c.text("admin.dialog.keys"), Style(.keyHint))
+    // A dialog never offers to cancel what is already done: the one-time
+    // passphrase is shown after the account was created or reset.
+    switch dialog {
+    case .oneTime: add(c.text("admin.dialog.keys_done"), Style(.keyHint))
+    case .offerRekey: add(c.text("admin.dialog.keys_later"), Style(.keyHint))
+    default: add(c.text("admin.dialog.keys"), Style(.keyHint))
+    }
     // The form's message, wrapped whole (a login's rules take two lines).
     let messageLines = form.flatMap { f in f.message.map { wrap(c.text($0, f.messageArgs), width: inner).count } } ?? 0
     let formRows = form.map { $0.fields.count + 2 + max(1, messageLines) } ?? 0

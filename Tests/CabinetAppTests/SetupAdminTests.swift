@@ -183,6 +183,8 @@ import TerminalUITesting
         #expect(h.text.contains("Rôle : médecin remplaçant"))
         h.keys(.tab); h.type("Dr Fictif Remplaçant"); h.keys(.enter)
         #expect(h.text.contains("Une-Fois-Fictif-99!"))
+        // Done already: the dialog offers to close, not to cancel.
+        #expect(h.text.contains("Entrée : fermer") && !h.text.contains("annuler"), "\(h.text)")
         #expect(h.fake.accounts["remp2"]?.role == .replacement)
         h.keys(.enter)
         #expect(h.runner.state.admin.dialog == nil)
@@ -203,6 +205,7 @@ import TerminalUITesting
         #expect(h.text.contains("Désactiver « accueil » ?"))
         h.keys(.enter)
         #expect(h.text.contains("Changer la clé de données ?"))
+        #expect(h.text.contains("Échap : plus tard") && !h.text.contains("annuler"), "\(h.text)")
         h.keys(.enter)
         #expect(h.fake.rekeys == 1)
         #expect(h.text.contains("Clé de données changée"))

@@ -90,7 +90,8 @@ extension Vault {
                         birthName: d.birthName, usedName: d.usedName ?? "", firstNames: d.firstNames.joined(separator: " "),
                         sex: d.sex, birthDate: d.birthDate, birthPlace: d.birthPlace, addressLine1: d.address.line1,
                         addressLine2: d.address.line2 ?? "", postcode: d.address.postcode, city: d.address.city,
-                        phone: d.phone ?? "", mobile: d.mobile ?? "", email: d.email ?? "", insStatus: d.insStatus,
+                        phone: d.phone ?? "", mobile: d.mobile ?? "", email: d.email ?? "", ins: d.ins ?? "",
+                        insStatus: d.insStatus,
                         nir: d.nir.value, lifestyleConsent: rng.chance(0.3))
                     // Care from the later of birth and the start of the period.
                     let from = max(firstDay, d.birthDate.dayNumber)

@@ -76,6 +76,13 @@ public struct DemoIdentity: Sendable, Hashable {
     public let nir: NIR
     public let insStatus: INSStatus
 
+    /// The INS number ("matricule INS"): the person's own NIR, as the INSi
+    /// teleservice returns it. Present exactly when the status says the
+    /// identity was retrieved from INSi (retrieved, qualified); a
+    /// provisional identity, or one only checked against a document
+    /// (validated), has none (RNIV volet 1).
+    public var ins: String? { insStatus == .retrieved || insStatus == .qualified ? nir.value : nil }
+
     /// The search key of the names, as it would be stored.
     public var searchKey: PatientSearchKey {
         PatientSearchKey(birthName: birthName, usedName: usedName, firstNames: firstNames)

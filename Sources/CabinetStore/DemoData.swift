@@ -256,14 +256,15 @@ struct DemoClinic: Decodable, Sendable {
         }
         let bmi = age < 18 ? 16 + Double(rng.below(40)) / 10 : 19 + Double(rng.below(140)) / 10
         let weight = (bmi * height * height / 10_000 * 10).rounded() / 10
-        var f = ["weight": String(format: "%.1f", weight), "height": String(format: "%.0f", height)]
+        // Written as the application writes them: French decimal comma.
+        var f = ["weight": Vitals.format(weight, language: .french), "height": Vitals.format(height.rounded(), language: .french)]
         if age >= 18 {
             let sys = 105 + rng.below(50) + max(0, age - 50) / 2
             f["systolic"] = String(sys)
             f["diastolic"] = String(min(sys - 30, 60 + rng.below(35)))
         }
         f["pulse"] = String(55 + rng.below(45))
-        if rng.chance(0.4) { f["temperature"] = String(format: "%.1f", 36.4 + Double(rng.below(30)) / 10) }
+        if rng.chance(0.4) { f["temperature"] = Vitals.format(36.4 + Double(rng.below(30)) / 10, language: .french) }
         return f
     }
 

@@ -28,10 +28,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// One element of a non-empty array.
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
     /// An index drawn with the given weights.
-    mutating func weighted(_ weights: [Double]) -> Int {
+    public mutating func weighted(_ weights: [Double]) -> Int {
         let total = weights.reduce(0, +)
         var x = Double(next() >> 11) * 0x1p-53 * total
         for (i, w) in weights.enumerated() {

@@ -37,6 +37,25 @@ struct DemoIdentitiesTests {
         }
     }
 
+    @Test func anINSNumberExactlyWhenTheStatusSaysItWasRetrieved() throws {
+        let people = try DemoIdentities.generate(count: 3000, seed: 6, today: today)
+        for p in people {
+            let retrieved = p.insStatus == .retrieved || p.insStatus == .qualified
+            #expect((p.ins != nil) == retrieved, "\(p.insStatus) with INS \(p.ins ?? "none")")
+            if let ins = p.ins {
+                // The matricule INS is the person's own NIR: 15 characters, valid key.
+                #expect(ins == p.nir.value && ins.count == 15)
+                #expect(try NIR(ins) == p.nir)
+                let identity = PatientIdentity(birthName: p.birthName, firstNames: p.firstNames.joined(separator: " "),
+                                               sex: p.sex, birthDate: p.birthDate, ins: ins, insStatus: p.insStatus)
+                #expect(identity.problems(today: today).isEmpty)
+                #expect(identity.sanitized().ins == ins)
+            }
+        }
+        // Every status occurs, with and without a number.
+        #expect(Set(people.map(\.insStatus)) == Set(INSStatus.allCases))
+    }
+
     @Test func datesOfBirthSpanALifeAndNeverTheFuture() throws {
         let people = try DemoIdentities.generate(count: 5000, seed: 2, today: today)
         let ages = people.map { $0.birthDate.age(on: today) }

@@ -320,6 +320,18 @@ import Testing
         let anyone = try #require(try v.searchPatients("a").first)
         let entries = try v.clinicalEntries(patient: anyone.id)
         #expect(!entries.isEmpty)
+        // Vitals as the application writes them: a decimal comma, never a dot.
+        var vitals = 0
+        for p in try v.searchPatients("a").prefix(40) {
+            for e in try v.clinicalEntries(patient: p.id, kind: .vitals) {
+                for (name, text) in e.fields {
+                    #expect(!text.contains("."), "\(name) '\(text)'")
+                    #expect(Vitals.parseDecimal(text) != nil && VitalSign(rawValue: name) != nil)
+                }
+                vitals += 1
+            }
+        }
+        #expect(vitals > 0)
         // Same seed, same people.
         let dir2 = TempDir()
         let (w, _) = try Self.vault(dir2)

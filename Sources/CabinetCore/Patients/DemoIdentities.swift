@@ -28,10 +28,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// One element of a non-empty array.
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
 
     /// An index drawn with the given weights.
-    mutating func weighted(_ weights: [Double]) -> Int {
+    public mutating func weighted(_ weights: [Double]) -> Int {
         let total = weights.reduce(0, +)
         var x = Double(next() >> 11) * 0x1p-53 * total
         for (i, w) in weights.enumerated() {
@@ -75,6 +75,13 @@ public struct DemoIdentity: Sendable, Hashable {
     /// Consistent with sex, date and place of birth, with a correct key.
     public let nir: NIR
     public let insStatus: INSStatus
+
+    /// The INS number ("matricule INS"): the person's own NIR, as the INSi
+    /// teleservice returns it. Present exactly when the status says the
+    /// identity was retrieved from INSi (retrieved, qualified); a
+    /// provisional identity, or one only checked against a document
+    /// (validated), has none (RNIV volet 1).
+    public var ins: String? { insStatus == .retrieved || insStatus == .qualified ? nir.value : nil }
 
     /// The search key of the names, as it would be stored.
     public var searchKey: PatientSearchKey {

@@ -115,7 +115,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let (vault, _) = try sb.initVault()
         let exe = try cabinetExecutable().path
-        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60")
+        let t = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-doctor")) LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60")
         try t.waitFor("Connexion")
         #expect(try t.screen().contains("journal protégé"))
         try t.literal(doctorLogin)
@@ -154,7 +154,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let (vault, _) = try sb.initVault()
         let exe = try cabinetExecutable().path
-        let run = "env LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
+        let run = "env CABINET_STATE_DIR=\(sb.path("state-doctor")) LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
         let t = try TmuxSession(command: "\(run); echo CABINET-EXIT-$?; stty -a | tr -s ' ;' '\\n\\n' | grep -x -e echo -e -echo -e icanon -e -icanon | tr '\\n' ' '; echo STTY-SHOWN; read -r _; \(run); sleep 60")
         try t.waitFor("Connexion")
         try t.literal(doctorLogin); try t.keys("Tab"); try t.literal(passphrase); try t.keys("Enter")
@@ -196,7 +196,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let (vault, pw) = try sb.initVault()
         let exe = try cabinetExecutable().path
         let marker = sb.path("exited")
-        let t = try TmuxSession(command: "env LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo $? > \(marker); sleep 60")
+        let t = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-doctor")) LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo $? > \(marker); sleep 60")
         try t.waitFor("Connexion")
         try t.literal(doctorLogin)
         try t.keys("Tab")
@@ -226,7 +226,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let vault = sb.path("cabinet.vault")
         let exe = try cabinetExecutable().path
-        let t = try TmuxSession(command: "env TERM=\(size.2) LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
+        let t = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-doctor")) TERM=\(size.2) LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
                                 columns: size.0, rows: size.1)
         try t.waitFor("Bienvenue dans Cabinet")
         try t.keys("Enter")
@@ -269,7 +269,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let vault = sb.path("cabinet.vault")
         let exe = try cabinetExecutable().path
-        let run = "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
+        let run = "env CABINET_STATE_DIR=\(sb.path("state-doctor")) TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault)"
         let t = try TmuxSession(command: "\(run); echo CABINET-EXIT-$?; read -r _; \(run); echo CABINET-AGAIN-$?; sleep 60")
         try t.waitFor("Bienvenue dans Cabinet")
         try t.keys("2")
@@ -311,7 +311,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let vault = sb.path("cabinet.vault")
         let exe = try cabinetExecutable().path
-        let t = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
+        let t = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-doctor")) TERM=xterm-256color LANG=fr_FR.UTF-8 HOME=\(sb.dir.path) \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60",
                                 columns: 120, rows: 40)
         try t.waitFor("Bienvenue dans Cabinet")
         try t.keys("2")
@@ -338,7 +338,7 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.waitFor("Entrée enregistrée")
         // The front desk, beside, on the same vault.
         let demo = sb.path("cabinet-demo.vault")
-        let s = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(demo); echo CABINET-EXIT-$?; sleep 60",
+        let s = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-desk")) TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(demo); echo CABINET-EXIT-$?; sleep 60",
                                 columns: 120, rows: 40)
         try s.waitFor("Connexion")
         try s.literal("accueil"); try s.keys("Tab"); try s.literal("Demo-Accueil-Orage-2026!"); try s.keys("Enter")
@@ -373,9 +373,9 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let (vault, first, day) = try Self.twoDeskPractice(sb)
         let exe = try cabinetExecutable().path
-        let doctor = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
+        let doctor = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-doctor")) TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
                                      columns: 100, rows: 30)
-        let desk = try TmuxSession(command: "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
+        let desk = try TmuxSession(command: "env CABINET_STATE_DIR=\(sb.path("state-desk")) TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); sleep 60",
                                    columns: 100, rows: 30)
         try doctor.waitFor("Connexion")
         try doctor.literal(doctorLogin); try doctor.keys("Tab"); try doctor.literal(passphrase); try doctor.keys("Enter")
@@ -409,9 +409,12 @@ func processID(running exe: String, with argument: String) -> Int32? {
         defer { sb.remove() }
         let (vault, first, day) = try Self.twoDeskPractice(sb)
         let exe = try cabinetExecutable().path
-        let run = "env TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60"
-        let desk = try TmuxSession(command: run, columns: size.0, rows: size.1)
-        let doctor = try TmuxSession(command: run, columns: size.0, rows: size.1)
+        // Each desk under its own account: its own state directory.
+        func run(_ who: String) -> String {
+            "env CABINET_STATE_DIR=\(sb.path("state-" + who)) TERM=xterm-256color LANG=fr_FR.UTF-8 \(exe) --vault \(vault); echo CABINET-EXIT-$?; sleep 60"
+        }
+        let desk = try TmuxSession(command: run("desk"), columns: size.0, rows: size.1)
+        let doctor = try TmuxSession(command: run("doctor"), columns: size.0, rows: size.1)
 
         // The front desk: first sign-in; Gaston Fictif, expected today,
         // arrives: Space checks him in.

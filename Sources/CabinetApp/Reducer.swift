@@ -339,12 +339,15 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 state.quit = true
                 return [.quit]
             case "next.field":
+                if loginTypedAsPassphrase(&state) { return [] }
                 moveFocus(&state.form, by: 1)
                 return []
             case "previous.field":
+                if loginTypedAsPassphrase(&state) { return [] }
                 moveFocus(&state.form, by: -1)
                 return []
             case "submit":
+                if loginTypedAsPassphrase(&state) { return [] }
                 return submit(&state)
             default:
                 return []
@@ -436,6 +439,23 @@ private func quit(_ state: inout AppState) -> [AppEffect] {
     state.quit = true
     state.session = nil
     return [.signOut(discardDraft: true), .quit]
+}
+
+/// The login typed where the passphrase goes (the login was filled in and
+/// the focus on the passphrase, and the user typed the login anyway, then
+/// Tab or Enter): it is moved to the login field and the focus stays on the
+/// passphrase, so that the passphrase typed next is not drawn in the login
+/// field. Only an exact login of this vault moves; anything else stays a
+/// passphrase, never shown.
+private func loginTypedAsPassphrase(_ state: inout AppState) -> Bool {
+    let typed = state.form.passphrase
+    guard state.form.focus == .passphrase, !typed.isEmpty, typed != state.form.login,
+          state.knownLogins.contains(typed) else { return false }
+    state.form.login = typed
+    state.form.passphrase = ""
+    state.form.message = "signin.login_moved"
+    state.form.messageArgs = ["login": typed]
+    return true
 }
 
 private func moveFocus(_ form: inout SignInForm, by delta: Int) {

@@ -138,6 +138,9 @@ public struct AppState: Sendable, Equatable {
     public var lastActivity: Date
     public var lockAfter: TimeInterval = 10 * 60
     public var practiceName: String?
+    /// The logins this vault's envelope names (read without a key; a hint
+    /// for the sign-in screen only, never a decision about access).
+    public var knownLogins: Set<String> = []
     public var isDemo = false
     /// The demo's published accounts, doctor first, shown on its sign-in screen.
     public var demoAccounts: [DemoAccount] = []

@@ -69,3 +69,13 @@ public enum DeskMemory {
         if ok { rename(temp, path) } else { unlink(temp) }
     }
 }
+
+extension Vault {
+    /// The logins the envelope's slots name, read without any key: a hint
+    /// for the sign-in screen (a login typed in the passphrase field), never
+    /// a basis for access. Empty when the file cannot be read.
+    public static func envelopeLogins(at path: String) -> Set<String> {
+        guard let envelope = try? Envelope.read(path: path).0 else { return [] }
+        return Set(envelope.slots.filter { !$0.isRecovery }.map(\.login))
+    }
+}

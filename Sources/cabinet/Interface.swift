@@ -29,7 +29,10 @@ func runInterface(path: String, demo: Bool = false, createDirectory: Bool = fals
     defer { screen.stop() }
     CrashGuard.install(message: L.text("crash.restored") + "\n")
     var state = AppState()
-    if !firstRun { state.form = SignInForm(rememberedLogin: DeskMemory.lastLogin(vaultPath: path)) }
+    if !firstRun {
+        state.form = SignInForm(rememberedLogin: DeskMemory.lastLogin(vaultPath: path))
+        state.knownLogins = Vault.envelopeLogins(at: path)
+    }
     if firstRun {
         state.route = .setup
         state.setupPath = path

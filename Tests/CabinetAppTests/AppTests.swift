@@ -329,6 +329,34 @@ final class Harness {
         #expect(SignInForm(rememberedLogin: nil).focus == .login && SignInForm(rememberedLogin: "").focus == .login)
     }
 
+    /// The login filled in, the focus on the passphrase, and the login typed
+    /// anyway then Tab: the login moves to its field and the focus stays on
+    /// the passphrase, so that the passphrase typed next is never drawn in
+    /// the login field. Only an exact login of the vault moves.
+    @Test func aLoginTypedWhereThePassphraseGoesMovesToItsField() throws {
+        var start = AppState(now: Date(timeIntervalSince1970: 1_795_000_000))
+        start.form = SignInForm(rememberedLogin: "doc")
+        start.knownLogins = ["doc", "accueil"]
+        let h = Harness(state: start)
+        h.runner.step(nil)
+        h.type("accueil"); h.keys(.tab)
+        #expect(h.runner.state.form.login == "accueil" && h.runner.state.form.passphrase.isEmpty)
+        #expect(h.runner.state.form.focus == .passphrase)
+        #expect(h.text.contains("est un identifiant"), "\(h.text)")
+        h.type("Accueil-Fictif-Secret-17")
+        #expect(!h.allFramesText.contains("Accueil-Fictif"), "the passphrase is never drawn")
+        h.keys(.enter)
+        #expect(h.fake.signIns == ["accueil"])
+        // Anything that is not a login stays a passphrase (never shown).
+        var other = AppState(now: Date(timeIntervalSince1970: 1_795_000_000))
+        other.form = SignInForm(rememberedLogin: "doc")
+        other.knownLogins = ["doc", "accueil"]
+        let o = Harness(state: other)
+        o.type("accueil-secret"); o.keys(.tab)
+        #expect(o.runner.state.form.login == "doc" && o.runner.state.form.focus == .login)
+        #expect(!o.allFramesText.contains("accueil-secret"))
+    }
+
     /// The login is an ordinary line: Home, the arrows, Ctrl-U; Ctrl-U also
     /// empties the passphrase and the code, which are never drawn.
     @Test func theSignInFieldsTakeTheUsualEditingKeys() throws {

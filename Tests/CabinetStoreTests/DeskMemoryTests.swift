@@ -39,3 +39,14 @@ import Testing
         #expect(DeskMemory.lastLogin(vaultPath: "/srv/a.vault", environment: env) == nil)
     }
 }
+
+@Suite struct EnvelopeLoginsTests {
+    @Test func theEnvelopeNamesTheAccountsWithoutAKey() throws {
+        let dir = TempDir()
+        let (vault, _, path) = try makeVault(dir)
+        _ = try vault.createAccount(login: "accueil", role: .secretary, displayName: nil, kdf: .minimumForTests)
+        vault.lock()
+        #expect(Vault.envelopeLogins(at: path) == ["doc", "accueil"])
+        #expect(Vault.envelopeLogins(at: dir.file("absent.vault")).isEmpty)
+    }
+}

@@ -251,8 +251,9 @@ struct DemoBody: Sendable {
     }
 
     /// The measurements of one visit, written as the application writes
-    /// them (`Vitals.format`, French: a decimal comma).
-    func vitals(_ rng: inout SplitMix64, on day: CivilDate, fever: Bool) -> [String: String] {
+    /// them (`Vitals.format`, French: a decimal comma), and whether the
+    /// blood pressure is above the usual office threshold (140/90).
+    func vitals(_ rng: inout SplitMix64, on day: CivilDate, fever: Bool) -> (fields: [String: String], highPressure: Bool) {
         let days = max(0, day.dayNumber - birth.dayNumber)
         let months = Double(days) / 30.44
         let age = birth.age(on: day)
@@ -260,6 +261,7 @@ struct DemoBody: Sendable {
         let w = bmi(months: months) * h * h / 10_000 * (1 + Double(rng.below(41) - 20) / 1000)
         func text(_ v: Double) -> String { Vitals.format(v, language: .french) }
         var f = ["weight": text(w), "height": text(age < 3 ? h : h.rounded())]
+        var high = false
         if age >= 18 {
             var sys = hypertensive ? 122 + rng.below(32) : 108 + rng.below(26) + max(0, age - 50) / 3
             var dia = hypertensive ? 72 + rng.below(20) : 62 + rng.below(20)
@@ -267,19 +269,13 @@ struct DemoBody: Sendable {
             dia = min(dia, sys - 30)
             f["systolic"] = String(sys)
             f["diastolic"] = String(dia)
+            high = sys >= 140 || dia >= 90
         }
         let pulse = age < 1 ? 110 + rng.below(40) : age < 6 ? 90 + rng.below(30) : age < 12 ? 75 + rng.below(30) : 58 + rng.below(35)
         f["pulse"] = String(pulse + (fever ? 10 : 0))
         if fever ? rng.chance(0.9) : rng.chance(0.2) {
             f["temperature"] = text(fever ? 38 + Double(rng.below(16)) / 10 : 36.3 + Double(rng.below(10)) / 10)
         }
-        return f
-    }
-
-    /// Whether a reading is above the usual office threshold (140/90).
-    static func highPressure(_ vitals: [String: String]) -> Bool {
-        let sys = vitals["systolic"].flatMap(Vitals.parseDecimal) ?? 0
-        let dia = vitals["diastolic"].flatMap(Vitals.parseDecimal) ?? 0
-        return sys >= 140 || dia >= 90
+        return (f, high)
     }
 }

@@ -73,6 +73,33 @@ struct DemoSlots {
     }
 }
 
+/// `AuditLog.timestamp` of whole seconds, for the hundreds of thousands of
+/// rows of a large demo: the date part is made once a day.
+struct DemoStamps {
+    private var days: [Int64: [UInt8]] = [:]
+
+    mutating func text(_ seconds: Int64) -> String {
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        var bytes: [UInt8]
+        if let known = days[day] {
+            bytes = known
+        } else {
+            // "2026-11-25T"
+            bytes = Array(AuditLog.timestamp(Date(timeIntervalSince1970: TimeInterval(day * 86_400))).utf8.prefix(11))
+            days[day] = bytes
+        }
+        let t = Int(seconds - day * 86_400)
+        bytes.reserveCapacity(24)
+        for (value, end) in [(t / 3600, UInt8(ascii: ":")), (t / 60 % 60, UInt8(ascii: ":")), (t % 60, UInt8(ascii: "."))] {
+            bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
+            bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+            bytes.append(end)
+        }
+        bytes += Array("000Z".utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 /// One appointment of the demo.
 struct DemoAppointment {
     let day: CivilDate
@@ -124,7 +151,8 @@ extension Vault {
         let identities = try DemoIdentities.generate(count: count, seed: seed, today: today)
         var rng = SplitMix64(seed: seed ^ 0xC0FF_EE00_D15E_A5E5)
         var summary = DemoSummary()
-        func stamp(_ seconds: Int64) -> String { AuditLog.timestamp(Date(timeIntervalSince1970: TimeInterval(seconds))) }
+        var stamps = DemoStamps()
+        func stamp(_ seconds: Int64) -> String { stamps.text(seconds) }
         let rowKey = ClinicalSubKey.row.derive(from: ck)
         let actor = session.actor
         let firstDay = today.dayNumber - 365 * max(1, min(years, 30))
@@ -365,8 +393,8 @@ extension Vault {
                 followUp = table.followUp(&rng, disease: rng.pick(known).disease.id, age: ages[i], sex: d.sex)
             }
             let s = followUp ?? table.acute(&rng, age: ages[i], sex: d.sex, allergies: allergies)
-            let vitals = rng.chance(s.vitals ?? 0.4) ? body.vitals(&rng, on: v.day, fever: s.fever ?? false) : nil
-            let high = vitals.map(DemoBody.highPressure) ?? false
+            let measured = rng.chance(s.vitals ?? 0.4) ? body.vitals(&rng, on: v.day, fever: s.fever ?? false) : nil
+            let vitals = measured?.fields, high = measured?.highPressure ?? false
             var fields = ["reason": rng.pick(s.reasons), "examination": rng.pick(s.examinations),
                           "conclusion": rng.pick(high ? s.conclusionsHighPressure ?? s.conclusions : s.conclusions)]
             // A follow-up renews every chronic treatment known by then.

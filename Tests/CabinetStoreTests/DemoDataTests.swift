@@ -283,3 +283,14 @@ struct DemoDataTests {
         #expect(try f.vault.verifyAudit().isOK)
     }
 }
+
+@Suite("Demo stamps")
+struct DemoStampsTests {
+    @Test func theyAreAuditLogTimestampsOfWholeSeconds() {
+        var stamps = DemoStamps()
+        // Before 1970, around midnight, across a day and a leap day.
+        for seconds: Int64 in [-86_401, -1, 0, 59, 86_399, 86_400, 951_782_399, 951_868_800, 1_795_000_000, 1_795_043_999] {
+            #expect(stamps.text(seconds) == AuditLog.timestamp(Date(timeIntervalSince1970: TimeInterval(seconds))))
+        }
+    }
+}

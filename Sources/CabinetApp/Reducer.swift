@@ -21,6 +21,12 @@ public enum AppAction: Sendable, Equatable {
     case agenda(AgendaResult)
     /// Another desk changed something: reload what is shown.
     case refresh
+    /// Long work started in the worker.
+    case workStarted(LongWork.Kind)
+    /// The worker's progress: (done, total) in the work's unit.
+    case workProgress(Int64, Int64)
+    /// The worker finished (its result was sent just before).
+    case workEnded
 }
 
 /// Work for the effect runner (calls into the domain services).
@@ -70,7 +76,14 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     switch action {
     case .clock(let now):
         state.now = now
-        if state.session != nil, state.secondsBeforeLock == 0 { return lock(&state) }
+        if state.session != nil, state.secondsBeforeLock == 0 {
+            // Never in the middle of long work: as soon as it ends.
+            if state.work != nil {
+                state.work?.lockAsked = true
+                return []
+            }
+            return lock(&state)
+        }
         // A passphrase typed and left on the sign-in screen does not stay
         // in memory past the same delay.
         if state.session == nil, state.secondsBeforeLock == 0, !state.form.passphrase.isEmpty || !state.form.totp.isEmpty {
@@ -80,7 +93,20 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         }
         return []
     case .lockNow:
+        if state.work != nil {
+            state.work?.lockAsked = true
+            return []
+        }
         return state.session != nil ? lock(&state) : []
+    case .workStarted(let kind):
+        state.work = LongWork(kind: kind, startedAt: state.now)
+        return []
+    case .workProgress(let done, let total):
+        state.work?.done = done
+        state.work?.total = total
+        return []
+    case .workEnded:
+        return endWork(&state)
     case .signedIn(let info):
         state.form.busy = false
         state.form.passphrase = ""
@@ -185,6 +211,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         case .tick:
             return []
         case .paste(let text):
+            if state.work != nil { return [] }
             if state.route == .signIn { insert(text, into: &state.form) }
             if state.route == .changePassphrase {
                 let clean = text.filter { !$0.isNewline }
@@ -196,6 +223,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             if state.route == .main(.agenda) { pasteIntoAgenda(text, &state) }
             return []
         case .key(let key):
+            if state.work != nil { return handleDuringWork(key, &state) }
             return handle(key, &state)
         }
     }
@@ -293,7 +321,7 @@ private func pasteIntoAdmin(_ text: String, _ state: inout AppState) {
     }
 }
 
-private func lock(_ state: inout AppState) -> [AppEffect] {
+func lock(_ state: inout AppState) -> [AppEffect] {
     guard let session = state.session else { return [] }
     let kept = draft(of: state)
     state.setup = SetupState()

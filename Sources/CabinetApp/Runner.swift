@@ -31,14 +31,65 @@ public final class AppRunner {
         draw()
         while !state.quit {
             if shouldStop() {
-                // A dropped connection or a signal: keep what was typed
-                // (sealed), lock, leave.
+                // A dropped connection or a signal: long work is never cut
+                // half-way (it ends first), then what was typed is kept
+                // (sealed), the vault locked, the loop left.
+                waitForWork()
                 send(.lockNow)
                 services.signOut(discardDraft: false)
                 return
             }
-            step(screen.nextEvent(timeout: 0.25))
+            step(screen.nextEvent(timeout: working ? 0.1 : 0.25))
         }
+    }
+
+    // MARK: - Long work
+
+    /// The worker: one piece of long work at a time.
+    static let workQueue = DispatchQueue(label: "cabinet.long-work")
+
+    /// Actions from the worker thread, read at each turn of the loop.
+    let inbox = WorkInbox()
+    /// Long work is running in the worker: the loop calls no service
+    /// (drafts, polling, warm-up) until it ends, so that the vault has one
+    /// user at a time.
+    public private(set) var working = false
+
+    /// Runs `body` in a worker thread with the services; its progress and
+    /// its result come back through the inbox. Returns the action that
+    /// shows the work started.
+    private func startWork(_ kind: LongWork.Kind,
+                           _ body: @escaping (any AppServices, @escaping @Sendable (Int64, Int64) -> Void) -> AppAction) -> AppAction {
+        working = true
+        let inbox = self.inbox
+        // The worker alone uses the services while the work runs (the loop
+        // calls none meanwhile): handed over as they are.
+        nonisolated(unsafe) let services = self.services
+        nonisolated(unsafe) let body = body
+        Self.workQueue.async {
+            let result = body(services) { done, total in inbox.post(.workProgress(done, total)) }
+            inbox.post(result)
+            inbox.post(.workEnded)
+        }
+        return .workStarted(kind)
+    }
+
+    /// Hands the worker's actions to the reducer.
+    private func takeWorkerActions() {
+        for action in inbox.take() {
+            if case .workEnded = action { working = false }
+            send(action)
+        }
+    }
+
+    /// Waits until long work ends, its results handled (a signal, a test).
+    public func waitForWork() {
+        while working {
+            takeWorkerActions()
+            if working { usleep(20_000) }
+        }
+        takeWorkerActions()
+        draw()
     }
 
     /// Takes over a session the services already opened (benchmarks).
@@ -53,9 +104,17 @@ public final class AppRunner {
 
     /// One turn of the loop (a key, or nil for a clock tick).
     public func step(_ event: InputEvent?) {
+        takeWorkerActions()
         if case .key(.ctrl("l"))? = event {
             // Redraw everything, as every terminal program does.
             screen.clear()
+            draw()
+            return
+        }
+        if case .key(.ctrl("c"))? = event, working {
+            // Long work is not cut: keep, lock and leave once it ends.
+            interrupted = true
+            send(.event(.key(.ctrl("c"))))
             draw()
             return
         }
@@ -82,6 +141,7 @@ public final class AppRunner {
     private var warmedUp = false
 
     private func warmUpIfDue() {
+        guard !working else { return }
         guard state.session != nil else {
             warmedUp = false
             return
@@ -98,7 +158,7 @@ public final class AppRunner {
     private var lastToken: String?
 
     private func refreshIfChanged() {
-        guard state.session != nil, case .main(let m) = state.route, m == .agenda || m == .patients else { return }
+        guard !working, state.session != nil, case .main(let m) = state.route, m == .agenda || m == .patients else { return }
         let now = clock()
         guard now.timeIntervalSince(lastPollAt) >= Self.refreshInterval else { return }
         lastPollAt = now
@@ -114,7 +174,7 @@ public final class AppRunner {
     private var lastDraft: Data?
 
     private func keepDraftIfDue() {
-        guard state.session != nil, case .main = state.route else { return }
+        guard !working, state.session != nil, case .main = state.route else { return }
         let now = clock()
         guard now.timeIntervalSince(lastDraftAt) >= Self.draftInterval else { return }
         let data = state.hasUnsavedInput ? draft(of: state).encoded() : nil
@@ -173,8 +233,16 @@ public final class AppRunner {
                 return .setupFailed(Self.cabinetError(error))
             }
         case .openDemo:
-            draw()
-            do { return .demoReady(try services.openDemo()) } catch { return .setupFailed(Self.cabinetError(error)) }
+            return startWork(.demo) { services, progress in
+                do { return .demoReady(try services.openDemo(progress: progress)) } catch { return .setupFailed(AppRunner.cabinetError(error)) }
+            }
+        case .rekey:
+            return startWork(.rekey) { services, progress in
+                do {
+                    try services.rekey(progress: progress)
+                    return .admin(.rekeyed)
+                } catch { return .admin(.failed(AppRunner.cabinetError(error))) }
+            }
         case .searchPatients(let text):
             do {
                 let total = try services.patientCount()
@@ -269,9 +337,6 @@ public final class AppRunner {
             case .disableAccount(let login):
                 try services.disableAccount(login: login)
                 return .disabled(login)
-            case .rekey:
-                try services.rekey()
-                return .rekeyed
             case .beginSecondFactor:
                 return .secondFactorOffered(try services.beginSecondFactor())
             case .confirmSecondFactor(let code):

@@ -86,8 +86,10 @@ public protocol AppServices: AnyObject {
     /// Creates the cabinet (doctor's account) and signs the doctor in.
     func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
         -> (session: SessionInfo, recoveryKey: String)
-    /// Creates (or reuses) the demonstration cabinet and points the services at it.
-    func openDemo() throws -> [DemoAccount]
+    /// Creates (or reuses) the demonstration cabinet and points the services
+    /// at it. Long work: run by the runner's worker, `progress` called with
+    /// (done, total) patients from that thread.
+    func openDemo(progress: @escaping @Sendable (Int64, Int64) -> Void) throws -> [DemoAccount]
 
     // Administration.
     func listAccounts() throws -> [AccountRow]
@@ -97,7 +99,9 @@ public protocol AppServices: AnyObject {
     func resetAccount(login: String) throws -> String
     func disableAccount(login: String) throws
     /// A new data key for the whole vault (needs every other desk closed).
-    func rekey() throws
+    /// Long work: run by the runner's worker, `progress` called with (done,
+    /// total) pages from that thread.
+    func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws
     func beginSecondFactor() throws -> SecondFactorOffer
     func confirmSecondFactor(code: String) throws
     func disableSecondFactor() throws

@@ -147,6 +147,8 @@ public struct AppState: Sendable, Equatable {
     public var columns = 80
     public var rows = 24
     public var quit = false
+    /// Long work running in the worker (progress shown, keys held).
+    public var work: LongWork?
     public var status: String?
     public var statusArgs: [String: String] = [:]
 

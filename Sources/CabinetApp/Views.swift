@@ -37,6 +37,7 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
         drawTabs(back, state, c, &canvas)
         drawHelp(state, c, &canvas)
     }
+    if let work = state.work { drawWork(work, now: state.now, c, &canvas) }
     drawStatus(state, c, &canvas, y: h - 2)
     drawKeyBar(state, c, &canvas, y: h - 1)
     return canvas

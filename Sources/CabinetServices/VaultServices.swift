@@ -94,10 +94,10 @@ public final class VaultServices: AppServices {
         return (sessionInfo(v), key)
     }
 
-    public func openDemo() throws -> [DemoAccount] {
+    public func openDemo(progress: @escaping @Sendable (Int64, Int64) -> Void) throws -> [DemoAccount] {
         let demo = DemoCabinet.path(nextTo: path)
         if !FileManager.default.fileExists(atPath: demo) {
-            try DemoCabinet.create(at: demo, kdf: kdf)
+            try DemoCabinet.create(at: demo, kdf: kdf, progress: progress)
         }
         path = demo
         return DemoCabinet.accounts
@@ -134,10 +134,10 @@ public final class VaultServices: AppServices {
         try signedIn().disableAccount(login: login)
     }
 
-    public func rekey() throws {
+    public func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
         let v = try signedIn()
         try AccessPolicy.check(v.session, .manageAccounts)
-        try v.rekey()
+        try v.rekey(progress: progress)
         try v.audit(.vaultRekeyed)
     }
 
@@ -241,7 +241,8 @@ public enum DemoCabinet {
         PathNames.join(PathNames.parent(path), fileName)
     }
 
-    public static func create(at demo: String, kdf: KDFParameters = .moderate) throws {
+    public static func create(at demo: String, kdf: KDFParameters = .moderate,
+                              progress: (Int64, Int64) -> Void = { _, _ in }) throws {
         VaultServices.makePrivateDirectory(for: demo)
         let doctor = accounts[0], secretary = accounts[1]
         let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: doctor.passphrase,
@@ -250,7 +251,7 @@ public enum DemoCabinet {
         defer { vault.lock() }
         try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
         // Fictitious patients with fifteen years of care.
-        _ = try vault.fillDemo(patients: patients, years: 15)
+        _ = try vault.fillDemo(patients: patients, years: 15) { done, total in progress(Int64(done), Int64(total)) }
     }
 
     /// How many fictitious patients the demonstration cabinet holds.

@@ -1,4 +1,5 @@
 import CZxcvbn
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -37,6 +38,14 @@ public struct StrengthEstimate: Sendable, Equatable {
     /// dictionary. A passphrase containing a NUL byte is estimated up to it,
     /// as C sees it.
     public static func estimate(_ passphrase: String, userWords: [String] = []) -> StrengthEstimate {
+        // libzxcvbn is not documented as reentrant: one estimate at a time
+        // in the process (two front ends' threads, parallel tests).
+        serial.withLock { _ in unserialisedEstimate(passphrase, userWords: userWords) }
+    }
+
+    private static let serial = Mutex(())
+
+    private static func unserialisedEstimate(_ passphrase: String, userWords: [String]) -> StrengthEstimate {
         let words = userWords.filter { !$0.isEmpty && !$0.utf8.contains(0) }
         var cWords: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) }
         defer { for w in cWords { free(w) } }

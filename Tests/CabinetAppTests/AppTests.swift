@@ -66,7 +66,7 @@ final class FakeServices: AppServices {
         current = login
         return (SessionInfo(login: login, role: .doctor, practiceName: identity.doctorName), "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789")
     }
-    func openDemo() throws -> [DemoAccount] {
+    func openDemo(progress: @escaping @Sendable (Int64, Int64) -> Void) throws -> [DemoAccount] {
         [DemoAccount(login: "demo", passphrase: "Demo-Fictif-2026!", role: .doctor),
          DemoAccount(login: "accueil", passphrase: "Accueil-Fictif-2026!", role: .secretary)]
     }
@@ -81,7 +81,17 @@ final class FakeServices: AppServices {
     func resetAccount(login: String) throws -> String { "Autre-Fois-Fictif-77!" }
     func disableAccount(login: String) throws { accounts[login] = nil }
     var rekeys = 0
-    func rekey() throws { rekeys += 1 }
+    /// When set, a re-key waits on it (long work held by the test).
+    var rekeyGate: DispatchSemaphore?
+    func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
+        // A slow re-key, held by the test: progress reported, then waits.
+        if let gate = rekeyGate {
+            progress(1, 4)
+            gate.wait()
+            progress(4, 4)
+        }
+        rekeys += 1
+    }
     func beginSecondFactor() throws -> SecondFactorOffer {
         SecondFactorOffer(secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", qrLines: Array(repeating: String(repeating: "█", count: 31), count: 16))
     }
@@ -241,7 +251,16 @@ final class Harness {
         return Harness(columns: columns, rows: rows, services: services, state: state)
     }
 
-    func keys(_ keys: Key...) { for k in keys { runner.step(.key(k)) } }
+    /// Keys, each followed by the end of any long work it started (the
+    /// worker's result handled, as the user would see it).
+    func keys(_ keys: Key...) {
+        for k in keys {
+            runner.step(.key(k))
+            if runner.working { runner.waitForWork() }
+        }
+    }
+    /// A key, not waiting for long work it starts.
+    func keyNoWait(_ key: Key) { runner.step(.key(key)) }
     func type(_ text: String) { for ch in text { runner.step(.key(.char(ch))) } }
     func signIn(_ login: String, _ pass: String) {
         type(login); keys(.tab); type(pass); keys(.enter)
@@ -374,6 +393,41 @@ final class Harness {
         #expect(h.runner.state.form.passphrase.isEmpty)
         h.type("Tres-Bon-Motdepasse-42"); h.keys(.enter)
         #expect(h.fake.signIns == ["doc"] && h.runner.state.route == .main(.agenda))
+    }
+
+    /// Long work (a re-key) runs in the worker: the screen shows its
+    /// progress and stays alive; F12 meanwhile is said and carried out as
+    /// soon as the work ends, never half-way; the loop calls no service
+    /// while it runs (issue 14, long work off the input loop).
+    @Test func longWorkShowsItsProgressAndALockWaitsForItsEnd() throws {
+        let h = AdministrationTests.signedInAdmin()
+        let gate = DispatchSemaphore(value: 0)
+        h.fake.rekeyGate = gate
+        h.keys(.char("d"), .enter)
+        #expect(h.text.contains("Changer la clé de données ?"))
+        h.keyNoWait(.enter)
+        #expect(h.runner.working && h.runner.state.work?.kind == .rekey)
+        // The first progress arrives from the worker.
+        for _ in 0..<200 where h.runner.state.work?.done != 1 {
+            usleep(10_000)
+            h.runner.step(nil)
+        }
+        #expect(h.text.contains("Changement de la clé de données") && h.text.contains("1 / 4 pages (25 %)"), "\(h.text)")
+        let kept = h.fake.kept.count, locks = h.fake.locks
+        h.keyNoWait(.function(12))
+        #expect(h.runner.state.session != nil, "not locked half-way")
+        #expect(h.text.contains("verrouillée dès la fin"), "\(h.text)")
+        h.keyNoWait(.char("n"))
+        #expect(h.runner.state.admin.dialog == nil || h.runner.state.work != nil, "other keys wait")
+        h.runner.step(.resize(columns: 100, rows: 30))
+        #expect(h.screen.current?.columns == 100, "the screen follows a resize meanwhile")
+        gate.signal()
+        h.runner.waitForWork()
+        #expect(h.fake.rekeys == 1)
+        #expect(h.runner.state.work == nil && h.runner.state.session == nil && h.runner.state.route == .signIn,
+                "locked once the work ended")
+        #expect(h.fake.kept.count == kept, "no service called by the loop while the worker ran")
+        #expect(h.fake.locks == locks + 1, "locked once, after the work")
     }
 
     @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {

@@ -273,7 +273,11 @@ func processID(running exe: String, with argument: String) -> Int32? {
         let t = try TmuxSession(command: "\(run); echo CABINET-EXIT-$?; read -r _; \(run); echo CABINET-AGAIN-$?; sleep 60")
         try t.waitFor("Bienvenue dans Cabinet")
         try t.keys("2")
-        try t.waitFor("Demo-Medecin-Lilas-2026!", timeout: 60)
+        // Long work: its progress is drawn while the worker fills the
+        // demonstration (issue 14).
+        let progress = try t.waitFor("Préparation du cabinet de démonstration", timeout: 60)
+        #expect(progress.contains("patients") || progress.contains("Démarrage"), "\(progress)")
+        try t.waitFor("Demo-Medecin-Lilas-2026!", timeout: 90)
         #expect(try t.screen().contains("DÉMO"))
         try t.literal("Demo-Medecin-Lilas-2026!")
         try t.keys("Enter")

@@ -21,6 +21,8 @@ public enum AppAction: Sendable, Equatable {
     case agenda(AgendaResult)
     /// Another desk changed something: reload what is shown.
     case refresh
+    /// The lock happened but the trail could not record it.
+    case lockNotLogged(CabinetError)
     /// Long work started in the worker.
     case workStarted(LongWork.Kind)
     /// The worker's progress: (done, total) in the work's unit.
@@ -98,6 +100,10 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             return []
         }
         return state.session != nil ? lock(&state) : []
+    case .lockNotLogged(let error):
+        state.form.message = "signin.lock_not_logged"
+        state.form.messageArgs = ["message": error.message(Catalog.cached(state.language ?? .fromEnvironment()))]
+        return []
     case .workStarted(let kind):
         state.work = LongWork(kind: kind, startedAt: state.now)
         return []

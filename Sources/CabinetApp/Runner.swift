@@ -207,10 +207,10 @@ public final class AppRunner {
                 return .signInFailed(Self.cabinetError(error))
             }
         case .lock(let draft):
-            services.lock(draft: draft?.encoded())
+            let notLogged = services.lock(draft: draft?.encoded())
             // Nothing readable may remain, in the scrollback either.
             screen.clear()
-            return nil
+            return notLogged.map { .lockNotLogged($0) }
         case .signOut(let discard):
             services.signOut(discardDraft: discard)
             return nil

@@ -74,7 +74,9 @@ public protocol AppServices: AnyObject {
     func changePassphrase(new: String) throws
     /// Keeps `draft` sealed for the signed-in account (nil: none), then
     /// wipes the keys.
-    func lock(draft: Data?)
+    /// Returns the error when the lock could not be written to the trail
+    /// (the lock itself always happens).
+    func lock(draft: Data?) -> CabinetError?
     /// Keeps unsaved input sealed while working (nil: nothing unsaved any
     /// more), so that a crash loses at most a few seconds of typing.
     func keepDraft(_ draft: Data?)

@@ -86,10 +86,11 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     let inner = boxWidth - 4
     let f = state.form
     let notice = wrap(c.text("signin.notice"), width: inner)
-    let message = f.message.map { wrap(c.text($0, f.messageArgs), width: inner) } ?? []
+    let message = Array((f.message.map { wrap(c.text($0, f.messageArgs), width: inner) } ?? []).prefix(6))
+    let messageRows = max(2, message.count)
     let fields = f.needsTOTP ? 3 : 2
-    // Border, blank, fields, blank, message (2 lines kept), blank, notice, border.
-    let height = 2 + 1 + fields + 1 + 2 + 1 + notice.count
+    // Border, blank, fields, blank, message (whole, 2 lines at least), blank, notice, border.
+    let height = 2 + 1 + fields + 1 + messageRows + 1 + notice.count
     let x0 = (w - boxWidth) / 2
     let y0 = max(2, (canvas.rows - 2 - height) / 2)
     canvas.box(Rect(x: x0, y: y0, width: boxWidth, height: height), style: Style(.border))
@@ -121,12 +122,12 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     if f.needsTOTP { field(c.text("signin.totp"), f.totp, 4, f.focus == .totp) }
     var y = y0 + 2 + fields + 1
     let style: Style = f.message == "signin.error" ? Style(.error, bold: true) : Style(.warning)
-    for line in message.prefix(2) {
+    for line in message {
         canvas.put(line, x: x0 + 2, y: y, style: style, maxWidth: inner)
         y += 1
     }
     // Users are told that access is logged (../shared/seeds/002 §10).
-    y = y0 + 2 + fields + 1 + 2 + 1
+    y = y0 + 2 + fields + 1 + messageRows + 1
     for line in notice {
         canvas.put(line, x: x0 + 2, y: y, style: Style(.muted), maxWidth: inner)
         y += 1

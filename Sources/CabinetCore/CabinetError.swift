@@ -32,6 +32,9 @@ public enum TamperFinding: Equatable, Sendable {
     /// A clinical row whose columns (patient, kind, dates, author, correction
     /// link, sealed fields) do not authenticate.
     case clinicalEntry(id: Int64)
+    /// One sealed field of a clinical row that does not open (its catalogue
+    /// label key, e.g. `entry.field.examination`): the row's columns hold.
+    case clinicalField(id: Int64, field: String)
     /// The database behind the envelope is missing or shorter than recorded.
     case truncated
     /// The second factor that the authenticated list requires is gone.
@@ -53,6 +56,8 @@ public enum TamperFinding: Equatable, Sendable {
 /// page, a login at most.
 public enum CabinetError: Error, Equatable, Sendable {
     case wrongPassphrase
+    /// No open session (locked, ended): not a wrong passphrase.
+    case notSignedIn
     case wrongRecoveryKey
     case unknownAccount(login: String)
     case vaultNotFound(path: String)
@@ -122,7 +127,7 @@ public enum CabinetError: Error, Equatable, Sendable {
 
     public var exitCode: ExitCode {
         switch self {
-        case .wrongPassphrase, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey,
+        case .wrongPassphrase, .notSignedIn, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey,
              .tooManyAttempts, .secondFactorRequired, .wrongSecondFactor, .mustChangePassphrase:
             return .authentication
         case .permissionDenied, .secondFactorNotForRole:
@@ -161,6 +166,7 @@ public enum CabinetError: Error, Equatable, Sendable {
     public func message(_ c: Catalog = .current) -> String {
         switch self {
         case .wrongPassphrase: return c.text("error.wrong_passphrase")
+        case .notSignedIn: return c.text("error.not_signed_in")
         case .wrongRecoveryKey: return c.text("error.wrong_recovery_key")
         case .unknownAccount(let login): return c.text("error.unknown_account", ["login": login])
         case .vaultNotFound(let path): return c.text("error.vault_not_found", ["path": path])
@@ -219,6 +225,8 @@ public enum CabinetError: Error, Equatable, Sendable {
             case .roster: return c.text("error.tamper.roster")
             case .unlistedSlot(let login): return c.text("error.tamper.unlisted_slot", ["login": login])
             case .clinicalEntry(let id): return c.text("error.tamper.clinical_entry", ["id": String(id)])
+            case .clinicalField(let id, let field):
+                return c.text("error.tamper.clinical_field", ["id": String(id), "field": c.text(field)])
             case .truncated: return c.text("error.tamper.truncated")
             case .secondFactorRemoved(let login): return c.text("error.tamper.totp_removed", ["login": login])
             case .checkpoint(let seq): return c.text("error.tamper.checkpoint", ["seq": String(seq)])

@@ -25,7 +25,7 @@ public final class VaultServices: AppServices {
     }
 
     func signedIn() throws -> Vault {
-        guard let vault, !vault.isLocked else { throw CabinetError.wrongPassphrase }
+        guard let vault, !vault.isLocked else { throw CabinetError.notSignedIn }
         return vault
     }
 
@@ -51,20 +51,24 @@ public final class VaultServices: AppServices {
     }
 
     public func changePassphrase(new: String) throws {
-        guard let vault, let current = oneTime else { throw CabinetError.wrongPassphrase }
+        guard let vault, let current = oneTime else { throw CabinetError.notSignedIn }
         try vault.changeOwnPassphrase(current: current, new: new, kdf: kdf)
         oneTime = nil
     }
 
-    public func lock(draft: Data?) {
+    public func lock(draft: Data?) -> CabinetError? {
         oneTime = nil
+        var notLogged: CabinetError?
         if let vault, !vault.isLocked {
             // What was typed stays, sealed for this account only.
             if let draft { try? vault.saveDraft([UInt8](draft)) } else { try? vault.discardDraft() }
-            try? vault.audit(.lock)
+            // The lock happens whatever; a trail that could not record it
+            // is said, not ignored.
+            do { try vault.audit(.lock) } catch { notLogged = (error as? CabinetError) ?? .cancelled }
         }
         vault?.lock()
         vault = nil
+        return notLogged
     }
 
     public func keepDraft(_ draft: Data?) {

@@ -152,7 +152,7 @@ extension Vault {
                 }
                 for raw in raws {
                     guard let fields = Self.openFields(raw.sealed, kind: raw.kind, uid: raw.uid, key: ck) else {
-                        throw CabinetError.tampered(.clinicalEntry(id: raw.id))
+                        throw Self.unopenable(id: raw.id, raw.sealed, kind: raw.kind, uid: raw.uid, key: ck)
                     }
                     let entry = ClinicalEntry(id: raw.id, patientID: id, kind: raw.kind,
                                               occurredOn: CivilDate(iso: raw.occurredOn) ?? CivilDate(now), author: raw.author,
@@ -350,8 +350,9 @@ extension Vault {
             let entries = try rows.map { r -> ClinicalEntry in
                 let k = ClinicalKind(rawValue: r["kind"]) ?? .consultation
                 let uid = [UInt8](r["uid"] as Data)
-                guard let fields = Self.openFields([UInt8](r["sealed"] as Data), kind: k, uid: uid, key: ck) else {
-                    throw CabinetError.tampered(.clinicalEntry(id: r["id"]))
+                let sealed = [UInt8](r["sealed"] as Data)
+                guard let fields = Self.openFields(sealed, kind: k, uid: uid, key: ck) else {
+                    throw Self.unopenable(id: r["id"], sealed, kind: k, uid: uid, key: ck)
                 }
                 return ClinicalEntry(id: r["id"], patientID: id, kind: k, occurredOn: CivilDate(iso: r["occurred_on"]) ?? CivilDate(Date()),
                                      author: r["author"], at: AuditLog.date(r["at"]), supersedes: r["supersedes"], fields: fields)
@@ -530,6 +531,24 @@ extension Vault {
             out += box
         }
         return out
+    }
+
+    /// The fields of a row that did not open, said by name: the first
+    /// field whose seal fails (or the row itself when its layout is broken).
+    static func unopenable(id: Int64, _ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> CabinetError {
+        var i = 0
+        while i + 5 <= blob.count {
+            let index = Int(blob[i])
+            let length = Int(readLE32(blob, i + 1))
+            i += 5
+            guard index < kind.fields.count, i + length <= blob.count else { break }
+            let name = kind.fields[index]
+            if openData(Array(blob[i..<(i + length)]), key: key, ad: uid + Array(name.utf8)) == nil {
+                return .tampered(.clinicalField(id: id, field: "entry.field.\(name)"))
+            }
+            i += length
+        }
+        return .tampered(.clinicalEntry(id: id))
     }
 
     static func openFields(_ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [String: String]? {

@@ -45,10 +45,13 @@ final class FakeServices: AppServices {
         mustChange.remove(current)
     }
 
-    func lock(draft: Data?) {
+    /// When set, the next lock cannot be written to the trail.
+    var lockTrailFails = false
+    func lock(draft: Data?) -> CabinetError? {
         locks += 1
         if let current { drafts[current] = draft }
         current = nil
+        return lockTrailFails ? .diskFull : nil
     }
     var kept: [Data?] = []
     func keepDraft(_ draft: Data?) {
@@ -428,6 +431,17 @@ final class Harness {
                 "locked once the work ended")
         #expect(h.fake.kept.count == kept, "no service called by the loop while the worker ran")
         #expect(h.fake.locks == locks + 1, "locked once, after the work")
+    }
+
+    /// The lock always happens; a trail that could not record it is said on
+    /// the locked screen, not ignored (issue 14, errors).
+    @Test func aLockTheTrailCouldNotRecordIsSaid() throws {
+        let h = Harness()
+        h.signIn("doc", "Tres-Bon-Motdepasse-42")
+        h.fake.lockTrailFails = true
+        h.keys(.function(12))
+        #expect(h.runner.state.session == nil && h.runner.state.route == .signIn)
+        #expect(NarrowScreenTests.showsWhole(h.text, "le verrouillage n'a pas pu être inscrit au journal (Le disque est plein"), "\(h.text)")
     }
 
     @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {

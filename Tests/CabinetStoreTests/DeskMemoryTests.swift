@@ -1,4 +1,5 @@
 @testable @_spi(Testing) import CabinetStore
+import CabinetCore
 import Foundation
 import Testing
 
@@ -48,5 +49,29 @@ import Testing
         vault.lock()
         #expect(Vault.envelopeLogins(at: path) == ["doc", "accueil"])
         #expect(Vault.envelopeLogins(at: dir.file("absent.vault")).isEmpty)
+    }
+}
+
+/// A clinical field that does not open is named, not reported as a page
+/// (issue 14, errors).
+@Suite struct UnopenableFieldTests {
+    @Test func theFieldThatDoesNotOpenIsNamed() throws {
+        let uid = [UInt8](repeating: 7, count: 16)
+        let key = SecureBytes.random(32)
+        var blob = Vault.sealFields(["reason": "Toux", "examination": "Canari-Examen"], kind: .consultation, uid: uid, key: key)
+        #expect(Vault.openFields(blob, kind: .consultation, uid: uid, key: key)?["examination"] == "Canari-Examen")
+        // The last byte belongs to the last field sealed (the examination).
+        blob[blob.count - 1] ^= 1
+        #expect(Vault.openFields(blob, kind: .consultation, uid: uid, key: key) == nil)
+        let error = Vault.unopenable(id: 12, blob, kind: .consultation, uid: uid, key: key)
+        #expect(error == .tampered(.clinicalField(id: 12, field: "entry.field.examination")))
+        let said = error.message(Catalog.load(.french))
+        #expect(said.contains("Examen") && said.contains("n° 12") && !said.contains("page"), "\(said)")
+        #expect(error.exitCode == .integrity)
+    }
+
+    @Test func aMissingSessionIsNotAWrongPassphrase() {
+        #expect(CabinetError.notSignedIn.message(Catalog.load(.french)).contains("reconnectez-vous"))
+        #expect(CabinetError.notSignedIn != .wrongPassphrase)
     }
 }

@@ -436,23 +436,23 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
     case .failed(let error):
         if state.route == .setup {
             state.setup.busy = nil
-            state.setup.secretary.fail("signin.error", ["message": error.message()])
+            state.setup.secretary.fail("signin.error", ["message": error.message(state.catalog)])
             return []
         }
         switch state.admin.dialog {
         case .newAccount(var form, let role):
-            form.fail("signin.error", ["message": error.message()])
+            form.fail("signin.error", ["message": error.message(state.catalog)])
             state.admin.dialog = .newAccount(form, role: role)
         case .secondFactor(let offer, var form):
             form["code"] = ""
-            form.fail("signin.error", ["message": error.message()])
+            form.fail("signin.error", ["message": error.message(state.catalog)])
             state.admin.dialog = .secondFactor(offer, form)
         case .newAbsence(var form):
-            form.fail("signin.error", ["message": error.message()])
+            form.fail("signin.error", ["message": error.message(state.catalog)])
             state.admin.dialog = .newAbsence(form)
         default:
             state.admin.dialog = nil
-            state.admin.say("signin.error", ["message": error.message()], error: true)
+            state.admin.say("signin.error", ["message": error.message(state.catalog)], error: true)
         }
         return []
     }

@@ -102,7 +102,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return state.session != nil ? lock(&state) : []
     case .lockNotLogged(let error):
         state.form.message = "signin.lock_not_logged"
-        state.form.messageArgs = ["message": error.message(Catalog.cached(state.language ?? .fromEnvironment()))]
+        state.form.messageArgs = ["message": error.message(state.catalog)]
         return []
     case .workStarted(let kind):
         state.work = LongWork(kind: kind, startedAt: state.now)
@@ -161,12 +161,12 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.setup.busy = nil
         switch state.setup.step {
         case .passphrase:
-            state.setup.passphrase.fail("signin.error", ["message": error.message()])
+            state.setup.passphrase.fail("signin.error", ["message": error.message(state.catalog)])
         case .welcome:
             state.setup.message = "signin.error"
-            state.setup.messageArgs = ["message": error.message()]
+            state.setup.messageArgs = ["message": error.message(state.catalog)]
         default:
-            state.setup.identity.fail("signin.error", ["message": error.message()])
+            state.setup.identity.fail("signin.error", ["message": error.message(state.catalog)])
         }
         return []
     case .admin(let result):
@@ -191,7 +191,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.change.confirm = ""
         state.change.focus = .new
         state.change.message = "signin.error"
-        state.change.messageArgs = ["message": error.message()]
+        state.change.messageArgs = ["message": error.message(state.catalog)]
         return []
     case .signInFailed(let error):
         state.form.busy = false
@@ -199,7 +199,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.form.totp = ""
         state.form.focus = .passphrase
         state.form.message = "signin.error"
-        state.form.messageArgs = ["message": error.message()]
+        state.form.messageArgs = ["message": error.message(state.catalog)]
         return []
     case .secondFactorNeeded:
         state.form.busy = false

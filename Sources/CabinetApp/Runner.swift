@@ -20,6 +20,7 @@ public final class AppRunner {
         self.state = state
         self.clock = clock
         self.shouldStop = shouldStop
+        self.state.interfaceLanguage = catalog.language
         let size = screen.size
         self.state.columns = size.columns
         self.state.rows = size.rows

@@ -149,6 +149,11 @@ public struct AppState: Sendable, Equatable {
     public var quit = false
     /// Long work running in the worker (progress shown, keys held).
     public var work: LongWork?
+    /// The interface's language before anyone signs in (the runner's).
+    public var interfaceLanguage: Language = .fromEnvironment()
+    /// The catalogue of this session: the account's language, else the
+    /// interface's. Errors are worded with it, never with the process's.
+    var catalog: Catalog { Catalog.cached(language ?? interfaceLanguage) }
     public var status: String?
     public var statusArgs: [String: String] = [:]
 

@@ -57,6 +57,21 @@ import TerminalUITesting
         #expect(h.fake.appointments.count == 4)
     }
 
+    /// An account set to English reads its errors in English inside its
+    /// English screens (they were worded in the process's French).
+    @Test func errorsAreWordedInTheSessionsLanguage() throws {
+        let fake = FakeServices()
+        PatientScreenTests.seeded(fake)
+        _ = try? fake.book(patient: 2, start: Self.at(14, 0), minutes: 20, type: "consultation", reason: "", force: false)
+        fake.language = .english
+        let h = Harness(services: fake)
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        h.keys(.char("n")); h.type("lef"); h.keys(.enter)
+        h.keys(.ctrl("u")); h.type("14:10"); h.keys(.function(9))
+        #expect(NarrowScreenTests.showsWhole(h.text, "This slot is already taken"), "\(h.text)")
+        #expect(!h.text.contains("déjà pris"), "\(h.text)")
+    }
+
     /// Échap closes the booking and the move form (it used to put an empty
     /// form back for ever); typed input is dropped only on a second Échap
     /// (issue 13, blocker 2).

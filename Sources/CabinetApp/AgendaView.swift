@@ -188,37 +188,48 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         // Another day of the week already loaded: nothing to read again.
         return state.agenda.range(state.now) == before ? [] : reload(state)
     }
+    // The keys come from the action catalogue (AppCommands): the help, the
+    // key bar and the man page's KEYS list exactly what is dispatched here.
+    // ↑ ↓ only move the selection.
     switch key {
-    case .left: return go(day.adding(days: -step))
-    case .right: return go(day.adding(days: step))
-    case .pageUp: return go(day.adding(days: -7))
-    case .pageDown: return go(day.adding(days: 7))
-    case .char("t"), .home: return go(nil)
-    case .char("g"):
+    case .up:
+        state.agenda.selected = max(0, state.agenda.selected - 1)
+        return []
+    case .down:
+        state.agenda.selected = min(max(0, list.count - 1), state.agenda.selected + 1)
+        return []
+    default:
+        break
+    }
+    guard let cmd = AppCommands.command(for: key, in: .agenda) else { return nil }
+    guard cmd.isAvailable(to: state.session?.role) else { return [] }
+    switch cmd.id {
+    case "agenda.days": return go(day.adding(days: key == .left ? -step : step))
+    case "agenda.weeks": return go(day.adding(days: key == .pageUp ? -7 : 7))
+    case "agenda.today": return go(nil)
+    case "agenda.goto":
         state.agenda.goTo = FormField("goto", label: "agenda.field.goto", maxLength: 10, value: day.formatted)
-    case .char("w"):
+    case "agenda.week":
         state.agenda.view = state.agenda.view == .week ? .day : .week
         state.agenda.selected = 0
         return reload(state)
-    case .char("s"):
+    case "agenda.waiting":
         state.agenda.view = state.agenda.view == .waiting ? .day : .waiting
         state.agenda.selected = 0
         return reload(state)
-    case .up: state.agenda.selected = max(0, state.agenda.selected - 1)
-    case .down: state.agenda.selected = min(max(0, list.count - 1), state.agenda.selected + 1)
-    case .char("n"), .function(8):
+    case "agenda.new", "agenda.newpatient":
         var b = BookingForm()
         b.form["date"] = (day < today ? today : day).formatted
         b.form["minutes"] = String(b.type.minutes)
         state.agenda.booking = b
         let from = day == today ? state.now : (PracticeClock.instant(day, TimeOfDay(minutes: 0)) ?? state.now)
         return [.nextFreeSlot(from: max(from, state.now), minutes: b.type.minutes)]
-    case .char(" "):
+    case "agenda.status":
         guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
         guard !a.status.isCancelled else { return [] }
         return [.setAppointmentStatus(a.id, a.status.next, category: "")]
-    case .char("a"):
+    case "agenda.noshow":
         guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
         // Not before its time without a confirmation that names it.
@@ -227,10 +238,10 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
             return []
         }
         return [.setAppointmentStatus(a.id, .noShow, category: "")]
-    case .char("c"):
+    case "agenda.cancel":
         guard list.indices.contains(state.agenda.selected), !list[state.agenda.selected].status.isCancelled else { return [] }
         state.agenda.cancelling = list[state.agenda.selected].id
-    case .char("m"):
+    case "agenda.move":
         guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
         var b = BookingForm()
@@ -245,11 +256,10 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         b.form.focus = 1
         state.agenda.moving = a.id
         state.agenda.booking = b
-    case .enter:
+    case "agenda.open":
         // From the waiting room (or the day), a doctor opens the file; the
-        // patient is then in consultation.
-        guard list.indices.contains(state.agenda.selected),
-              state.session.map({ AccessPolicy.allows($0.role, .readClinical) }) == true else { return [] }
+        // patient is then in consultation (readClinical, checked above).
+        guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
         state.route = .main(.patients)
         state.patients.openID = a.patientID

@@ -32,6 +32,9 @@ public enum CommandScope: Sendable, Equatable {
 public struct AppCommand: Sendable, Equatable {
     public let id: String
     public let key: Key
+    /// Other keys for the same command, named together in `keyName`
+    /// ("← →": → with ←).
+    public var alsoKeys: [Key] = []
     /// What the key is called in help texts: literal ("F1", "Ctrl-L", "?")
     /// or, for keys whose name is translated, a catalogue key ("key.enter").
     public let keyName: String
@@ -122,11 +125,11 @@ public enum AppCommands {
                    helpKey: "keys.agenda.move", group: "group.agenda", privilege: .manageAgenda),
         AppCommand(id: "agenda.cancel", key: .char("c"), keyName: "c", scope: .agenda, barKey: nil,
                    helpKey: "keys.agenda.cancel", group: "group.agenda", privilege: .manageAgenda),
-        AppCommand(id: "agenda.days", key: .left, keyName: "← →", scope: .agenda, barKey: nil,
+        AppCommand(id: "agenda.days", key: .left, alsoKeys: [.right], keyName: "← →", scope: .agenda, barKey: nil,
                    helpKey: "keys.agenda.days", group: "group.agenda", privilege: .manageAgenda),
-        AppCommand(id: "agenda.weeks", key: .pageUp, keyName: "PgUp PgDn", scope: .agenda, barKey: nil,
+        AppCommand(id: "agenda.weeks", key: .pageUp, alsoKeys: [.pageDown], keyName: "PgUp PgDn", scope: .agenda, barKey: nil,
                    helpKey: "keys.agenda.weeks", group: "group.agenda", privilege: .manageAgenda),
-        AppCommand(id: "agenda.today", key: .char("t"), keyName: "t", scope: .agenda, barKey: nil,
+        AppCommand(id: "agenda.today", key: .char("t"), alsoKeys: [.home], keyName: "t", scope: .agenda, barKey: nil,
                    helpKey: "keys.agenda.today", group: "group.agenda", privilege: .manageAgenda),
         AppCommand(id: "agenda.goto", key: .char("g"), keyName: "g", scope: .agenda, barKey: nil,
                    helpKey: "keys.agenda.goto", group: "group.agenda", privilege: .manageAgenda),
@@ -174,7 +177,8 @@ public enum AppCommands {
 
     /// The command bound to `key` in `scope` (scope-specific first).
     public static func command(for key: Key, in scope: CommandScope) -> AppCommand? {
-        all.first { $0.key == key && $0.scope == scope } ?? all.first { $0.key == key && $0.scope == .everywhere }
+        func bound(_ c: AppCommand) -> Bool { c.key == key || c.alsoKeys.contains(key) }
+        return all.first { bound($0) && $0.scope == scope } ?? all.first { bound($0) && $0.scope == .everywhere }
     }
 
     /// One help line per help text (keys sharing it joined: "F1, ?"), with

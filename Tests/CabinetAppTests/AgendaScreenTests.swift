@@ -57,6 +57,26 @@ import TerminalUITesting
         #expect(h.fake.appointments.count == 4)
     }
 
+    /// The agenda's keys are the action catalogue's: every key the day view
+    /// acts on (↑ ↓ aside, which only move the selection) is a catalogue
+    /// command, so the help, the key bar and the man page list it (issue 14).
+    @Test func everyAgendaKeyComesFromTheCatalogue() throws {
+        let h = Self.harness()
+        let base = h.runner.state
+        var keys: [Key] = (0x20...0x7E).compactMap { UnicodeScalar($0).map { Key.char(Character($0)) } }
+        keys += (1...12).map { Key.function($0) } + "abcdefghijklmnopqrstuvwxyz".map { Key.ctrl($0) }
+        keys += [.left, .right, .up, .down, .pageUp, .pageDown, .home, .end, .enter, .tab, .backTab, .backspace, .delete]
+        var used = 0
+        for key in keys {
+            var s = base
+            guard let effects = handleAgenda(key, &s), s != base || !effects.isEmpty else { continue }
+            used += 1
+            if key == .up || key == .down { continue }
+            #expect(AppCommands.command(for: key, in: .agenda) != nil, "\(key) acts in the agenda but is not in the catalogue")
+        }
+        #expect(used >= 14, "the agenda's keys were tried (\(used))")
+    }
+
     /// An account set to English reads its errors in English inside its
     /// English screens (they were worded in the process's French).
     @Test func errorsAreWordedInTheSessionsLanguage() throws {

@@ -323,7 +323,7 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     return []
 }
 
-private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
+func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let tabs = PatientTab.visible(to: state.session?.role)
     // A document being read: scroll, Échap closes.
     if state.patients.viewing != nil {
@@ -361,34 +361,37 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let i = tabs.firstIndex(of: p.tab) ?? 0
     let role = state.session?.role ?? .secretary
     let limited = p.record?.flags.limited == true
+    // The keys come from the action catalogue (AppCommands), as in the
+    // agenda: the help and the man page list exactly what is dispatched.
+    // ↑ ↓ only move the selection.
     switch key {
-    case .left:
-        state.patients.tab = tabs[(i - 1 + tabs.count) % tabs.count]
-        state.patients.entrySelected = 0
-    case .right, .tab:
-        state.patients.tab = tabs[(i + 1) % tabs.count]
-        state.patients.entrySelected = 0
-    case .backTab:
-        state.patients.tab = tabs[(i - 1 + tabs.count) % tabs.count]
-        state.patients.entrySelected = 0
-    case .pageDown:
-        state.patients.detailScroll += 5
-    case .pageUp:
-        state.patients.detailScroll = max(0, p.detailScroll - 5)
     case .up:
         state.patients.entrySelected = max(0, p.entrySelected - 1)
         state.patients.detailScroll = 0
+        return []
     case .down:
         state.patients.detailScroll = 0
         let count = p.tab == .history ? p.history.count : p.tabEntries.count
         state.patients.entrySelected = min(max(0, count - 1), p.entrySelected + 1)
-    case .escape:
+        return []
+    default:
+        break
+    }
+    guard let cmd = AppCommands.command(for: key, in: .patients) else { return nil }
+    switch cmd.id {
+    case "patients.tabs":
+        let back = key == .left || key == .backTab
+        state.patients.tab = tabs[(i + (back ? -1 : 1) + tabs.count) % tabs.count]
+        state.patients.entrySelected = 0
+    case "patients.scroll":
+        state.patients.detailScroll = key == .pageDown ? p.detailScroll + 5 : max(0, p.detailScroll - 5)
+    case "patients.back":
         state.patients.openID = nil
         state.patients.record = nil
         state.patients.entries = []
         state.patients.history = []
         return [.searchPatients(p.query.value)]
-    case .char("s"):
+    case "patients.flags":
         guard p.tab == .identity, AccessPolicy.allows(role, .writeClinical), let record = p.record else { return nil }
         let f = record.flags
         state.patients.editor = .flags(id: record.id, form: Form([
@@ -396,7 +399,7 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
             FormField("hold", label: "patients.field.hold", maxLength: 3, value: yesNo(f.legalHold, state.language)),
             FormField("limited", label: "patients.field.limited", maxLength: 3, value: yesNo(f.limited, state.language)),
         ]))
-    case .char("x"):
+    case "patients.export":
         let shown = p.tabEntries
         guard p.tab == .documents, AccessPolicy.allows(role, .exportRecords), shown.indices.contains(p.entrySelected) else { return nil }
         let entry = shown[p.entrySelected]
@@ -405,13 +408,13 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         state.patients.editor = .export(entry: entry.id, form: Form([
             FormField("path", label: "entry.field.export_path", maxLength: 1024, required: true, value: home + "/" + name),
         ]))
-    case .char("n"), .char("a"), .function(8), .char("e"):
+    case "patients.add", "patients.allergy", "patients.new", "patients.edit":
         if limited {
             state.patients.say("error.record_limited", error: true)
             return []
         }
         let today = CivilDate(state.now)
-        let correcting = key == .char("e")
+        let correcting = cmd.id == "patients.edit"
         switch p.tab {
         case .identity, .history:
             guard AccessPolicy.allows(role, .writeIdentity), let record = p.record else { return [] }
@@ -420,7 +423,7 @@ private func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
             guard AccessPolicy.allows(role, .writeClinical) else { return [] }
             let kind: ClinicalKind
             switch p.tab {
-            case .antecedents: kind = key == .char("a") ? .allergy : .antecedent
+            case .antecedents: kind = cmd.id == "patients.allergy" ? .allergy : .antecedent
             case .treatments: kind = .treatment
             case .consultations: kind = .consultation
             case .vitals: kind = .vitals

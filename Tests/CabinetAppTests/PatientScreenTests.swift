@@ -369,6 +369,30 @@ import TerminalUITesting
         #expect(n.runner.state.patients.editor == nil)
     }
 
+    /// The open record's keys are the action catalogue's, as the agenda's:
+    /// every key that acts on it (↑ ↓ aside) is a catalogue command, so the
+    /// help and the man page list it (issue 14).
+    @Test func everyRecordKeyComesFromTheCatalogue() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter)
+        var keys: [Key] = (0x20...0x7E).compactMap { UnicodeScalar($0).map { Key.char(Character($0)) } }
+        keys += (1...12).map { Key.function($0) } + "abcdefghijklmnopqrstuvwxyz".map { Key.ctrl($0) }
+        keys += [.left, .right, .up, .down, .pageUp, .pageDown, .home, .end, .tab, .backTab, .backspace, .delete, .escape]
+        var used = 0
+        for tab in PatientTab.allCases {
+            var base = h.runner.state
+            base.patients.tab = tab
+            for key in keys {
+                var s = base
+                guard let effects = handleFile(key, &s), s != base || !effects.isEmpty else { continue }
+                used += 1
+                if key == .up || key == .down { continue }
+                #expect(AppCommands.command(for: key, in: .patients) != nil, "\(key) acts on the record (\(tab)) but is not in the catalogue")
+            }
+        }
+        #expect(used >= 30, "the record's keys were tried (\(used))")
+    }
+
     @Test func aFrozenRecordRefusesEdits() throws {
         let h = Self.harness()
         h.type("gelé"); h.keys(.enter)

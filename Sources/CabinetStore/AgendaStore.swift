@@ -338,13 +338,16 @@ extension Vault {
             throw CabinetError.bookingNeedsForce(key: warning.messageKey, args: warning.messageArgs)
         }
         if !forcing {
+            // SQL only fetches the appointments starting in the day before
+            // the end (none lasts a day); whether one overlaps and holds its
+            // slot is Core's rule, the same the interface and the next free
+            // slot use.
             let s = Int64(start.timeIntervalSince1970), e = s + Int64(minutes * 60)
-            if let r = try Row.fetchOne(db, sql: """
+            let near = try Row.fetchAll(db, sql: """
                 SELECT a.*, p.display_name FROM appointment a JOIN patient p ON p.id = a.patient_id
-                WHERE a.start_at < ? AND a.end_at > ? AND a.status NOT LIKE 'cancelled%' AND a.id IS NOT ?
-                ORDER BY a.start_at LIMIT 1
-                """, arguments: [e, s, excluding]) {
-                let other = appointment(r)
+                WHERE a.start_at >= ? AND a.start_at < ?
+                """, arguments: [s - 86_400, e]).map(appointment)
+            if let other = AgendaRules.conflict(start: start, minutes: minutes, among: near, excluding: excluding) {
                 throw CabinetError.appointmentConflict(id: other.id, patient: other.patientName, start: other.start)
             }
         }

@@ -47,6 +47,9 @@ public enum Privilege: String, Sendable, CaseIterable {
     case writeClinical
     case exportRecords
     case changeSettings
+    /// Book or move past a warning (outside the hours, an absence, a
+    /// deceased patient) or over another appointment.
+    case forceBooking
 }
 
 /// Who may do what (../shared/seeds/002_d4f97852d99ed6fe.txt §6 and §10:
@@ -56,7 +59,7 @@ public enum AccessPolicy {
         switch operation {
         case .changeOwnPassphrase, .verifyVault, .readIdentity, .writeIdentity, .manageAgenda:
             return true
-        case .manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords:
+        case .manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords, .forceBooking:
             return role.isDoctor
         case .manageAccounts, .listAccounts, .changeSettings:
             return role == .doctor

@@ -190,7 +190,7 @@ extension Vault {
     private func book(patient: Int64, minutes: Int, type: String, reason: String, force: Bool, now: Date,
                       slot: (Database, OpeningHours) throws -> Date?, noSlot: () -> Bool = { false }) throws -> Int64? {
         try AccessPolicy.check(session, .manageAgenda)
-        let forcing = force && session.role.isDoctor
+        let forcing = force && AccessPolicy.allows(session.role, .forceBooking)
         let cleanReason = FieldText.sanitize(reason, multiline: false, maxLength: 120).text
         let hours = try openingHours()
         let key = try auditKey(), actor = session.actor
@@ -221,7 +221,7 @@ extension Vault {
     /// Moves an appointment (same checks as booking).
     public func move(_ id: Int64, to start: Date?, minutes: Int? = nil, force: Bool = false, now: Date = Date()) throws {
         try AccessPolicy.check(session, .manageAgenda)
-        let forcing = force && session.role.isDoctor
+        let forcing = force && AccessPolicy.allows(session.role, .forceBooking)
         let hours = try openingHours()
         let key = try auditKey(), actor = session.actor
         try writeImmediate { db in

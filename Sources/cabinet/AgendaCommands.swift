@@ -220,7 +220,7 @@ struct AgendaCommand: ParsableCommand {
                     id = try vault.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
                                         force: force, now: now)
                 }
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.session.role.isDoctor {
+            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !AccessPolicy.allows(vault.session.role, .forceBooking) {
                 Term.err(L.text("agenda.error.force_doctor"))
                 throw CabinetError.bookingNeedsForce(key: key, args: args)
             }
@@ -355,7 +355,7 @@ struct AgendaCommand: ParsableCommand {
             try AgendaInput.refuseCancelled(try vault.appointment(id))
             do {
                 try vault.move(id, to: start, minutes: minutes, force: force)
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.session.role.isDoctor {
+            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !AccessPolicy.allows(vault.session.role, .forceBooking) {
                 Term.err(L.text("agenda.error.force_doctor"))
                 throw CabinetError.bookingNeedsForce(key: key, args: args)
             }

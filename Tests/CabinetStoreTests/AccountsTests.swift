@@ -24,7 +24,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     /// The whole matrix, written out: a change to the policy must change this table.
     @Test func roleMatrix() {
         let doctorOnly: Set<Privilege> = [.manageAccounts, .listAccounts, .changeSettings]
-        let doctors: Set<Privilege> = [.manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords]
+        let doctors: Set<Privilege> = [.manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords, .forceBooking]
         for op in Privilege.allCases {
             #expect(AccessPolicy.allows(.doctor, op))
             #expect(AccessPolicy.allows(.replacement, op) == !doctorOnly.contains(op), "\(op)")

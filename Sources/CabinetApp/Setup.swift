@@ -74,23 +74,12 @@ enum PracticeRules {
         return sum % 10 == 0
     }
 
-    static func isValidLogin(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 32 && s != "recovery"
-            && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
-    }
+    /// One rule each, Core's: the same the store and the patient file apply.
+    static func isValidLogin(_ s: String) -> Bool { Login.isValid(s) }
 
-    static func isValidPhone(_ s: String) -> Bool {
-        let digits = s.filter(\.isNumber)
-        let allowed = s.allSatisfy { $0.isNumber || $0 == " " || $0 == "." || $0 == "-" || $0 == "+" }
-        return allowed && (8...15).contains(digits.count)
-    }
+    static func isValidPhone(_ s: String) -> Bool { PhoneNumber.problem(in: s) == nil }
 
-    static func isValidEmail(_ s: String) -> Bool {
-        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix(".") else { return false }
-        return !s.contains(" ")
-    }
+    static func isValidEmail(_ s: String) -> Bool { EmailAddress.problem(in: s) == nil }
 
     /// The first problem of the identity form: (field, catalogue key).
     static func problem(_ form: Form) -> (String, String)? {

@@ -173,9 +173,8 @@ public final class Vault: @unchecked Sendable {
     }
 
     static func validateLogin(_ login: String) throws {
-        let ok = !login.isEmpty && login.utf8.count <= KeySlot.maxLogin && login != "recovery"
-            && login.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
-        if !ok { throw CabinetError.invalidLogin(login: login) }
+        // Core's rule (the first run and the Administration use the same).
+        if !Login.isValid(login) || login.utf8.count > KeySlot.maxLogin { throw CabinetError.invalidLogin(login: login) }
     }
 
     /// Refuses an existing file, a directory, a missing parent or a read-only place.

@@ -239,10 +239,18 @@ func processID(running exe: String, with argument: String) -> Int32? {
         try t.literal(passphrase)
         try t.waitFor("Mot de passe conforme")
         try t.keys("Tab"); try t.literal(passphrase); try t.keys("Enter")
-        let screen = try t.waitFor("la clé de secours", timeout: 60)
+        // The eight groups, read off the screen once drawn (the text before
+        // them may show first: the key derivation takes a moment).
+        var screen = try t.waitFor("la clé de secours", timeout: 60)
+        var keyLine: Substring?
+        for _ in 0..<300 {
+            keyLine = screen.split(separator: "\n").first { $0.components(separatedBy: " - ").count == 8 }
+            if keyLine != nil { break }
+            usleep(100_000)
+            screen = try t.screen()
+        }
         #expect(!screen.contains(passphrase))
-        // The eight groups, read off the screen.
-        let line = try #require(screen.split(separator: "\n").first { $0.components(separatedBy: " - ").count == 8 })
+        let line = try #require(keyLine, "no recovery key on screen:\n\(screen)")
         let groups = line.trimmingCharacters(in: CharacterSet(charactersIn: " │|")).components(separatedBy: " - ")
             .map { $0.trimmingCharacters(in: .whitespaces) }
         try t.keys("Enter")

@@ -42,7 +42,8 @@ func handleDuringWork(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     guard var work = state.work else { return [] }
     switch key {
     case .function(12), .ctrl("q"):
-        work.lockAsked = true
+        // Nothing to lock before anyone signed in.
+        if state.session != nil { work.lockAsked = true }
     case .function(10), .ctrl("c"):
         work.quitAsked = true
     default:

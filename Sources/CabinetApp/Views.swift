@@ -147,23 +147,30 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
 private func drawHelp(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     canvas.put(c.text("help.title"), x: 2, y: 3, style: Style(.title, bold: true))
     // The lines of the help: group headings and entries, then scrolled.
+    // The keys' column fits the widest key name ("Pg préc Pg suiv");
+    // the text wraps under itself, never cut.
+    let entries = AppCommands.helpEntries(c)
+    let keysWidth = min(22, (entries.map { DisplayWidth.of($0.keys) }.max() ?? 12) + 2)
+    let textX = 4 + keysWidth, textWidth = max(10, canvas.columns - textX - 2)
     var lines: [(text: String, keys: String?, available: Bool)] = []
-    for entry in AppCommands.helpEntries(c) {
+    for entry in entries {
         if let group = entry.groupHeader { lines.append((c.text(group), nil, true)) }
         let available = entry.command.isAvailable(to: state.session?.role)
         var text = c.text(entry.command.helpKey)
         if !available, let p = entry.command.privilege {
             text += " — " + c.text("reason.\(p.rawValue)")
         }
-        lines.append((text, entry.keys, available))
+        for (i, part) in wrap(text, width: textWidth).enumerated() {
+            lines.append((part, i == 0 ? entry.keys : "", available))
+        }
     }
     let room = max(1, canvas.rows - 2 - 5)
     let offset = min(state.helpOffset, max(0, lines.count - room))
     var y = 4
     for line in lines.dropFirst(offset).prefix(room) {
         if let keys = line.keys {
-            canvas.put(keys, x: 4, y: y, style: Style(.keyHint, bold: true), maxWidth: 14)
-            canvas.put(line.text, x: 19, y: y, style: Style(line.available ? .normal : .disabled), maxWidth: canvas.columns - 21)
+            canvas.put(keys, x: 4, y: y, style: Style(.keyHint, bold: true), maxWidth: keysWidth - 1)
+            canvas.put(line.text, x: textX, y: y, style: Style(line.available ? .normal : .disabled), maxWidth: textWidth)
         } else {
             canvas.put(line.text, x: 2, y: y, style: Style(.title))
         }

@@ -410,6 +410,7 @@ final class Harness {
         #expect(h.text.contains("Changer la clé de données ?"))
         h.keyNoWait(.enter)
         #expect(h.runner.working && h.runner.state.work?.kind == .rekey)
+        #expect(h.runner.state.admin.dialog == nil, "the question answered, the progress window alone")
         // The first progress arrives from the worker.
         for _ in 0..<200 where h.runner.state.work?.done != 1 {
             usleep(10_000)
@@ -442,6 +443,17 @@ final class Harness {
         h.keys(.function(12))
         #expect(h.runner.state.session == nil && h.runner.state.route == .signIn)
         #expect(NarrowScreenTests.showsWhole(h.text, "le verrouillage n'a pas pu être inscrit au journal (Le disque est plein"), "\(h.text)")
+    }
+
+    /// Before anyone signed in (the demonstration being filled), F12 has
+    /// nothing to lock and does not say it will.
+    @Test func longWorkBeforeSignInHasNoLockToPromise() {
+        var state = AppState(now: Date(timeIntervalSince1970: 1_795_000_000))
+        state.work = LongWork(kind: .demo, startedAt: state.now)
+        _ = handleDuringWork(.function(12), &state)
+        #expect(state.work?.lockAsked == false)
+        _ = handleDuringWork(.function(10), &state)
+        #expect(state.work?.quitAsked == true)
     }
 
     @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {

@@ -167,7 +167,10 @@ import TerminalUITesting
         let h = Harness()
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         h.keys(.function(1))
-        Self.check(h, "help")
+        // Long help texts wrap under themselves, never cut.
+        Self.check(h, "help", whole: [Self.fr.text("keys.lock")])
+        for _ in 0..<3 { h.keys(.pageDown) }
+        Self.check(h, "help-further", whole: [Self.fr.text("keys.agenda.open")])
         h.keys(.escape, .function(12))
         Self.check(h, "locked", whole: [Self.fr.text("signin.locked")])
     }

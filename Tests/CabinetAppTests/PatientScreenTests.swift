@@ -393,6 +393,23 @@ import TerminalUITesting
         #expect(used >= 30, "the record's keys were tried (\(used))")
     }
 
+    /// The record's status form: a date of death after today is said as a
+    /// date of death; what was typed is dropped only on a second Échap.
+    @Test func theStatusFormSpeaksOfDeathAndAsksBeforeDropping() throws {
+        let h = Self.harness()
+        h.type("lef"); h.keys(.enter, .char("s"))
+        h.type("01/01/2099"); h.keys(.function(9))
+        #expect(NarrowScreenTests.showsWhole(h.text, "La date de décès ne peut pas être postérieure"), "\(h.text)")
+        #expect(!h.text.contains("date de naissance ne peut"))
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor != nil && h.text.contains("Échap de nouveau"), "\(h.text)")
+        h.keys(.escape)
+        #expect(h.runner.state.patients.editor == nil)
+        // Untouched: closed at once.
+        h.keys(.char("s"), .escape)
+        #expect(h.runner.state.patients.editor == nil)
+    }
+
     @Test func aFrozenRecordRefusesEdits() throws {
         let h = Self.harness()
         h.type("gelé"); h.keys(.enter)

@@ -256,6 +256,8 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
         }
     case .offerRekey:
         if key == .enter {
+            // The question is answered: the progress window replaces it.
+            state.admin.dialog = nil
             state.admin.busy = "admin.rekeying"
             return [.rekey]
         }

@@ -204,6 +204,9 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
         case .entry(var form):
             form.message = "form.drop_confirm"; form.messageArgs = [:]
             state.patients.editor = .entry(form)
+        case .flags(let id, var form):
+            form.message = "form.drop_confirm"; form.messageArgs = [:]; form.messageIsError = false
+            state.patients.editor = .flags(id: id, form: form)
         default: break
         }
         return []
@@ -220,6 +223,10 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
                 form.message = nil
                 state.patients.editor = .entry(form)
                 return handleEditor(.entry(form), key, &state, today: today)
+            case .flags(let id, var form)? where form.message == "form.drop_confirm":
+                form.message = nil
+                state.patients.editor = .flags(id: id, form: form)
+                return handleEditor(.flags(id: id, form: form), key, &state, today: today)
             default: break
             }
         }
@@ -253,7 +260,8 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             if !deceased.isEmpty {
                 do { flags.deceasedOn = try FrenchDate.parseBirthDate(deceased, today: today) } catch {
                     form.focus("deceased")
-                    form.fail(error.messageKey)
+                    // The date of death, not of birth, is what is wrong.
+                    form.fail(error == .future ? "patients.error.death_future" : error.messageKey)
                     state.patients.editor = .flags(id: id, form: form)
                     return []
                 }

@@ -136,7 +136,8 @@ public struct PatientsState: Codable, Equatable, Sendable {
         switch editor {
         case .identity(_, let form): return form.hasInput
         case .entry(let form): return form.hasInput
-        case .export, .flags: return false
+        case .flags(_, let form): return form.hasInput
+        case .export: return false
         case nil: return false
         }
     }

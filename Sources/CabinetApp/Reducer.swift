@@ -23,6 +23,8 @@ public enum AppAction: Sendable, Equatable {
     case refresh
     /// The lock happened but the trail could not record it.
     case lockNotLogged(CabinetError)
+    /// The session's account was disabled from another desk.
+    case sessionRevoked(CabinetError)
     /// Long work started in the worker.
     case workStarted(LongWork.Kind)
     /// The worker's progress: (done, total) in the work's unit.
@@ -75,7 +77,16 @@ public enum AppEffect: Sendable, Equatable {
 
 /// The reducer: state in, state out, effects to run. No I/O here.
 public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] {
+    // An account disabled from another desk: whatever was being done, the
+    // session locks and says why (the store refuses its writes already).
+    if let error = action.failure, case .accountDisabled = error { return reduce(&state, .sessionRevoked(error)) }
     switch action {
+    case .sessionRevoked(let error):
+        guard state.session != nil else { return [] }
+        let effects = lock(&state)
+        state.form.message = "signin.error"
+        state.form.messageArgs = ["message": error.message(state.catalog)]
+        return effects
     case .clock(let now):
         state.now = now
         if state.session != nil, state.secondsBeforeLock == 0 {
@@ -101,7 +112,12 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         }
         return state.session != nil ? lock(&state) : []
     case .lockNotLogged(let error):
-        state.form.message = "signin.lock_not_logged"
+        // A disabled account's lock is not logged by design: say why it locked.
+        if case .accountDisabled = error {
+            state.form.message = "signin.error"
+        } else {
+            state.form.message = "signin.lock_not_logged"
+        }
         state.form.messageArgs = ["message": error.message(state.catalog)]
         return []
     case .workStarted(let kind):
@@ -600,4 +616,14 @@ private func pasteIntoAgenda(_ text: String, _ state: inout AppState) {
         b.form.paste(clean)
     }
     state.agenda.booking = b
+}
+
+extension AppAction {
+    /// The error a module's result carries, if it is a failure.
+    var failure: CabinetError? {
+        switch self {
+        case .patients(.failed(let e)), .agenda(.failed(let e)), .admin(.failed(let e)): return e
+        default: return nil
+        }
+    }
 }

@@ -163,7 +163,11 @@ public final class AppRunner {
         let now = clock()
         guard now.timeIntervalSince(lastPollAt) >= Self.refreshInterval else { return }
         lastPollAt = now
-        guard let token = try? services.changeToken() else { return }
+        let token: String
+        do { token = try services.changeToken() } catch CabinetError.accountDisabled(let login) {
+            send(.sessionRevoked(.accountDisabled(login: login)))
+            return
+        } catch { return }
         defer { lastToken = token }
         if let lastToken, lastToken != token { send(.refresh) }
     }

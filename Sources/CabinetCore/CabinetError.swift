@@ -58,6 +58,9 @@ public enum CabinetError: Error, Equatable, Sendable {
     case wrongPassphrase
     /// No open session (locked, ended): not a wrong passphrase.
     case notSignedIn
+    /// The session's account was disabled from another desk (its key slot
+    /// removed): it writes no more, and the interface locks.
+    case accountDisabled(login: String)
     case wrongRecoveryKey
     case unknownAccount(login: String)
     case vaultNotFound(path: String)
@@ -127,7 +130,7 @@ public enum CabinetError: Error, Equatable, Sendable {
 
     public var exitCode: ExitCode {
         switch self {
-        case .wrongPassphrase, .notSignedIn, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey,
+        case .wrongPassphrase, .notSignedIn, .accountDisabled, .wrongRecoveryKey, .unknownAccount, .invalidRecoveryKey,
              .tooManyAttempts, .secondFactorRequired, .wrongSecondFactor, .mustChangePassphrase:
             return .authentication
         case .permissionDenied, .secondFactorNotForRole:
@@ -167,6 +170,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         switch self {
         case .wrongPassphrase: return c.text("error.wrong_passphrase")
         case .notSignedIn: return c.text("error.not_signed_in")
+        case .accountDisabled(let login): return c.text("error.account_disabled", ["login": login])
         case .wrongRecoveryKey: return c.text("error.wrong_recovery_key")
         case .unknownAccount(let login): return c.text("error.unknown_account", ["login": login])
         case .vaultNotFound(let path): return c.text("error.vault_not_found", ["path": path])

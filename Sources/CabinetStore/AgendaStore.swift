@@ -309,7 +309,10 @@ extension Vault {
     /// A number that changes whenever any desk changes the agenda or a
     /// patient: screens poll it to stay current.
     public func changeToken() throws -> String {
-        try read { db in
+        // Polled every second by an open interface: an account disabled
+        // meanwhile is told at once, not at its next write.
+        try checkStillListed()
+        return try read { db in
             try String.fetchOne(db, sql: """
                 SELECT coalesce((SELECT value FROM cabinet_meta WHERE key = 'agenda_change_seq'), '0') || '.' ||
                        coalesce((SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'), '0')

@@ -625,22 +625,33 @@ extension Vault {
 }
 
 extension Vault {
+    /// The session's own key slot is still in the envelope (read under the
+    /// write lock): an account disabled from another desk, its slot
+    /// removed, writes no more. A recovery-key session checks the recovery
+    /// slot. An unreadable envelope is left to the checks that report it.
+    func checkStillListed() throws {
+        guard let envelope = try? Envelope.read(path: path).0 else { return }
+        let listed = session.viaRecoveryKey ? envelope.recoverySlot != nil : envelope.slot(login: session.login) != nil
+        if !listed { throw CabinetError.accountDisabled(login: session.login) }
+    }
+
     /// Reads through the pool; SQLite errors come back as `CabinetError`
     /// (a page that fails authentication is named).
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.wrongPassphrase }
+        guard let database else { throw CabinetError.notSignedIn }
         do { return try database.read(body) } catch let e as DatabaseError { throw map(e) }
     }
 
     /// Writes in one transaction; refuses on a vault retired by a re-key made
     /// from another desk.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.wrongPassphrase }
+        guard let database else { throw CabinetError.notSignedIn }
         do {
             return try database.write { db in
                 if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
                     throw CabinetError.vaultRetired
                 }
+                try checkStillListed()
                 return try body(db)
             }
         } catch let e as DatabaseError { throw map(e) }
@@ -650,7 +661,7 @@ extension Vault {
     /// the first read, so a check and the write that depends on it cannot be
     /// separated by another process's commit (two desks booking one slot).
     public func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.wrongPassphrase }
+        guard let database else { throw CabinetError.notSignedIn }
         do {
             return try database.writeWithoutTransaction { db in
                 var result: Result<T, any Error> = .failure(CabinetError.cancelled)
@@ -658,6 +669,7 @@ extension Vault {
                     if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
                         throw CabinetError.vaultRetired
                     }
+                    try checkStillListed()
                     result = .success(try body(db))
                     return .commit
                 }

@@ -216,7 +216,12 @@ final class FakeServices: AppServices {
     func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
         AgendaRules.nextFreeSlot(from: from, minutes: minutes, hours: .standard, appointments: appointments, absences: [])
     }
-    func changeToken() throws -> String { String(token) }
+    /// When set, the session's account was disabled from another desk.
+    var revoked: String?
+    func changeToken() throws -> String {
+        if let revoked { throw CabinetError.accountDisabled(login: revoked) }
+        return String(token)
+    }
     var flagsSet: [Int64: PatientFlags] = [:]
     func setFlags(_ id: Int64, _ flags: PatientFlags) throws { flagsSet[id] = flags }
     var exported: [String] = []
@@ -454,6 +459,19 @@ final class Harness {
         #expect(state.work?.lockAsked == false)
         _ = handleDuringWork(.function(10), &state)
         #expect(state.work?.quitAsked == true)
+    }
+
+    /// The account disabled from another desk: the open session notices
+    /// at the next poll, locks and says why (issue 13 trial, major).
+    @Test func aSessionWhoseAccountIsDisabledLocksAndSaysWhy() throws {
+        let h = Harness()
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        #expect(h.runner.state.session != nil)
+        h.fake.revoked = "accueil"
+        h.now = h.now.addingTimeInterval(2)
+        h.runner.step(nil)
+        #expect(h.runner.state.session == nil && h.runner.state.route == .signIn)
+        #expect(NarrowScreenTests.showsWhole(h.text, "a été désactivé depuis un autre poste"), "\(h.text)")
     }
 
     @Test func theSecondFactorIsAskedWhenTheAccountHasOne() throws {

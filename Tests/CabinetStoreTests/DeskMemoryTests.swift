@@ -75,3 +75,24 @@ import Testing
         #expect(CabinetError.notSignedIn != .wrongPassphrase)
     }
 }
+
+/// An account disabled from another desk writes no more from a session it
+/// already had open (found by a new-user trial).
+@Suite struct DisabledSessionTests {
+    @Test func anOpenSessionOfADisabledAccountIsRefusedItsWrites() throws {
+        let dir = TempDir()
+        let (doctor, _, path) = try makeVault(dir)
+        let onetime = try doctor.createAccount(login: "accueil", role: .secretary, displayName: nil, kdf: .minimumForTests)
+        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: onetime)
+        defer { desk.signOut() }
+        _ = try desk.changeToken()
+        try doctor.disableAccount(login: "accueil")
+        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.changeToken() }
+        let someone = PatientIdentity(birthName: "Fictif", firstNames: "Gaston", sex: .male,
+                                      birthDate: CivilDate(year: 1961, month: 6, day: 6)!)
+        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.addPatient(someone) }
+        // The doctor goes on.
+        _ = try doctor.addPatient(someone)
+        doctor.lock()
+    }
+}

@@ -107,6 +107,8 @@ public enum AppCommands {
                    helpKey: "keys.admin.reset", group: "group.admin", privilege: .manageAccounts),
         AppCommand(id: "admin.disable", key: .char("d"), keyName: "d", scope: .admin, barKey: "bar.admin.disable",
                    helpKey: "keys.admin.disable", group: "group.admin", privilege: .manageAccounts),
+        AppCommand(id: "admin.rekey", key: .char("k"), keyName: "k", scope: .admin, barKey: nil,
+                   helpKey: "keys.admin.rekey", group: "group.admin", privilege: .manageAccounts),
         AppCommand(id: "admin.totp", key: .char("t"), keyName: "t", scope: .admin, barKey: "bar.admin.totp",
                    helpKey: "keys.admin.totp", group: "group.admin", privilege: .manageOwnSecondFactor),
         AppCommand(id: "admin.change", key: .right, keyName: "← →", scope: .admin, barKey: nil,

@@ -86,7 +86,13 @@ final class FakeServices: AppServices {
     var rekeys = 0
     /// When set, a re-key waits on it (long work held by the test).
     var rekeyGate: DispatchSemaphore?
+    /// When set, the next re-key fails with it.
+    var rekeyError: CabinetError?
     func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
+        if let e = rekeyError {
+            rekeyError = nil
+            throw e
+        }
         // A slow re-key, held by the test: progress reported, then waits.
         if let gate = rekeyGate {
             progress(1, 4)

@@ -215,6 +215,22 @@ import TerminalUITesting
         #expect(h.text.contains("pas désactiver votre propre compte"))
     }
 
+    /// A re-key refused because another desk was open says how to do it
+    /// again, and k offers it from the accounts (it was only possible from
+    /// the command line; found by a new-user trial).
+    @Test func aRekeyRefusedForAnOpenDeskCanBeDoneAgainWithK() throws {
+        let h = Self.signedInAdmin()
+        h.fake.rekeyError = .vaultInUse
+        h.keys(.char("d"), .enter, .enter)
+        #expect(h.fake.rekeys == 0)
+        #expect(NarrowScreenTests.showsWhole(h.text, "puis changez la clé avec la touche k"), "\(h.text)")
+        h.keys(.char("k"))
+        #expect(h.text.contains("Changer maintenant la clé de données"), "\(h.text)")
+        h.keys(.enter)
+        #expect(h.fake.rekeys == 1)
+        #expect(h.text.contains("Clé de données changée"), "\(h.text)")
+    }
+
     @Test func resettingShowsTheNewOneTimePassphrase() throws {
         let h = Self.signedInAdmin()
         h.keys(.down, .down)

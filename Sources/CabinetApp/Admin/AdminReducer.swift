@@ -56,6 +56,9 @@ func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         guard state.admin.settingsDirty else { return [] }
         state.admin.busy = "admin.saving"
         return [.saveSettings(lockAfter: state.admin.lockAfter, language: state.admin.language)]
+    case ("admin.rekey", .accounts):
+        // Also after a re-key refused because another desk was open.
+        state.admin.dialog = .offerRekey("")
     case ("admin.new", .accounts):
         state.admin.dialog = .newAccount(newAccountForm(), role: .secretary)
     case ("admin.reset", .accounts):
@@ -308,6 +311,7 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
 
 /// Results of the administration's effects.
 func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEffect] {
+    let wasRekeying = state.admin.busy == "admin.rekeying"
     state.admin.busy = nil
     switch result {
     case .accounts(let rows):
@@ -383,7 +387,12 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
             state.admin.dialog = .newAbsence(form)
         default:
             state.admin.dialog = nil
-            state.admin.say("signin.error", ["message": error.message(state.catalog)], error: true)
+            if wasRekeying, error == .vaultInUse {
+                // Say how to do it again once the other desks are closed.
+                state.admin.say("admin.rekey.in_use", error: true)
+            } else {
+                state.admin.say("signin.error", ["message": error.message(state.catalog)], error: true)
+            }
         }
         return []
     }

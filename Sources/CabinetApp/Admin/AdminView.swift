@@ -165,7 +165,7 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
         add(c.text("admin.disable.confirm", ["login": login]))
     case .offerRekey(let login):
         title = c.text("admin.dialog.rekey")
-        add(c.text("admin.rekey.offer", ["login": login]))
+        add(c.text(login.isEmpty ? "admin.rekey.offer_any" : "admin.rekey.offer", ["login": login]))
     case .oneTime(let login, let passphrase):
         title = c.text("admin.dialog.onetime")
         add(c.text("admin.onetime.intro", ["login": login]))

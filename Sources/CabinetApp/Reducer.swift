@@ -591,6 +591,9 @@ private func pasteIntoPatients(_ text: String, _ state: inout AppState) {
             f.insert(FieldText.sanitize(text, multiline: false, maxLength: f.maxLength).text)
             form.lines[field] = f
         }
+        // A paste changes the form as typing does: a question asked about
+        // the values before it no longer stands.
+        form.message = nil
         state.patients.editor = .entry(form)
     case .export(let entry, var form):
         form.paste(text)

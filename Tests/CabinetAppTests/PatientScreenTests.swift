@@ -317,9 +317,12 @@ import TerminalUITesting
         // A change asks again.
         h.keys(.end, .backspace); h.type("0"); h.keys(.function(9))
         #expect(h.fake.entries.count == 3 && h.text.contains("Valeur inhabituelle"))
+        // A value pasted after the question is asked about again.
+        h.keys(.tab, .ctrl("u")); h.runner.step(.paste("25")); h.keys(.function(9))
+        #expect(h.fake.entries.count == 3 && h.text.contains("25 mmHg"), "pasted, asked again: \(h.text)")
         h.keys(.function(9))
         #expect(h.fake.entries.count == 4)
-        #expect(h.fake.entries.last?.fields["systolic"] == "300")
+        #expect(h.fake.entries.last?.fields["systolic"] == "300" && h.fake.entries.last?.fields["diastolic"] == "25")
         // Usual values go through on the first F9.
         h.keys(.char("n"), .tab); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.tab); h.type("130"); h.keys(.tab); h.type("80")
         h.keys(.function(9))
@@ -334,6 +337,9 @@ import TerminalUITesting
         h.type("F"); h.keys(.tab); h.type("02/01/1900"); h.keys(.function(9))
         #expect(h.fake.patients.count == 4, "not saved on the first F9")
         #expect(h.text.contains("Date de naissance inhabituelle") && h.text.contains("ans aujourd'hui"), "\(h.text)")
+        // Another date pasted after the question: asked about again.
+        h.keys(.ctrl("u")); h.runner.step(.paste("03/01/1900")); h.keys(.function(9))
+        #expect(h.fake.patients.count == 4, "the pasted date was not the one confirmed")
         h.keys(.function(9))
         #expect(h.fake.patients.count == 5)
         #expect(h.fake.patients.values.contains { $0.birthDate.year == 1900 })

@@ -79,13 +79,13 @@ func identity(from form: inout Form, today: CivilDate, keeping old: PatientIdent
         return nil
     }
     // A birth long ago (1900 typed for 2000) is asked once: saved on a
-    // second F9 with nothing typed in between. A date already on file
-    // is not asked again.
+    // second F9 only for the date the message named. A date already on
+    // file is not asked again.
     if birth != old?.birthDate, FrenchDate.isUnusualBirthDate(birth, today: today),
-       form.message != "patients.birth_unusual" {
+       form.message != "patients.birth_unusual" || form.messageArgs["date"] != birth.iso {
         form.focus("birth_date")
         form.message = "patients.birth_unusual"
-        form.messageArgs = ["age": String(birth.age(on: today))]
+        form.messageArgs = ["age": String(birth.age(on: today)), "date": birth.iso]
         form.messageIsError = false
         return nil
     }

@@ -373,17 +373,19 @@ func entryValues(_ form: inout EntryForm, today: CivilDate, language: Language? 
             do { try Vitals.checkPressure(systolic: s, diastolic: d) } catch { return fail("systolic", error.messageKey) }
         }
         // Possible but unusual (300/20 mmHg): said, and saved on a second
-        // F9 with nothing changed in between (typing clears the message).
+        // F9 only for the very values the message named (anything typed or
+        // pasted in between asks again).
         var measured: [VitalSign: Double] = [:]
         for sign in VitalSign.allCases { measured[sign] = values[sign.rawValue].flatMap(Vitals.parseDecimal) }
         let warnings = Vitals.warnings(measured)
-        if !warnings.isEmpty, form.message != "vital.unusual" {
+        let said = Vitals.describe(warnings, Catalog.cached(language ?? .fromEnvironment()))
+        if !warnings.isEmpty, form.message != "vital.unusual" || form.messageArgs["values"] != said {
             let first: String
             switch warnings[0] {
             case .unusual(let sign, _): first = sign.rawValue
             case .pulsePressure: first = VitalSign.systolic.rawValue
             }
-            return fail(first, "vital.unusual", ["values": Vitals.describe(warnings, Catalog.cached(language ?? .fromEnvironment()))])
+            return fail(first, "vital.unusual", ["values": said])
         }
     }
     if form.kind == .antecedent, let c = values["category"] {

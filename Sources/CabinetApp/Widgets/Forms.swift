@@ -165,6 +165,8 @@ public struct Form: Codable, Equatable, Sendable {
 
     public mutating func paste(_ text: String) {
         guard fields.indices.contains(focus) else { return }
+        // As typing does: a question about the values before no longer stands.
+        message = nil
         if !fields[focus].insert(text) {
             message = "form.too_long"
             messageArgs = ["max": String(fields[focus].maxLength)]

@@ -56,6 +56,8 @@ var package = Package(
 
         // Domain: entities, rules, services, errors. No C, no UI.
         .target(name: "CabinetCore", dependencies: ["CabinetResources", "PassphraseStrength"]),
+        // In-memory repositories to test the services with (tests only).
+        .target(name: "CabinetCoreTesting", dependencies: ["CabinetCore"]),
 
         // The vault: envelope, key slots, unlock, database access.
         .target(
@@ -92,7 +94,7 @@ var package = Package(
             path: "Tests/StoreProbe"
         ),
 
-        .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore"]),
+        .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore", "CabinetCoreTesting"]),
         .testTarget(name: "CabinetTOTPTests", dependencies: ["CabinetTOTP", "QRCode"]),
         .testTarget(
             name: "CabinetStoreTests",

@@ -1,35 +1,6 @@
 import CabinetCore
 import Foundation
 
-/// The practice's identity, entered at the first run (the compliance
-/// documents use it later). Never health data.
-public struct PracticeIdentity: Codable, Equatable, Sendable {
-    public var doctorName: String
-    public var rpps: String
-    public var address: String
-    public var phone: String
-    public var email: String
-    public init(doctorName: String, rpps: String = "", address: String = "", phone: String = "", email: String = "") {
-        self.doctorName = doctorName
-        self.rpps = rpps
-        self.address = address
-        self.phone = phone
-        self.email = email
-    }
-}
-
-/// An account of the demonstration cabinet, published on its sign-in screen.
-public struct DemoAccount: Sendable, Equatable {
-    public let login: String
-    public let passphrase: String
-    public let role: Role
-    public init(login: String, passphrase: String, role: Role) {
-        self.login = login
-        self.passphrase = passphrase
-        self.role = role
-    }
-}
-
 /// An account as the administration screen lists it.
 public struct AccountRow: Codable, Equatable, Sendable {
     public let login: String

@@ -10,7 +10,9 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     /// clinical content (../shared/seeds/002_d4f97852d99ed6fe.txt l.118).
     case secretary
 
-    public var isDoctor: Bool { self != .secretary }
+    /// Doctors and replacements: the policy's only use (`AccessPolicy`); the
+    /// rest of the code asks the policy for a privilege, never for a role.
+    var isDoctor: Bool { self != .secretary }
 }
 
 /// Who is acting, once signed in.

@@ -4,11 +4,14 @@ import CabinetCore
 import Foundation
 import QRCode
 
-/// The interface's services over the sealed vault. Every call goes through
-/// the store, whose access policy checks the session again.
+/// The interface's binding: `AppServices` over the session's `Practice`
+/// (Core's services, whose access policy checks every call) and, for what
+/// is the session's own (sign-in, lock, drafts), over its vault.
 public final class VaultServices: AppServices {
     public private(set) var path: String
     public private(set) var vault: Vault?
+    /// The signed-in session's services (nil when locked or signed out).
+    public private(set) var practice: Practice?
     private var oneTime: String?
     /// Argon2id parameters for new slots (the minimum only in tests).
     let kdf: KDFParameters
@@ -24,26 +27,38 @@ public final class VaultServices: AppServices {
         self.kdf = kdf
     }
 
-    func signedIn() throws -> Vault {
-        guard let vault, !vault.isLocked else { throw CabinetError.notSignedIn }
-        return vault
+    /// The services of the session, or `notSignedIn`.
+    func services() throws -> Practice {
+        guard let practice, let vault, !vault.isLocked else { throw CabinetError.notSignedIn }
+        return practice
+    }
+
+    func opened(_ v: Vault) {
+        vault = v
+        practice = v.practice(kdf: kdf)
+    }
+
+    func closed() {
+        vault = nil
+        practice = nil
     }
 
     func sessionInfo(_ v: Vault) -> SessionInfo {
-        let identity = (try? v.practiceIdentity()) ?? [:]
-        let language = (try? v.preference("language")).flatMap { $0 }.flatMap(Language.init(rawValue:))
+        let accounts = v.practice(kdf: kdf).accounts
+        let identity = (try? accounts.practiceIdentity()).flatMap { $0 }
+        let language = (try? accounts.language()).flatMap { $0 }
         let draft = (try? v.loadDraft()).flatMap { $0 }.map { Data($0) }
         return SessionInfo(login: v.session.login, role: v.session.role, mustChangePassphrase: v.mustChangePassphrase,
-                           lockAfterMinutes: (try? v.lockAfterMinutes()) ?? 10, practiceName: identity["doctor_name"],
-                           language: language, draft: draft, hasSecondFactor: v.hasSecondFactor)
+                           lockAfterMinutes: (try? accounts.lockAfterMinutes()) ?? 10, practiceName: identity?.doctorName,
+                           language: language, draft: draft, hasSecondFactor: accounts.hasSecondFactor)
     }
 
     public func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
         // A locked session's keys are already gone; a new sign-in unlocks anew.
         vault?.lock()
-        vault = nil
+        closed()
         let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
-        vault = v
+        opened(v)
         DeskMemory.remember(login: login, vaultPath: path)
         // The one-time passphrase is kept only until the forced change.
         oneTime = v.mustChangePassphrase ? passphrase : nil
@@ -51,8 +66,8 @@ public final class VaultServices: AppServices {
     }
 
     public func changePassphrase(new: String) throws {
-        guard let vault, let current = oneTime else { throw CabinetError.notSignedIn }
-        try vault.changeOwnPassphrase(current: current, new: new, kdf: kdf)
+        guard let current = oneTime else { throw CabinetError.notSignedIn }
+        try services().accounts.changeOwnPassphrase(current: current, new: new)
         oneTime = nil
     }
 
@@ -64,10 +79,10 @@ public final class VaultServices: AppServices {
             if let draft { try? vault.saveDraft([UInt8](draft)) } else { try? vault.discardDraft() }
             // The lock happens whatever; a trail that could not record it
             // is said, not ignored.
-            do { try vault.audit(.lock) } catch { notLogged = (error as? CabinetError) ?? .cancelled }
+            do { try practice?.audit.record(.lock) } catch { notLogged = (error as? CabinetError) ?? .cancelled }
         }
         vault?.lock()
-        vault = nil
+        closed()
         return notLogged
     }
 
@@ -80,7 +95,7 @@ public final class VaultServices: AppServices {
         oneTime = nil
         if discardDraft, let vault, !vault.isLocked { try? vault.discardDraft() }
         vault?.signOut()
-        vault = nil
+        closed()
     }
 
     // MARK: - First run
@@ -94,7 +109,7 @@ public final class VaultServices: AppServices {
         if !identity.email.isEmpty { meta["practice_email"] = identity.email }
         Self.makePrivateDirectory(for: path)
         let (v, key) = try Vault.create(at: path, doctorLogin: login, passphrase: passphrase, metadata: meta, kdf: kdf)
-        vault = v
+        opened(v)
         return (sessionInfo(v), key)
     }
 
@@ -119,7 +134,7 @@ public final class VaultServices: AppServices {
     // MARK: - Administration
 
     public func listAccounts() throws -> [AccountRow] {
-        try signedIn().listAccounts().map {
+        try services().accounts.list().map {
             AccountRow(login: $0.login, role: $0.role, displayName: $0.displayName, disabled: $0.disabledAt != nil,
                        hasSecondFactor: $0.hasSecondFactor, mustChangePassphrase: $0.mustChangePassphrase,
                        lastSignIn: $0.lastSignIn)
@@ -127,106 +142,99 @@ public final class VaultServices: AppServices {
     }
 
     public func createAccount(login: String, displayName: String?, role: Role) throws -> String {
-        try signedIn().createAccount(login: login, role: role, displayName: displayName, kdf: kdf)
+        try services().accounts.create(login: login, role: role, displayName: displayName)
     }
 
     public func resetAccount(login: String) throws -> String {
-        try signedIn().resetAccount(login: login, role: nil, kdf: kdf)
+        try services().accounts.reset(login: login)
     }
 
     public func disableAccount(login: String) throws {
-        try signedIn().disableAccount(login: login)
+        try services().accounts.disable(login: login)
     }
 
     public func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
-        let v = try signedIn()
-        try AccessPolicy.check(v.session, .manageAccounts)
-        try v.rekey(progress: progress)
-        try v.audit(.vaultRekeyed)
+        try services().accounts.rekey(progress: progress)
     }
 
     public func beginSecondFactor() throws -> SecondFactorOffer {
-        let e = try signedIn().beginSecondFactorEnrollment(issuer: "Cabinet")
+        let e = try services().accounts.beginSecondFactor(issuer: "Cabinet")
         let lines = QRMatrix.encode(e.uri)?.terminalLines(quietZone: 1) ?? []
         return SecondFactorOffer(secret: e.secretBase32, qrLines: lines)
     }
 
     public func confirmSecondFactor(code: String) throws {
-        try signedIn().confirmSecondFactor(code: code)
+        try services().accounts.confirmSecondFactor(code: code)
     }
 
     public func disableSecondFactor() throws {
-        try signedIn().disableSecondFactor()
+        try services().accounts.disableSecondFactor()
     }
 
     public func setLockAfter(minutes: Int) throws {
-        let v = try signedIn()
-        if (try? v.lockAfterMinutes()) != minutes { try v.setLockAfterMinutes(minutes) }
+        let accounts = try services().accounts
+        if (try? accounts.lockAfterMinutes()) != minutes { try accounts.setLockAfterMinutes(minutes) }
     }
 
     public func setLanguage(_ language: Language?) throws {
-        try signedIn().setPreference("language", language?.rawValue)
+        try services().accounts.setLanguage(language)
     }
 
     // MARK: - Patient file
 
-    public func searchPatients(_ text: String) throws -> [PatientSummary] { try signedIn().searchPatients(text) }
-    public func patientCount() throws -> Int { try signedIn().patientCount() }
+    public func searchPatients(_ text: String) throws -> [PatientSummary] { try services().patients.search(text) }
+    public func patientCount() throws -> Int { try services().patients.count() }
     public func warmUp() {
         // Nothing to report: a failure here shows at the search itself.
-        try? signedIn().warmUp()
+        try? services().patients.warmUp()
     }
     /// One transaction: the front desk's session gets the identity and its
     /// history only (the store gives it no clinical key, and never asks).
-    public func openRecord(_ id: Int64) throws -> OpenedRecord { try signedIn().openRecord(id) }
+    public func openRecord(_ id: Int64) throws -> OpenedRecord { try services().patients.open(id) }
     public func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
-        let v = try signedIn()
-        if let id {
-            try v.updatePatient(id, identity)
-            return id
-        }
-        return try v.addPatient(identity, allowDuplicate: allowDuplicate)
+        try services().patients.save(id, identity, allowDuplicate: allowDuplicate)
     }
     public func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
                                  supersedes: Int64?) throws -> Int64 {
-        try signedIn().addClinicalEntry(patient: patient, kind: kind, occurredOn: occurredOn, fields: fields, supersedes: supersedes)
+        try services().patients.addEntry(patient: patient, kind: kind, occurredOn: occurredOn, fields: fields, supersedes: supersedes)
     }
     public func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
-        try signedIn().importDocument(patient: patient, path: path, title: title, date: date)
+        try services().patients.importDocument(patient: patient, path: path, title: title, date: date)
     }
-    public func setFlags(_ id: Int64, _ flags: PatientFlags) throws { try signedIn().setFlags(id, flags) }
+    public func setFlags(_ id: Int64, _ flags: PatientFlags) throws { try services().patients.setFlags(id, flags) }
 
     // MARK: - Appointment book
 
     public func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
-        let v = try signedIn()
-        let span = try v.agendaSpan(from: from, to: to)
+        let span = try services().agenda.span(from: from, to: to)
         return (span.appointments, span.absences, span.hours)
     }
     public func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
-        try signedIn().book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force)
+        try services().agenda.book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force)
     }
     public func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws {
-        try signedIn().move(id, to: start, minutes: minutes, force: force)
+        try services().agenda.move(id, to: start, minutes: minutes, force: force)
     }
     public func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws {
-        try signedIn().setStatus(id, status, category: category)
+        try services().agenda.setStatus(id, status, category: category)
     }
-    public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? { try signedIn().nextFreeSlot(from: from, minutes: minutes) }
-    public func changeToken() throws -> String { try signedIn().changeToken() }
+    public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
+        try services().agenda.nextFreeSlot(from: from, minutes: minutes)
+    }
+    public func changeToken() throws -> String { try services().agenda.changeToken() }
     public func practiceHours() throws -> (OpeningHours, [Absence]) {
-        let v = try signedIn()
+        let agenda = try services().agenda
         let now = Date()
         // Absences not yet over, up to ten years ahead.
-        return (try v.openingHours(), try v.absences(from: now, to: now.addingTimeInterval(10 * 366 * 86_400)))
+        return (try agenda.openingHours(), try agenda.absences(from: now, to: now.addingTimeInterval(10 * 366 * 86_400)))
     }
-    public func setOpeningHours(_ hours: OpeningHours) throws { try signedIn().setOpeningHours(hours) }
+    public func setOpeningHours(_ hours: OpeningHours) throws { try services().agenda.setOpeningHours(hours) }
     public func addAbsence(from: Date, to: Date, label: String) throws -> Int64 {
-        try signedIn().addAbsence(from: from, to: to, label: label)
+        try services().agenda.addAbsence(from: from, to: to, label: label)
     }
-    public func removeAbsence(_ id: Int64) throws { try signedIn().removeAbsence(id) }
+    public func removeAbsence(_ id: Int64) throws { try services().agenda.removeAbsence(id) }
     public func exportDocument(entry: Int64, to path: String) throws {
-        try signedIn().exportDocument(entry: entry, to: path)
+        try services().patients.exportDocument(entry: entry, to: path)
     }
 }
 
@@ -268,7 +276,7 @@ extension VaultServices {
     /// from its standard output: the document never touches the disk in
     /// clear), an image or another format described only.
     public func readDocument(entry: Int64) throws -> DocumentContent {
-        let (title, mime, bytes) = try signedIn().readDocument(entry: entry)
+        let (title, mime, bytes) = try services().patients.readDocument(entry: entry)
         var text: String?
         if mime.hasPrefix("text/") {
             text = String(decoding: bytes, as: UTF8.self)

@@ -4,27 +4,6 @@ import CabinetTOTP
 import Foundation
 import GRDB
 
-/// What the practice knows about an account (the key slot is in the envelope).
-public struct AccountInfo: Sendable, Equatable {
-    public let login: String
-    public let role: Role
-    public let displayName: String?
-    public let createdAt: Date
-    public let createdBy: String
-    public let disabledAt: Date?
-    public let hasSecondFactor: Bool
-    public let lastSignIn: Date?
-    /// The slot exists (an enabled account can sign in).
-    public let hasSlot: Bool
-    public let mustChangePassphrase: Bool
-}
-
-/// A second factor being enrolled: shown once, confirmed with one code.
-public struct SecondFactorEnrollment: Sendable {
-    public let secretBase32: String
-    public let uri: String
-}
-
 extension SlotRole {
     /// The practice role behind a slot; the recovery key acts as the holder.
     var practiceRole: Role {
@@ -51,7 +30,7 @@ extension Vault {
     }
 
     /// Appends to the audit trail in its own transaction.
-    public func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
+    func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
         let actor = session.actor
         _ = try write { db in
             try AuditLog.append(db, key: try auditKey(db), actor: actor, action: action, object: object, detail: detail)
@@ -221,12 +200,11 @@ extension Vault {
 
     /// Creates an account; returns its one-time passphrase (to be changed at
     /// first sign-in).
-    public func createAccount(login newLogin: String, role newRole: Role, displayName: String? = nil) throws -> String {
+    func createAccount(login newLogin: String, role newRole: Role, displayName: String? = nil) throws -> String {
         try createAccount(login: newLogin, role: newRole, displayName: displayName, kdf: .moderate)
     }
 
-    @_spi(Testing)
-    public func createAccount(login newLogin: String, role newRole: Role, displayName: String?, kdf: KDFParameters) throws -> String {
+    func createAccount(login newLogin: String, role newRole: Role, displayName: String?, kdf: KDFParameters) throws -> String {
         let oneTime = Self.oneTimePassphrase()
         try createAccount(login: newLogin, role: newRole, displayName: displayName, passphrase: oneTime,
                           mustChange: true, kdf: kdf)
@@ -244,7 +222,6 @@ extension Vault {
 
     func createAccount(login newLogin: String, role newRole: Role, displayName: String?, passphrase: String,
                        mustChange: Bool, kdf: KDFParameters) throws {
-        try AccessPolicy.check(session, .manageAccounts)
         let exists = try read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE login = ?", arguments: [newLogin]) ?? false
         }
@@ -259,8 +236,7 @@ extension Vault {
     }
 
     /// Every account, enabled or not, with its last sign-in.
-    public func listAccounts() throws -> [AccountInfo] {
-        try AccessPolicy.check(session, .listAccounts)
+    func listAccounts() throws -> [AccountInfo] {
         let slots = Dictionary(envelope.slots.filter { !$0.isRecovery }.map { ($0.login, $0) }, uniquingKeysWith: { a, _ in a })
         return try read { db in
             try Row.fetchAll(db, sql: """
@@ -285,9 +261,7 @@ extension Vault {
     /// Disables an account: its slot is removed (it can no longer sign in);
     /// the record stays for the audit trail. The holder cannot disable
     /// themselves nor the last holder.
-    public func disableAccount(login target: String) throws {
-        try AccessPolicy.check(session, .manageAccounts)
-        guard target != login else { throw CabinetError.cannotDisableSelf }
+    func disableAccount(login target: String) throws {
         // Driven by the key slot and the authenticated list, not by the
         // account row (under the data key only: a row deleted, marked
         // disabled or given another role must not keep a slot alive).
@@ -328,13 +302,11 @@ extension Vault {
 
     /// Resets an account: a new slot with a one-time passphrase (changed at
     /// next sign-in), its second factor removed; optionally a new role.
-    public func resetAccount(login target: String, role newRole: Role? = nil) throws -> String {
+    func resetAccount(login target: String, role newRole: Role? = nil) throws -> String {
         try resetAccount(login: target, role: newRole, kdf: .moderate)
     }
 
-    @_spi(Testing)
-    public func resetAccount(login target: String, role newRole: Role?, kdf: KDFParameters) throws -> String {
-        try AccessPolicy.check(session, .manageAccounts)
+    func resetAccount(login target: String, role newRole: Role?, kdf: KDFParameters) throws -> String {
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role FROM account WHERE login = ?", arguments: [target]) }
         guard let info else { throw CabinetError.accountNotFound(login: target) }
         // The role from the authenticated list: the account row is under the
@@ -354,8 +326,8 @@ extension Vault {
         var secret = Array(oneTime.utf8)
         defer { secret.wipe() }
         guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
-        let clinical: SecureBytes? = role.isDoctor ? clinicalKeyForSealing : nil
-        if role.isDoctor && clinical == nil { throw CabinetError.wrongPassphrase }
+        let clinical: SecureBytes? = SlotRole(role).holdsClinicalKey ? clinicalKeyForSealing : nil
+        if SlotRole(role).holdsClinicalKey && clinical == nil { throw CabinetError.wrongPassphrase }
         let (slot, sk) = try KeySlot.makeWithSecret(role: SlotRole(role), login: target, mustChange: true, secret: secret,
                                                     kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinical)
         // The list first (new slot key, new signing key, no second factor),
@@ -384,8 +356,7 @@ extension Vault {
     }
 
     /// Records the yearly review of accounts (../shared/seeds/002 §10).
-    public func recordAccountsReview() throws {
-        try AccessPolicy.check(session, .manageAccounts)
+    func recordAccountsReview() throws {
         try audit(.accountsReviewed)
         _ = try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('accounts_reviewed_at', ?)",
@@ -393,20 +364,18 @@ extension Vault {
         }
     }
 
-    public func lastAccountsReview() throws -> Date? {
+    func lastAccountsReview() throws -> Date? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'accounts_reviewed_at'").map(AuditLog.date)
         }
     }
 
     /// Changes this session's passphrase and logs it.
-    public func changeOwnPassphrase(current: String, new: String) throws {
+    func changeOwnPassphrase(current: String, new: String) throws {
         try changeOwnPassphrase(current: current, new: new, kdf: .moderate)
     }
 
-    @_spi(Testing)
-    public func changeOwnPassphrase(current: String, new: String, kdf: KDFParameters) throws {
-        try AccessPolicy.check(session, .changeOwnPassphrase)
+    func changeOwnPassphrase(current: String, new: String, kdf: KDFParameters) throws {
         try changePassphrase(current: current, new: new, kdf: kdf)
         try audit(.passphraseChanged, object: login)
     }
@@ -438,7 +407,7 @@ extension Vault {
         return secret
     }
 
-    public var hasSecondFactor: Bool {
+    var hasSecondFactor: Bool {
         (try? read { db in
             try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [login])
         }) != nil
@@ -446,8 +415,7 @@ extension Vault {
 
     /// Starts enrolling a second factor for this session's account (doctors):
     /// a new secret, shown once; active only after `confirmSecondFactor`.
-    public func beginSecondFactorEnrollment(issuer: String) throws -> SecondFactorEnrollment {
-        try AccessPolicy.check(session, .manageOwnSecondFactor)
+    func beginSecondFactorEnrollment(issuer: String) throws -> SecondFactorEnrollment {
         guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
         let active = try read { db in
             try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [login])
@@ -465,8 +433,7 @@ extension Vault {
     }
 
     /// Activates the pending second factor once one code from the phone matches.
-    public func confirmSecondFactor(code: String, now: Date = Date()) throws {
-        try AccessPolicy.check(session, .manageOwnSecondFactor)
+    func confirmSecondFactor(code: String, now: Date = Date()) throws {
         let me = login
         let pending = try read { db in
             try Data.fetchOne(db, sql: "SELECT totp_pending FROM account WHERE login = ?", arguments: [me])
@@ -489,8 +456,7 @@ extension Vault {
     }
 
     /// Removes this session's second factor.
-    public func disableSecondFactor() throws {
-        try AccessPolicy.check(session, .manageOwnSecondFactor)
+    func disableSecondFactor() throws {
         // The recovery key has no factor of its own; a holder who lost the
         // phone resets the account instead (`user reset`).
         guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
@@ -505,8 +471,7 @@ extension Vault {
 
     // MARK: - Audit trail
 
-    public func auditEntries(object: String? = nil, since: Date? = nil, limit: Int = 1000) throws -> [AuditEntry] {
-        try AccessPolicy.check(session, .readAudit)
+    func auditEntries(object: String? = nil, since: Date? = nil, limit: Int = 1000) throws -> [AuditEntry] {
         let entries = try read { db in try AuditLog.list(db, object: object, since: since, limit: limit) }
         try audit(.auditViewed, object: object)
         return entries
@@ -514,8 +479,7 @@ extension Vault {
 
     /// Verifies the chain (reveals nothing of the entries: part of
     /// verifying the vault, open to every role).
-    public func verifyAudit() throws -> AuditReport {
-        try AccessPolicy.check(session, .verifyVault)
+    func verifyAudit() throws -> AuditReport {
         var report = try read { db in try AuditLog.verify(db, key: try AuditLog.key(db), trust: try auditTrust(db)) }
         // What this desk's witness or the sign-in's check found.
         if report.isOK, case .checkpoint(let seq)? = trailFinding {
@@ -528,11 +492,8 @@ extension Vault {
     /// Prunes access traces older than the retention (6 months by default,
     /// ../shared/seeds/000_8e655f28ba827d0f.txt l.1429).
     @discardableResult
-    public func pruneAudit(now: Date = Date(), keepDays: Int? = nil) throws -> Int {
+    func pruneAudit(now: Date = Date(), keepDays: Int? = nil) throws -> Int {
         let key = try auditKey(), actor = session.actor
-        try AccessPolicy.check(session, .readAudit)
-        if keepDays != nil { try AccessPolicy.check(session, .changeSettings) }
-        if let keepDays, !(Self.retentionRange.contains(keepDays)) { throw CabinetError.usage(key: "error.retention") }
         return try write { db in
             if let keepDays {
                 try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_retention_days', ?)",
@@ -544,8 +505,8 @@ extension Vault {
         }
     }
 
-    /// Days an access trace may be kept: 30 days to 10 years.
-    public static let retentionRange = 30...3650
+    /// Days an access trace may be kept (`AuditService.retentionRange`).
+    static let retentionRange = AuditService.retentionRange
 
     /// The retention of access traces: the doctors' setting when it
     /// authenticates (Trust.swift, `settingsHold`), else the default 183
@@ -563,9 +524,9 @@ extension Vault {
     /// Minutes without a key before the interface locks itself: 1 to 30
     /// (../shared/seeds/000_8e655f28ba827d0f.txt l.365: at most 30 minutes),
     /// 10 by default.
-    public static let lockAfterRange = 1...30
+    static let lockAfterRange = AccountsService.lockAfterRange
 
-    public func lockAfterMinutes() throws -> Int {
+    func lockAfterMinutes() throws -> Int {
         try read { db in
             // A doctor's desk ignores a delay written outside Cabinet; the
             // front desk cannot check it (her own desk's delay, clamped).
@@ -575,9 +536,7 @@ extension Vault {
         }
     }
 
-    public func setLockAfterMinutes(_ minutes: Int) throws {
-        try AccessPolicy.check(session, .changeSettings)
-        guard Self.lockAfterRange.contains(minutes) else { throw CabinetError.usage(key: "error.lock_after") }
+    func setLockAfterMinutes(_ minutes: Int) throws {
         let key = try auditKey(), actor = session.actor
         _ = try write { db in
             try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('lock_after_minutes', ?)",

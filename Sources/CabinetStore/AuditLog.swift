@@ -3,32 +3,6 @@ import CabinetCore
 import Foundation
 import GRDB
 
-/// The tamper-evident audit trail (PRODUCT.md "Traceability";
-/// ../shared/seeds/002_d4f97852d99ed6fe.txt §5 h and §10;
-/// ../shared/seeds/004_2de9afd8ccfe8a26.txt on tracing every read and write).
-///
-/// Append-only inside the sealed database (triggers refuse UPDATE and DELETE
-/// outside pruning). Each entry carries a BLAKE2b MAC keyed by a sub-key of
-/// the data key over the previous entry's MAC and its own fields, so a
-/// removed, altered or reordered entry breaks the chain at that place. Pruning
-/// old access traces moves an anchor (first kept entry, previous MAC), itself
-/// MAC'd, and is recorded in the trail.
-public struct AuditReport: Sendable, Equatable {
-    public var entries: Int = 0
-    public var firstSeq: Int64 = 1
-    /// The first entry that fails (altered, removed before it, or moved).
-    public var firstBad: Int64?
-    /// What was found at `firstBad` beyond a broken chain (a missing
-    /// signature, the checkpoint no longer matching).
-    public var finding: TamperFinding?
-    public var isOK: Bool { firstBad == nil }
-
-    /// The error that names what was found at `seq`.
-    public func error(_ seq: Int64) -> CabinetError {
-        finding.map { .tampered($0) } ?? .auditChainBroken(seq: seq)
-    }
-}
-
 /// What an entry is appended with: the chain key (readable by every
 /// session) and the acting session's signing key (its own: the data-key
 /// holder cannot sign for another account).
@@ -59,6 +33,17 @@ struct AuditTrust {
     var checkpoint: (seq: Int64, mac: [UInt8], at: Int64)?
 }
 
+/// The tamper-evident audit trail (PRODUCT.md "Traceability";
+/// ../shared/seeds/002_d4f97852d99ed6fe.txt §5 h and §10;
+/// ../shared/seeds/004_2de9afd8ccfe8a26.txt on tracing every read and write).
+///
+/// Append-only inside the sealed database (triggers refuse UPDATE and DELETE
+/// outside pruning). Each entry carries a BLAKE2b MAC keyed by a sub-key of
+/// the data key over the previous entry's MAC and its own fields, so a
+/// removed, altered or reordered entry breaks the chain at that place. Pruning
+/// old access traces moves an anchor (first kept entry, previous MAC), itself
+/// MAC'd, and is recorded in the trail. The report of a check (`AuditReport`)
+/// is Core's; every repository appends through `AuditAppender`.
 enum AuditLog {
     static let zeroMAC = [UInt8](repeating: 0, count: 32)
     static let signatureContext = Array("cabinet-audit-sig-v1".utf8)

@@ -166,7 +166,7 @@ extension Vault {
         for start in stride(from: 0, to: identities.count, by: batch) {
             let slice = identities[start..<min(start + batch, identities.count)]
             try write { db in
-                let seq = try Self.nextChangeSeq(db)
+                let seq = try ChangeNumbers.nextPatient(db)
                 let insertPatient = try db.cachedStatement(sql: """
                     INSERT INTO patient(version, search_key, birth_date, display_name, sex, created_at, created_by, change_seq, last_care_on)
                     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -199,7 +199,7 @@ extension Vault {
                     try insertPatient.execute(arguments: [identity.searchKey.value, identity.birthDate.iso, identity.displayName,
                                                           identity.sex.rawValue, createdAt, actor, seq, care.lastCare?.iso])
                     let id = db.lastInsertedRowID
-                    try insertVersion.execute(arguments: [id, createdAt, actor, try Self.encode(identity)])
+                    try insertVersion.execute(arguments: [id, createdAt, actor, try SQLPatientRepository.encode(identity)])
                     ids.append(id)
                     created.append(care.created)
                     for a in care.appointments {
@@ -217,7 +217,7 @@ extension Vault {
                             fields = ["title": table.clinic.letterTitle, "filename": table.clinic.letterFilename,
                                       "mime": "text/plain", "size": String(letter.utf8.count)]
                         }
-                        let sealed = Self.sealFields(fields, kind: e.kind, uid: uid, key: ck)
+                        let sealed = ClinicalSeal.sealFields(fields, kind: e.kind, uid: uid, key: ck)
                         let entry = nextEntry
                         nextEntry += 1
                         // The MAC covers the very `at` written.
@@ -230,7 +230,7 @@ extension Vault {
                         case .consultation: summary.consultations += 1
                         case .vitals: summary.vitals += 1
                         case .document:
-                            try insertBlob.execute(arguments: [entry, Data(Self.sealData(Array(letter.utf8), key: ck,
+                            try insertBlob.execute(arguments: [entry, Data(ClinicalSeal.sealData(Array(letter.utf8), key: ck,
                                                                                          ad: Array("cabinet-document-v1".utf8) + uid))])
                             summary.documents += 1
                         default: summary.otherEntries += 1
@@ -270,7 +270,7 @@ extension Vault {
                         summary.appointments += 1
                     }
                 }
-                try Self.bumpAgenda(db)
+                try ChangeNumbers.bumpAgenda(db)
             }
         }
         try audit(.recordWritten, object: "demo", detail: "patients=\(summary.patients),years=\(years),seed=\(seed)")

@@ -100,7 +100,7 @@ extension Vault {
                 // fields are sealed with it): a substituted key shows here.
                 if let r = try Row.fetchOne(db, sql: "SELECT uid, kind, sealed FROM clinical_entry ORDER BY id DESC LIMIT 1") {
                     let kind = ClinicalKind(rawValue: r[1]) ?? .consultation
-                    if Self.openFields([UInt8](r[2] as Data), kind: kind, uid: [UInt8](r[0] as Data), key: ck) == nil {
+                    if ClinicalSeal.openFields([UInt8](r[2] as Data), kind: kind, uid: [UInt8](r[0] as Data), key: ck) == nil {
                         throw CabinetError.tampered(.roster)
                     }
                 }

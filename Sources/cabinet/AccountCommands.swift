@@ -85,7 +85,7 @@ struct UserCommand: ParsableCommand {
             do {
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
-                secret = try vault.createAccount(login: login, role: role, displayName: name)
+                secret = try vault.practice().accounts.create(login: login, role: role, displayName: name)
             } catch {
                 out.abandon()
                 throw error
@@ -103,8 +103,8 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let accounts = try vault.listAccounts()
-            let review = try vault.lastAccountsReview()
+            let accounts = try vault.practice().accounts.list()
+            let review = try vault.practice().accounts.lastReview()
             let df = DateFormatter()
             df.dateFormat = "dd/MM/yyyy HH:mm"
             if global.json {
@@ -148,7 +148,7 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try vault.disableAccount(login: login)
+            try vault.practice().accounts.disable(login: login)
             Term.out(L.text("user.disabled", ["login": login]))
             if rekey {
                 try runRekey(vault)
@@ -175,7 +175,7 @@ struct UserCommand: ParsableCommand {
             do {
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
-                secret = try vault.resetAccount(login: login, role: newRole)
+                secret = try vault.practice().accounts.reset(login: login, role: newRole)
             } catch {
                 out.abandon()
                 throw error
@@ -192,7 +192,7 @@ struct UserCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try vault.recordAccountsReview()
+            try vault.practice().accounts.recordReview()
             Term.out(L.text("user.reviewed"))
         }
     }
@@ -200,19 +200,24 @@ struct UserCommand: ParsableCommand {
 
 /// Re-keys with progress lines; explains why (a former account knew the key).
 func runRekey(_ vault: Vault) throws {
-    try AccessPolicy.check(vault.session, .manageAccounts)
-    Term.out(L.text("rekey.start"))
     // Pages copied, on one line rewritten in place, when stderr is a terminal.
     let onTerminal = isatty(STDERR_FILENO) != 0
     var shown = -1
-    try vault.rekey(progress: onTerminal ? { done, total in
+    var started = false
+    // The start is said once the service has let the work begin (its
+    // access policy first, then every other desk closed).
+    try vault.practice().accounts.rekey { done, total in
+        if !started {
+            started = true
+            Term.out(L.text("rekey.start"))
+        }
+        guard onTerminal else { return }
         let percent = total > 0 ? Int(done * 100 / total) : 100
         guard percent != shown else { return }
         shown = percent
         Term.errInline(L.text("rekey.progress", ["done": String(done), "total": String(total), "percent": String(percent)]))
-    } : nil)
+    }
     if onTerminal && shown >= 0 { Term.err("") }
-    try vault.audit(.vaultRekeyed)
     Term.out(L.text("rekey.done"))
 }
 
@@ -243,7 +248,7 @@ struct TOTPCommand: ParsableCommand {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
             // A short issuer keeps the QR code within an 80×24 terminal.
-            let e = try vault.beginSecondFactorEnrollment(issuer: "Cabinet")
+            let e = try vault.practice().accounts.beginSecondFactor(issuer: "Cabinet")
             Term.out(L.text("totp.scan"))
             if let qr = QRMatrix.encode(e.uri) {
                 let utf8 = (ProcessInfo.processInfo.environment["LC_ALL"] ?? ProcessInfo.processInfo.environment["LANG"] ?? "")
@@ -256,7 +261,7 @@ struct TOTPCommand: ParsableCommand {
                 while true {
                     let code = try Term.ask(L.text("prompt.totp_confirm"))
                     do {
-                        try vault.confirmSecondFactor(code: code)
+                        try vault.practice().accounts.confirmSecondFactor(code: code)
                         break
                     } catch CabinetError.wrongSecondFactor {
                         Term.err(CabinetError.wrongSecondFactor.message(L))
@@ -278,7 +283,7 @@ struct TOTPCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try vault.confirmSecondFactor(code: code)
+            try vault.practice().accounts.confirmSecondFactor(code: code)
             Term.out(L.text("totp.active"))
         }
     }
@@ -290,7 +295,7 @@ struct TOTPCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try vault.disableSecondFactor()
+            try vault.practice().accounts.disableSecondFactor()
             Term.out(L.text("totp.disabled"))
         }
     }
@@ -352,7 +357,7 @@ struct AuditCommand: ParsableCommand {
             }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let entries = try vault.auditEntries(object: Self.object(patient), since: sinceDate)
+            let entries = try vault.practice().audit.entries(object: Self.object(patient), since: sinceDate)
             if global.json {
                 let rows: [[String: Any]] = entries.map {
                     ["seq": $0.seq, "at": AuditFormat.iso($0.at), "actor": $0.actor, "action": $0.action,
@@ -385,9 +390,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try AccessPolicy.check(vault.session, .readAudit)
-            let report = try vault.verifyAudit()
-            try vault.audit(.auditVerified, detail: report.firstBad.map { "bad \($0)" } ?? "ok")
+            let report = try vault.practice().audit.check()
             if global.json {
                 let obj: [String: Any] = ["ok": report.isOK, "entries": report.entries, "firstSeq": report.firstSeq,
                                           "firstBad": report.firstBad ?? NSNull()]
@@ -411,8 +414,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try AccessPolicy.check(vault.session, .manageAccounts)
-            let n = try vault.pruneAudit(keepDays: keepDays)
+            let n = try vault.practice().audit.prune(keepDays: keepDays)
             Term.out(L.text("audit.pruned", ["count": String(n)]))
         }
     }
@@ -429,8 +431,8 @@ struct SettingsCommand: ParsableCommand {
     func run() throws {
         let vault = try global.signIn().vault
         defer { vault.signOut() }
-        if let lockAfter { try vault.setLockAfterMinutes(lockAfter) }
-        let minutes = try vault.lockAfterMinutes()
+        if let lockAfter { try vault.practice().accounts.setLockAfterMinutes(lockAfter) }
+        let minutes = try vault.practice().accounts.lockAfterMinutes()
         if global.json {
             let data = try JSONSerialization.data(withJSONObject: ["lockAfterMinutes": minutes], options: [.sortedKeys])
             Term.out(String(decoding: data, as: UTF8.self))

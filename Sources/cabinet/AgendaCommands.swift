@@ -210,21 +210,21 @@ struct AgendaCommand: ParsableCommand {
                 if nextFree {
                     // Found and booked in one write transaction: two desks
                     // asking at once get two different slots.
-                    guard let booked = try vault.bookNextFree(patient: patient, from: from, minutes: length, type: kind.id,
+                    guard let booked = try vault.practice().agenda.bookNextFree(patient: patient, from: from, minutes: length, type: kind.id,
                                                               reason: reasonText, force: force, now: now) else {
                         Term.err(L.text("agenda.no_free_slot"))
                         throw ArgumentParser.ExitCode(CabinetCore.ExitCode.conflict.rawValue)
                     }
                     id = booked.id
                 } else {
-                    id = try vault.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
+                    id = try vault.practice().agenda.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
                                         force: force, now: now)
                 }
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !AccessPolicy.allows(vault.session.role, .forceBooking) {
+            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.practice().agenda.mayForce {
                 Term.err(L.text("agenda.error.force_doctor"))
                 throw CabinetError.bookingNeedsForce(key: key, args: args)
             }
-            try AgendaInput.printBooked(try vault.appointment(id), json: global.json)
+            try AgendaInput.printBooked(try vault.practice().agenda.appointment(id), json: global.json)
             // Personal data, sometimes health data: only when preparation is needed.
             if !reasonText.isEmpty { Term.err(L.text("agenda.reason_hint")) }
         }
@@ -246,13 +246,13 @@ struct AgendaCommand: ParsableCommand {
             let first = days.first ?? day, last = days.last ?? day
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let list = try vault.appointments(from: PracticeClock.dayBounds(first).0, to: PracticeClock.dayBounds(last).1,
+            let list = try vault.practice().agenda.appointments(from: PracticeClock.dayBounds(first).0, to: PracticeClock.dayBounds(last).1,
                                               includeCancelled: all)
             if global.json {
                 try PatientInput.printJSON(list.map(AgendaInput.json))
                 return
             }
-            let hours = try vault.openingHours()
+            let hours = try vault.practice().agenda.openingHours()
             var printed = 0
             for d in days {
                 let ofDay = AgendaRules.day(d, appointments: list)
@@ -297,8 +297,8 @@ struct AgendaCommand: ParsableCommand {
             }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try vault.cancel(id, byPatient: byPatient, category: reasonCategory ?? "")
-            let a = try vault.appointment(id)
+            try vault.practice().agenda.cancel(id, byPatient: byPatient, category: reasonCategory ?? "")
+            let a = try vault.practice().agenda.appointment(id)
             if global.json {
                 try PatientInput.printJSON(AgendaInput.json(a))
             } else {
@@ -322,9 +322,9 @@ struct AgendaCommand: ParsableCommand {
             let status = try AgendaInput.status(status)
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try AgendaInput.refuseCancelled(try vault.appointment(id))
-            try vault.setStatus(id, status)
-            let a = try vault.appointment(id)
+            try AgendaInput.refuseCancelled(try vault.practice().agenda.appointment(id))
+            try vault.practice().agenda.setStatus(id, status)
+            let a = try vault.practice().agenda.appointment(id)
             if global.json {
                 try PatientInput.printJSON(AgendaInput.json(a))
             } else {
@@ -352,14 +352,14 @@ struct AgendaCommand: ParsableCommand {
             let start = try AgendaInput.instant(when)
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            try AgendaInput.refuseCancelled(try vault.appointment(id))
+            try AgendaInput.refuseCancelled(try vault.practice().agenda.appointment(id))
             do {
-                try vault.move(id, to: start, minutes: minutes, force: force)
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !AccessPolicy.allows(vault.session.role, .forceBooking) {
+                try vault.practice().agenda.move(id, to: start, minutes: minutes, force: force)
+            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.practice().agenda.mayForce {
                 Term.err(L.text("agenda.error.force_doctor"))
                 throw CabinetError.bookingNeedsForce(key: key, args: args)
             }
-            try AgendaInput.printBooked(try vault.appointment(id), json: global.json)
+            try AgendaInput.printBooked(try vault.practice().agenda.appointment(id), json: global.json)
         }
     }
 
@@ -403,13 +403,13 @@ struct AgendaCommand: ParsableCommand {
             }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let list = try vault.appointments(from: PracticeClock.dayBounds(first).0, to: PracticeClock.dayBounds(last).1,
+            let list = try vault.practice().agenda.appointments(from: PracticeClock.dayBounds(first).0, to: PracticeClock.dayBounds(last).1,
                                               includeCancelled: true)
-            let practice = minimal ? "" : (try vault.practiceIdentity()["doctor_name"] ?? "")
+            let practice = minimal ? "" : (try vault.practice().accounts.practiceIdentity()?.doctorName ?? "")
             let text = ICalendar.export(list, minimal: minimal, typeName: AgendaInput.typeName, practice: practice, now: Date())
             try Self.writeNew(path, Data(text.utf8))
             do {
-                try vault.audit(.export, object: "agenda", detail: "ics,minimal=\(minimal),count=\(list.count)")
+                try vault.practice().audit.record(.export, object: "agenda", detail: "ics,minimal=\(minimal),count=\(list.count)")
             } catch {
                 // An export the trail does not know of must not stay behind.
                 unlink(path)
@@ -505,10 +505,10 @@ extension AgendaCommand {
             let changes = try set.map(Self.parse)
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            var hours = try vault.openingHours()
+            var hours = try vault.practice().agenda.openingHours()
             if !changes.isEmpty {
                 for (day, ranges) in changes { hours.days[day] = ranges.isEmpty ? nil : ranges }
-                try vault.setOpeningHours(hours)
+                try vault.practice().agenda.setOpeningHours(hours)
             }
             let names = L.text("agenda.weekdays_long").split(separator: ",").map(String.init)
             for d in 1...7 {
@@ -545,7 +545,7 @@ extension AgendaCommand {
                 else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
-                let id = try vault.addAbsence(from: start, to: end, label: label)
+                let id = try vault.practice().agenda.addAbsence(from: start, to: end, label: label)
                 Term.out(L.text("agenda.absence_added", ["id": String(id), "from": AgendaInput.localText(start),
                                                           "to": AgendaInput.localText(end)]))
             }
@@ -559,7 +559,7 @@ extension AgendaCommand {
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
                 let now = Date()
-                for a in try vault.absences(from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(400 * 86_400)) {
+                for a in try vault.practice().agenda.absences(from: now.addingTimeInterval(-86_400), to: now.addingTimeInterval(400 * 86_400)) {
                     Term.out(L.text("agenda.absence_line", ["id": String(a.id), "from": AgendaInput.localText(a.start),
                                                             "to": AgendaInput.localText(a.end), "label": a.label]))
                 }
@@ -580,7 +580,7 @@ extension AgendaCommand {
                 }
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
-                try vault.removeAbsence(number)
+                try vault.practice().agenda.removeAbsence(number)
                 Term.out(L.text("agenda.absence_removed", ["id": String(number)]))
             }
         }

@@ -175,10 +175,10 @@ struct Bench {
             if !json { Term.err("") }
             // One patient with 200 consultations, for the record-opening figure.
             let id: Int64 = 1
-            let have = try v.clinicalEntries(patient: id, kind: .consultation).count
+            let have = try v.practice().patients.entries(patient: id, kind: .consultation).count
             let t = try BenchText.require()
             for i in have..<200 {
-                _ = try v.addClinicalEntry(patient: id, kind: .consultation,
+                _ = try v.practice().patients.addEntry(patient: id, kind: .consultation,
                                            occurredOn: CivilDate(Date()).adding(days: -i * 30) ?? CivilDate(Date()),
                                            fields: ["reason": BenchText.fill(t.recordReason, ["i": String(i)]),
                                                     "examination": String(repeating: t.recordExamination, count: 20),
@@ -203,15 +203,15 @@ struct Bench {
         let services = VaultServices(path: path)
         let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
-        guard let vault = services.vault else { return }
+        guard let patients = services.practice?.patients else { return }
 
         // Search as you type: the index is loaded at the first search.
         let t0 = benchNow()
-        _ = try vault.searchPatients("a")
+        _ = try patients.search("a")
         let load = benchNow() - t0
         add(BenchFigure(name: "search index load, \(label)", unit: "s", median: load, p99: nil, reference: nil,
                         target: "once per sign-in", met: nil))
-        let names = try vault.searchPatients("m").prefix(40).map(\.displayName)
+        let names = try patients.search("m").prefix(40).map(\.displayName)
         var keystrokes: [Double] = []
         for name in names {
             let words = name.split(separator: " ")
@@ -220,7 +220,7 @@ struct Bench {
             for ch in typed {
                 prefix.append(ch)
                 let s = benchNow()
-                _ = try vault.searchPatients(prefix)
+                _ = try patients.search(prefix)
                 keystrokes.append(benchNow() - s)
             }
         }
@@ -335,7 +335,7 @@ struct Bench {
             // the database writes): the trail's chain and signatures, the
             // list of accounts, every clinical row's MAC.
             let t2 = benchNow()
-            let chain = try r.verifyAudit()
+            let chain = try r.practice().audit.verify()
             let findings = try r.verifyTrust()
             trusts.append(benchNow() - t2)
             guard chain.isOK, findings.isEmpty else { throw CabinetError.integrityCheckFailed(count: findings.count + 1) }

@@ -72,14 +72,14 @@ struct VerifyCommand: ParsableCommand {
             // check the audit chain and record the verification.
             try global.completeSignIn(vault)
             if vault.mustChangePassphrase { try global.forcedChange(vault, current: pass) }
-            let chain = try vault.verifyAudit()
+            let chain = try vault.practice().audit.verify()
             audit = chain
             // What only a doctor's key can check: slots off the list of
             // accounts, clinical rows that do not authenticate, the trail's
             // checkpoint (docs/SEALED-STORE.md "Threat model").
             findings = try vault.verifyTrust()
             let ok = chain.isOK && findings.isEmpty
-            try vault.audit(ok ? .vaultVerified : .auditVerified,
+            try vault.practice().audit.record(ok ? .vaultVerified : .auditVerified,
                             detail: ok ? "ok" : chain.isOK ? "tampered \(findings.count)" : "audit \(chain.firstBad ?? 0)")
         }
         let auditOK = (audit?.isOK ?? true) && findings.isEmpty
@@ -141,7 +141,7 @@ struct PasswdCommand: ParsableCommand {
         } else {
             fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
         }
-        try vault.changeOwnPassphrase(current: signed.passphrase ?? "", new: fresh)
+        try vault.practice().accounts.changeOwnPassphrase(current: signed.passphrase ?? "", new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 }

@@ -62,7 +62,7 @@ struct GlobalOptions: ParsableArguments {
         }
         Term.err(L.text("passwd.forced"))
         let fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
-        try vault.changeOwnPassphrase(current: pass, new: fresh)
+        try vault.practice().accounts.changeOwnPassphrase(current: pass, new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 
@@ -105,6 +105,8 @@ struct SignedIn {
     let vault: Vault
     /// The passphrase typed (nil with the recovery key), for a forced change.
     let passphrase: String?
+    /// The session's services: what every command calls for domain work.
+    var practice: Practice { vault.practice() }
 }
 
 /// Moves global options found before the subcommand to after it, so that

@@ -149,7 +149,7 @@ struct PatientCommand: ParsableCommand {
             let identity = try identity(today: CivilDate(Date()))
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let id = try vault.addPatient(identity, allowDuplicate: force)
+            let id = try vault.practice().patients.add(identity, allowDuplicate: force)
             // Saved; the NIR disagreeing with the sex or the date of birth
             // is worth a second look, not a refusal.
             for key in identity.warnings { Term.err(L.text(key)) }
@@ -182,7 +182,7 @@ struct PatientCommand: ParsableCommand {
             if let problem = PatientQuery.parse(text).dateProblem { Term.err(problem.message(L)) }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let hits = try vault.searchPatients(text)
+            let hits = try vault.practice().patients.search(text)
             if global.json {
                 try PatientInput.printJSON(hits.map { p -> [String: Any] in
                     ["id": p.id, "name": p.displayName, "birthDate": p.birthDate.iso, "sex": PatientInput.letter(p.sex),
@@ -210,16 +210,16 @@ struct PatientCommand: ParsableCommand {
             let id = try PatientInput.patientID(patientID)
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let record = try vault.patient(id)
+            let record = try vault.practice().patients.record(id)
             // Clinical content only for a role that may read it; the
             // secretary's session could not decrypt it anyway. A correction
             // never erases the original: the corrected entries come too.
-            let all: [ClinicalEntry]? = AccessPolicy.allows(vault.session.role, .readClinical)
-                ? try vault.clinicalEntries(patient: id, includeSuperseded: true) : nil
+            let all: [ClinicalEntry]? = vault.practice().patients.seesClinical
+                ? try vault.practice().patients.entries(patient: id, includeSuperseded: true) : nil
             let correctedIDs = Set((all ?? []).compactMap(\.supersedes))
             let clinical = all?.filter { !correctedIDs.contains($0.id) }
             let corrected = all?.filter { correctedIDs.contains($0.id) }
-            let versions = history || global.json ? try vault.identityVersions(id) : []
+            let versions = history || global.json ? try vault.practice().patients.identityVersions(id) : []
             if global.json {
                 var object = PatientView.json(record, clinical: clinical)
                 if let corrected { object["superseded"] = corrected.map(PatientView.entryJSON) }
@@ -432,7 +432,7 @@ struct EncounterCommand: ParsableCommand {
             // A correction is a new entry that supersedes the original, which
             // is kept (`patient show --history`).
             let supersedes = try corrects.map { try PatientInput.patientID($0) }
-            let entry = try vault.addClinicalEntry(patient: id, kind: .consultation, occurredOn: day, fields: fields,
+            let entry = try vault.practice().patients.addEntry(patient: id, kind: .consultation, occurredOn: day, fields: fields,
                                                    supersedes: supersedes)
             if global.json {
                 try PatientInput.printJSON(["id": entry])

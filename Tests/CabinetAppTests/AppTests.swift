@@ -145,7 +145,7 @@ final class FakeServices: AppServices {
         let record = PatientRecord(id: id, identity: p, flags: PatientFlags(limited: id == 99), version: 1,
                                    createdAt: Date(timeIntervalSince1970: 0), createdBy: "doc")
         var shown: [ClinicalEntry] = []
-        if role().isDoctor {
+        if AccessPolicy.allows(role(), .readClinical) {
             clinicalReads += 1
             shown = entries.filter { e in e.patientID == id && !entries.contains(where: { n in n.supersedes == e.id }) }
                 .sorted { $0.occurredOn > $1.occurredOn }
@@ -165,7 +165,7 @@ final class FakeServices: AppServices {
     }
     func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
                           supersedes: Int64?) throws -> Int64 {
-        guard role().isDoctor else { throw CabinetError.permissionDenied(operation: "writeClinical") }
+        guard AccessPolicy.allows(role(), .writeClinical) else { throw CabinetError.permissionDenied(operation: "writeClinical") }
         let id = Int64(entries.count + 1)
         entries.append(ClinicalEntry(id: id, patientID: patient, kind: kind, occurredOn: occurredOn, author: current ?? "",
                                      at: Date(), supersedes: supersedes, fields: fields))
@@ -234,7 +234,7 @@ final class FakeServices: AppServices {
     func exportDocument(entry: Int64, to path: String) throws { exported.append(path) }
     var documentsRead: [Int64] = []
     func readDocument(entry: Int64) throws -> DocumentContent {
-        guard role().isDoctor else { throw CabinetError.permissionDenied(operation: "readClinical") }
+        guard AccessPolicy.allows(role(), .readClinical) else { throw CabinetError.permissionDenied(operation: "readClinical") }
         documentsRead.append(entry)
         let text = (1...60).map { "Ligne \($0) du courrier fictif" }.joined(separator: "\n")
         return DocumentContent(title: "Courrier du cardiologue", mime: "text/plain", size: text.utf8.count, text: text)

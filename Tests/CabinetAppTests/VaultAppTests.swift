@@ -68,7 +68,7 @@ import TerminalUI
         let identity = try v.practiceIdentity()
         #expect(identity["doctor_rpps"] == "10003456786")
         #expect(identity["practice_email"] == "cabinet@example.org")
-        let accounts = try v.listAccounts()
+        let accounts = try v.practice().accounts.list()
         #expect(accounts.first { $0.login == "accueil" }?.mustChangePassphrase == true)
         #expect(accounts.first { $0.login == "accueil" }?.role == .secretary)
         #expect(!dir.anyFileContains("Durand-Lef"), "the identity is sealed like everything else")
@@ -173,7 +173,7 @@ import TerminalUI
         // Settings: the delay, saved in the vault.
         h.keys(.tab, .left, .left, .enter)
         #expect(h.text.contains("Réglages enregistrés"))
-        #expect(try (h.services as? VaultServices)?.vault?.lockAfterMinutes() == 8)
+        #expect(try (h.services as? VaultServices)?.practice?.accounts.lockAfterMinutes() == 8)
         #expect(h.runner.state.lockAfter == 8 * 60)
         // Opening hours and an absence, into the vault.
         h.keys(.tab)
@@ -182,14 +182,14 @@ import TerminalUI
         h.keys(.ctrl("u"), .enter)
         #expect(h.text.contains("Horaires enregistrés."), "\(h.text)")
         let vault = try #require((h.services as? VaultServices)?.vault)
-        #expect(try vault.openingHours().days[6] == nil, "Saturday closed")
-        #expect(try vault.openingHours().days[1] == OpeningHours.standard.days[1])
+        #expect(try vault.practice().agenda.openingHours().days[6] == nil, "Saturday closed")
+        #expect(try vault.practice().agenda.openingHours().days[1] == OpeningHours.standard.days[1])
         let day = PracticeClock.local(Date().addingTimeInterval(30 * 86_400)).date
         h.keys(.char("n")); h.type(day.formatted); h.keys(.tab, .tab); h.type(day.formatted); h.keys(.tab, .tab)
         h.type("Formation"); h.keys(.enter)
         #expect(h.text.contains("Absence ajoutée."), "\(h.text)")
         let (from, to) = PracticeClock.dayBounds(day)
-        #expect(try vault.absences(from: from, to: to).map(\.label) == ["Formation"])
+        #expect(try vault.practice().agenda.absences(from: from, to: to).map(\.label) == ["Formation"])
     }
 
     /// A day's work in the patient file on a real vault: a patient created,
@@ -228,7 +228,7 @@ import TerminalUI
         // Opening the record was logged, for both.
         let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
         defer { v.signOut() }
-        let trail = try v.auditEntries(object: "patient:1")
+        let trail = try v.practice().audit.entries(object: "patient:1")
         #expect(trail.contains { $0.actor == "accueil" && $0.action == "record.opened" })
         #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical" })
         #expect(trail.contains { $0.actor == "mdurand" && $0.detail == "clinical:consultation" })
@@ -284,8 +284,8 @@ import TerminalUI
         func versions() throws -> (Int, Int) {
             let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
             defer { v.signOut() }
-            let record = try v.patient(id)
-            let writes = try v.auditEntries(object: "patient:\(id)").filter { $0.object == "patient:\(id)" && $0.action == AuditAction.recordWritten.rawValue }.count
+            let record = try v.practice().patients.record(id)
+            let writes = try v.practice().audit.entries(object: "patient:\(id)").filter { $0.object == "patient:\(id)" && $0.action == AuditAction.recordWritten.rawValue }.count
             return (record.version, writes)
         }
         let before = try versions()

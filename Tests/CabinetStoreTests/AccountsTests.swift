@@ -10,10 +10,10 @@ import Testing
 func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     let (vault, recovery, path) = try makeVault(dir)
     for (login, role) in [("remp", Role.replacement), ("accueil", Role.secretary)] {
-        let once = try vault.createAccount(login: login, role: role, displayName: nil, kdf: .minimumForTests)
+        let once = try vault.practice(kdf: .minimumForTests).accounts.create(login: login, role: role, displayName: nil)
         let v = try Vault.unlock(at: path, login: login, passphrase: once)
         #expect(v.mustChangePassphrase)
-        try v.changeOwnPassphrase(current: once, new: secretaryPass, kdf: .minimumForTests)
+        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(current: once, new: secretaryPass)
         v.lock()
     }
     vault.lock()
@@ -51,20 +51,20 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         for login in ["remp", "accueil"] {
             let v = try Vault.signIn(at: path, login: login, passphrase: secretaryPass)
             #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
-                _ = try v.createAccount(login: "x\(login)", role: .secretary, displayName: nil, kdf: .minimumForTests)
+                _ = try v.practice(kdf: .minimumForTests).accounts.create(login: "x\(login)", role: .secretary, displayName: nil)
             }
-            #expect(throws: CabinetError.permissionDenied(operation: "listAccounts")) { _ = try v.listAccounts() }
-            #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) { try v.disableAccount(login: "doc") }
+            #expect(throws: CabinetError.permissionDenied(operation: "listAccounts")) { _ = try v.practice().accounts.list() }
+            #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) { try v.practice().accounts.disable(login: "doc") }
             #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
-                _ = try v.resetAccount(login: "doc", role: nil, kdf: .minimumForTests)
+                _ = try v.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: nil)
             }
             if login == "accueil" {
-                #expect(throws: CabinetError.permissionDenied(operation: "readAudit")) { _ = try v.auditEntries() }
+                #expect(throws: CabinetError.permissionDenied(operation: "readAudit")) { _ = try v.practice().audit.entries() }
                 #expect(throws: CabinetError.permissionDenied(operation: "manageOwnSecondFactor")) {
-                    _ = try v.beginSecondFactorEnrollment(issuer: "Cabinet")
+                    _ = try v.practice().accounts.beginSecondFactor(issuer: "Cabinet")
                 }
             } else {
-                #expect(try !v.auditEntries().isEmpty)
+                #expect(try !v.practice().audit.entries().isEmpty)
             }
             v.lock()
         }
@@ -111,13 +111,13 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, _) = try practice(dir)
         let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        let once = try doctor.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        let once = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
         #expect(PassphrasePolicy().problems(once).isEmpty)
         doctor.lock()
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
         let v = try Vault.signIn(at: path, login: "accueil", passphrase: once)
         #expect(v.mustChangePassphrase)
-        try v.changeOwnPassphrase(current: once, new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
+        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(current: once, new: "Nouvelle-Phrase-Accueil-9")
         v.lock()
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: once) }
         let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
@@ -129,12 +129,12 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, _) = try practice(dir)
         let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        #expect(throws: CabinetError.cannotDisableSelf) { try doctor.disableAccount(login: "doc") }
-        try doctor.disableAccount(login: "accueil")
-        let list = try doctor.listAccounts()
+        #expect(throws: CabinetError.cannotDisableSelf) { try doctor.practice().accounts.disable(login: "doc") }
+        try doctor.practice().accounts.disable(login: "accueil")
+        let list = try doctor.practice().accounts.list()
         let accueil = try #require(list.first { $0.login == "accueil" })
         #expect(accueil.disabledAt != nil && !accueil.hasSlot)
-        #expect(throws: CabinetError.accountNotFound(login: "accueil")) { try doctor.disableAccount(login: "accueil") }
+        #expect(throws: CabinetError.accountNotFound(login: "accueil")) { try doctor.practice().accounts.disable(login: "accueil") }
         doctor.lock()
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
     }
@@ -152,16 +152,16 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, _) = try practice(dir)
         let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        #expect(try doctor.lockAfterMinutes() == 10)
-        try doctor.setLockAfterMinutes(5)
-        #expect(try doctor.lockAfterMinutes() == 5)
-        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.setLockAfterMinutes(31) }
-        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.setLockAfterMinutes(0) }
-        #expect(try doctor.auditEntries().contains { $0.action == "settings.changed" && $0.detail == "lock_after_minutes=5" })
+        #expect(try doctor.practice().accounts.lockAfterMinutes() == 10)
+        try doctor.practice().accounts.setLockAfterMinutes(5)
+        #expect(try doctor.practice().accounts.lockAfterMinutes() == 5)
+        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.practice().accounts.setLockAfterMinutes(31) }
+        #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.practice().accounts.setLockAfterMinutes(0) }
+        #expect(try doctor.practice().audit.entries().contains { $0.action == "settings.changed" && $0.detail == "lock_after_minutes=5" })
         doctor.lock()
         let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
-        #expect(try sec.lockAfterMinutes() == 5)
-        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try sec.setLockAfterMinutes(20) }
+        #expect(try sec.practice().accounts.lockAfterMinutes() == 5)
+        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try sec.practice().accounts.setLockAfterMinutes(20) }
         sec.lock()
     }
 
@@ -190,7 +190,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let v = try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(2.5))
         #expect(try AttemptsFile(vaultPath: path).wait(for: "remp", now: last.addingTimeInterval(3)) == 0)
         // The failures reached the sealed trail at the next sign-in.
-        let failures = try v.auditEntries().filter { $0.action == "signin.failed" && $0.actor == "remp" }
+        let failures = try v.practice().audit.entries().filter { $0.action == "signin.failed" && $0.actor == "remp" }
         #expect(failures.count == 4)
         v.lock()
     }
@@ -200,13 +200,13 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (path, recovery) = try practice(dir)
         let t = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 30).rounded(.down) * 30 + 15)
         let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        let e = try doctor.beginSecondFactorEnrollment(issuer: "Cabinet")
+        let e = try doctor.practice().accounts.beginSecondFactor(issuer: "Cabinet")
         #expect(e.uri.hasPrefix("otpauth://totp/Cabinet:doc?secret=\(e.secretBase32)"))
         let totp = TOTP(secret: try #require(Base32.decode(e.secretBase32)))
         #expect(!doctor.hasSecondFactor, "not active before a code is confirmed")
         let wrong = totp.code(at: t) == "000000" ? "111111" : "000000"
-        #expect(throws: CabinetError.wrongSecondFactor) { try doctor.confirmSecondFactor(code: wrong, now: t) }
-        try doctor.confirmSecondFactor(code: totp.code(at: t), now: t)
+        #expect(throws: CabinetError.wrongSecondFactor) { try doctor.practice().accounts.confirmSecondFactor(code: wrong, now: t) }
+        try doctor.practice().accounts.confirmSecondFactor(code: totp.code(at: t), now: t)
         #expect(doctor.hasSecondFactor)
         doctor.lock()
 
@@ -224,7 +224,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
                          now: t2.addingTimeInterval(10)).lock()
         // The recovery key bypasses it, and that is logged.
         let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
-        let actions = try rescue.auditEntries().map(\.action)
+        let actions = try rescue.practice().audit.entries().map(\.action)
         #expect(actions.contains("totp.bypassed") && actions.contains("totp.used") && actions.contains("totp.enrolled"))
         rescue.lock()
         // The secret is sealed for its owner: another doctor's slot cannot read it.
@@ -246,7 +246,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (path, recovery) = try practice(dir)
         let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
         for i in 1...8 { try v.audit(.recordOpened, object: "P\(i)", detail: "identity") }
-        #expect(try v.verifyAudit().isOK)
+        #expect(try v.practice().audit.verify().isOK)
         return (path, v, recovery)
     }
 
@@ -262,7 +262,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let raw = try v.openSQL()
         #expect(throws: (any Error).self) { try raw.exec("UPDATE audit SET detail = 'x' WHERE seq = 3") }
         #expect(throws: (any Error).self) { try raw.exec("DELETE FROM audit WHERE seq = 3") }
-        #expect(try v.verifyAudit().isOK)
+        #expect(try v.practice().audit.verify().isOK)
         v.lock()
     }
 
@@ -270,7 +270,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (_, v) = try trail(dir)
         try attack(v, "UPDATE audit SET object = 'P999' WHERE seq = 9")
-        #expect(try v.verifyAudit().firstBad == 9)
+        #expect(try v.practice().audit.verify().firstBad == 9)
         v.lock()
     }
 
@@ -278,7 +278,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (_, v) = try trail(dir)
         try attack(v, "DELETE FROM audit WHERE seq = 7")
-        #expect(try v.verifyAudit().firstBad == 7)
+        #expect(try v.practice().audit.verify().firstBad == 7)
         v.lock()
     }
 
@@ -286,7 +286,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (_, v) = try trail(dir)
         try attack(v, "UPDATE audit SET seq = -1 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = 7; UPDATE audit SET seq = 7 WHERE seq = -1")
-        #expect(try v.verifyAudit().firstBad == 6)
+        #expect(try v.practice().audit.verify().firstBad == 6)
         v.lock()
     }
 
@@ -295,7 +295,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (_, v) = try trail(dir)
         let last = try #require(try v.read { try Int64.fetchOne($0, sql: "SELECT max(seq) FROM audit") })
         try attack(v, "DELETE FROM audit WHERE seq >= \(last - 1)")
-        #expect(try v.verifyAudit().firstBad == last - 1)
+        #expect(try v.practice().audit.verify().firstBad == last - 1)
         v.lock()
     }
 
@@ -308,16 +308,16 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
             for i in 1...5 { try AuditLog.append(db, key: key, actor: "doc", action: .recordOpened, object: "P\(i)", at: old) }
         }
         let before = try v.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit") } ?? 0
-        let pruned = try v.pruneAudit()
+        let pruned = try v.practice().audit.prune()
         #expect(pruned > 0)
         let after = try v.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit") } ?? 0
         #expect(after == before - pruned + 1) // + the "pruned" entry itself
-        let report = try v.verifyAudit()
+        let report = try v.practice().audit.verify()
         #expect(report.isOK && report.firstSeq > 1, "\(report)")
-        #expect(try v.auditEntries().contains { $0.action == "audit.pruned" })
+        #expect(try v.practice().audit.entries().contains { $0.action == "audit.pruned" })
         // A forged anchor (moving it further to hide entries) is detected.
         try attack(v, "UPDATE audit_anchor SET first_seq = first_seq + 1")
-        #expect(try !v.verifyAudit().isOK)
+        #expect(try !v.practice().audit.verify().isOK)
         v.lock()
     }
 
@@ -336,8 +336,8 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let old = try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE at < ?",
                                                    arguments: [AuditLog.timestamp(Date().addingTimeInterval(-183 * 86_400))]) }
         #expect(old == 0)
-        #expect(try again.verifyAudit().isOK)
-        #expect(throws: CabinetError.usage(key: "error.retention")) { try again.pruneAudit(keepDays: 5) }
+        #expect(try again.practice().audit.verify().isOK)
+        #expect(throws: CabinetError.usage(key: "error.retention")) { try again.practice().audit.prune(keepDays: 5) }
         again.lock()
     }
 
@@ -346,7 +346,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (_, v) = try trail(dir)
         try v.rekey()
         try v.audit(.vaultRekeyed)
-        #expect(try v.verifyAudit().isOK)
+        #expect(try v.practice().audit.verify().isOK)
         v.lock()
     }
 
@@ -354,8 +354,8 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, recovery) = try practice(dir)
         let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
-        #expect(throws: CabinetError.lastHolder) { _ = try rescue.resetAccount(login: "doc", role: .secretary, kdf: .minimumForTests) }
-        #expect(throws: CabinetError.secondFactorNotForRole) { try rescue.disableSecondFactor() }
+        #expect(throws: CabinetError.lastHolder) { _ = try rescue.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: .secretary) }
+        #expect(throws: CabinetError.secondFactorNotForRole) { try rescue.practice().accounts.disableSecondFactor() }
         rescue.lock()
     }
 
@@ -368,7 +368,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let file = String(decoding: bytes(path + ".attempts"), as: UTF8.self)
         #expect(!file.contains("Tres-Bon"))
         let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        let failed = try v.auditEntries().filter { $0.action == "signin.failed" }
+        let failed = try v.practice().audit.entries().filter { $0.action == "signin.failed" }
         #expect(failed.count == 1 && failed.first?.actor == "?" && failed.first?.detail == "unknown-login")
         v.lock()
     }
@@ -376,7 +376,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func theTrailHoldsNoSecretNorHealthContent() throws {
         let dir = TempDir()
         let (path, v, recovery) = try trailWithRecovery(dir)
-        let once = try v.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        let once = try v.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
         try v.audit(.recordWritten, object: "P1", detail: "consultation")
         v.lock()
         let r = try Vault.signIn(at: path, recoveryKey: recovery)

@@ -12,8 +12,8 @@ import Testing
 
     static func vault(_ dir: TempDir) throws -> (Vault, String, Int64, Int64) {
         let (v, path) = try PatientStoreTests.vault(dir)
-        let a = try v.addPatient(PatientStoreTests.identity())
-        let b = try v.addPatient(PatientStoreTests.identity("Martin", "Paul", born: "1980-01-01", sex: .male))
+        let a = try v.practice().patients.add(PatientStoreTests.identity())
+        let b = try v.practice().patients.add(PatientStoreTests.identity("Martin", "Paul", born: "1980-01-01", sex: .male))
         return (v, path, a, b)
     }
 
@@ -21,41 +21,41 @@ import Testing
         let dir = TempDir()
         let (v, path, a, b) = try Self.vault(dir)
         defer { v.lock() }
-        let first = try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+        let first = try v.practice().agenda.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
         // An overlap is refused with the appointment that holds the slot.
-        #expect(throws: CabinetError.self) { try v.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before) }
+        #expect(throws: CabinetError.self) { try v.practice().agenda.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before) }
         do {
-            _ = try v.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before)
+            _ = try v.practice().agenda.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before)
         } catch CabinetError.appointmentConflict(let id, _, _) {
             #expect(id == first)
         }
         // Touching ends do not overlap.
-        _ = try v.book(patient: b, start: Self.at(9, 20), minutes: 20, type: "consultation", now: Self.before)
+        _ = try v.practice().agenda.book(patient: b, start: Self.at(9, 20), minutes: 20, type: "consultation", now: Self.before)
         // A doctor may double-book on purpose; the front desk may not.
-        _ = try v.book(patient: b, start: Self.at(9, 5), minutes: 10, type: "emergency", force: true, now: Self.before)
+        _ = try v.practice().agenda.book(patient: b, start: Self.at(9, 5), minutes: 10, type: "emergency", force: true, now: Self.before)
         // Outside hours: a warning the doctor may force.
         #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
-            try v.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", now: Self.before)
+            try v.practice().agenda.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", now: Self.before)
         }
-        _ = try v.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", force: true, now: Self.before)
+        _ = try v.practice().agenda.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", force: true, now: Self.before)
         // Refusals, whoever asks.
         #expect(throws: CabinetError.bookingRefused(key: "booking.duration", args: ["max": "8"])) {
-            try v.book(patient: a, start: Self.at(10, 0), minutes: 0, type: "consultation", force: true, now: Self.before)
+            try v.practice().agenda.book(patient: a, start: Self.at(10, 0), minutes: 0, type: "consultation", force: true, now: Self.before)
         }
         #expect(throws: CabinetError.bookingRefused(key: "booking.past", args: [:])) {
-            try v.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Date(timeIntervalSince1970: 1_900_000_000))
+            try v.practice().agenda.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Date(timeIntervalSince1970: 1_900_000_000))
         }
         v.lock()
         let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
         defer { s.signOut() }
         #expect(throws: CabinetError.self) {
-            try s.book(patient: a, start: Self.at(9, 10), minutes: 20, type: "consultation", force: true, now: Self.before)
+            try s.practice().agenda.book(patient: a, start: Self.at(9, 10), minutes: 20, type: "consultation", force: true, now: Self.before)
         }
         #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
-            try s.book(patient: a, start: Self.at(19, 30), minutes: 20, type: "consultation", force: true, now: Self.before)
+            try s.practice().agenda.book(patient: a, start: Self.at(19, 30), minutes: 20, type: "consultation", force: true, now: Self.before)
         }
         let day = PracticeClock.dayBounds(Self.monday)
-        #expect(try s.appointments(from: day.0, to: day.1).count == 4)
+        #expect(try s.practice().agenda.appointments(from: day.0, to: day.1).count == 4)
     }
 
     /// Opening hours typed as the interface and the command line take them,
@@ -72,20 +72,20 @@ import Testing
             try OpeningHours.parseDay("08:00-12:00, 11:00-13:00")
         }
         #expect(OpeningHours.text(of: try OpeningHours.parseDay("8h-12h,14h-18h30")) == "08:00-12:00, 14:00-18:30")
-        let away = try v.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(20, 0)), label: "Formation")
+        let away = try v.practice().agenda.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(20, 0)), label: "Formation")
         #expect(throws: CabinetError.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation"])) {
-            try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+            try v.practice().agenda.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
         }
-        try v.removeAbsence(away)
-        #expect(try v.absences(from: Self.before, to: try #require(Self.at(23, 0))).isEmpty)
-        _ = try v.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
-        #expect(throws: CabinetError.usage(key: "error.absence_not_found")) { try v.removeAbsence(away) }
-        #expect(try v.auditEntries().contains { $0.detail == "absence.removed:\(away)" })
-        let again = try v.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(9, 0)), label: "")
+        try v.practice().agenda.removeAbsence(away)
+        #expect(try v.practice().agenda.absences(from: Self.before, to: try #require(Self.at(23, 0))).isEmpty)
+        _ = try v.practice().agenda.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
+        #expect(throws: CabinetError.usage(key: "error.absence_not_found")) { try v.practice().agenda.removeAbsence(away) }
+        #expect(try v.practice().audit.entries().contains { $0.detail == "absence.removed:\(away)" })
+        let again = try v.practice().agenda.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(9, 0)), label: "")
         v.lock()
         let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
         defer { s.signOut() }
-        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try s.removeAbsence(again) }
+        #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try s.practice().agenda.removeAbsence(again) }
     }
 
     @Test func daylightSavingIsRight() throws {
@@ -95,11 +95,11 @@ import Testing
         let autumn = try #require(CivilDate(year: 2027, month: 10, day: 30))  // a Saturday, clocks go back that night
         let spring = try #require(CivilDate(year: 2027, month: 3, day: 27))
         let past = PracticeClock.instant(spring, TimeOfDay(minutes: 0)) ?? Date()
-        let x = try v.book(patient: a, start: Self.at(9, 0, autumn), minutes: 20, type: "consultation", now: past)
-        let y = try v.book(patient: a, start: Self.at(9, 0, spring), minutes: 20, type: "consultation", now: past.addingTimeInterval(-86_400))
-        #expect(PracticeClock.local(try v.appointment(x).start).time.formatted == "09:00")
-        #expect(PracticeClock.local(try v.appointment(y).start).time.formatted == "09:00")
-        #expect(try v.appointment(x).start.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) == 7 * 3600, "09:00 CEST = 07:00Z")
+        let x = try v.practice().agenda.book(patient: a, start: Self.at(9, 0, autumn), minutes: 20, type: "consultation", now: past)
+        let y = try v.practice().agenda.book(patient: a, start: Self.at(9, 0, spring), minutes: 20, type: "consultation", now: past.addingTimeInterval(-86_400))
+        #expect(PracticeClock.local(try v.practice().agenda.appointment(x).start).time.formatted == "09:00")
+        #expect(PracticeClock.local(try v.practice().agenda.appointment(y).start).time.formatted == "09:00")
+        #expect(try v.practice().agenda.appointment(x).start.timeIntervalSince1970.truncatingRemainder(dividingBy: 86_400) == 7 * 3600, "09:00 CEST = 07:00Z")
         // The hour skipped in spring does not exist.
         let sunday = try #require(CivilDate(year: 2027, month: 3, day: 28))
         #expect(PracticeClock.instant(sunday, TimeOfDay(minutes: 150)) == nil)
@@ -109,29 +109,29 @@ import Testing
         let dir = TempDir()
         let (v, _, a, b) = try Self.vault(dir)
         defer { v.lock() }
-        let first = try v.book(patient: a, start: Self.at(8, 30), minutes: 30, type: "first", reason: "Vaccin \u{1B}[31mà préparer", now: Self.before)
-        #expect(try v.appointment(first).reason == "Vaccin à préparer", "escape sequences stripped")
-        #expect(try v.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(9, 0))
+        let first = try v.practice().agenda.book(patient: a, start: Self.at(8, 30), minutes: 30, type: "first", reason: "Vaccin \u{1B}[31mà préparer", now: Self.before)
+        #expect(try v.practice().agenda.appointment(first).reason == "Vaccin à préparer", "escape sequences stripped")
+        #expect(try v.practice().agenda.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(9, 0))
         // Beyond the first week: a ten-day absence from that Monday, and an
         // appointment at the first opening after it.
         let back = try #require(Self.monday.adding(days: 10))
-        let away = try v.addAbsence(from: try #require(Self.at(0, 0)), to: PracticeClock.dayBounds(back).0, label: "Congés")
-        _ = try v.book(patient: b, start: Self.at(8, 30, back), minutes: 20, type: "consultation", now: Self.before)
-        #expect(try v.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(8, 50, back))
-        try v.removeAbsence(away)
-        try v.setStatus(first, .arrived, now: Self.at(8, 25) ?? Date())
-        #expect(try v.appointment(first).arrivedAt == Self.at(8, 25))
-        try v.cancel(first, byPatient: true, category: "malade")
-        #expect(try v.appointment(first).status == .cancelledByPatient)
+        let away = try v.practice().agenda.addAbsence(from: try #require(Self.at(0, 0)), to: PracticeClock.dayBounds(back).0, label: "Congés")
+        _ = try v.practice().agenda.book(patient: b, start: Self.at(8, 30, back), minutes: 20, type: "consultation", now: Self.before)
+        #expect(try v.practice().agenda.nextFreeSlot(from: Self.at(8, 0) ?? Date(), minutes: 20) == Self.at(8, 50, back))
+        try v.practice().agenda.removeAbsence(away)
+        try v.practice().agenda.setStatus(first, .arrived, now: Self.at(8, 25) ?? Date())
+        #expect(try v.practice().agenda.appointment(first).arrivedAt == Self.at(8, 25))
+        try v.practice().agenda.cancel(first, byPatient: true, category: "malade")
+        #expect(try v.practice().agenda.appointment(first).status == .cancelledByPatient)
         // A cancelled appointment frees its slot.
-        _ = try v.book(patient: b, start: Self.at(8, 30), minutes: 20, type: "consultation", now: Self.before)
+        _ = try v.practice().agenda.book(patient: b, start: Self.at(8, 30), minutes: 20, type: "consultation", now: Self.before)
         // A deceased patient: a warning.
-        try v.setFlags(b, PatientFlags(deceasedOn: CivilDate(year: 2026, month: 1, day: 1)))
+        try v.practice().patients.setFlags(b, PatientFlags(deceasedOn: CivilDate(year: 2026, month: 1, day: 1)))
         #expect(throws: CabinetError.bookingNeedsForce(key: "booking.patient_deceased", args: [:])) {
-            try v.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
+            try v.practice().agenda.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
         }
         // Audited, never with the reason.
-        let trail = try v.auditEntries(object: "patient:\(a)")
+        let trail = try v.practice().audit.entries(object: "patient:\(a)")
         #expect(trail.contains { $0.action == "agenda.booked" } && trail.contains { $0.action == "agenda.cancelled" }
                 && trail.contains { $0.action == "agenda.status" })
         #expect(!trail.contains { ($0.detail ?? "").contains("Vaccin") })
@@ -141,12 +141,12 @@ import Testing
         let dir = TempDir()
         let (v, _, a, b) = try Self.vault(dir)
         defer { v.lock() }
-        let x = try v.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Self.before)
-        let y = try v.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
-        #expect(throws: CabinetError.self) { try v.move(y, to: Self.at(10, 10), now: Self.before) }
-        try v.move(y, to: Self.at(10, 20), now: Self.before)
-        try v.move(x, to: Self.at(10, 0), minutes: 20, now: Self.before)  // onto itself: fine
-        #expect(PracticeClock.local(try v.appointment(y).start).time.formatted == "10:20")
+        let x = try v.practice().agenda.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Self.before)
+        let y = try v.practice().agenda.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
+        #expect(throws: CabinetError.self) { try v.practice().agenda.move(y, to: Self.at(10, 10), now: Self.before) }
+        try v.practice().agenda.move(y, to: Self.at(10, 20), now: Self.before)
+        try v.practice().agenda.move(x, to: Self.at(10, 0), minutes: 20, now: Self.before)  // onto itself: fine
+        #expect(PracticeClock.local(try v.practice().agenda.appointment(y).start).time.formatted == "10:20")
     }
 
     /// Two processes book the same slots as fast as they can, a morning a
@@ -174,7 +174,7 @@ import Testing
         let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
         defer { check.signOut() }
         let week = (PracticeClock.dayBounds(Self.monday).0, PracticeClock.dayBounds(Self.monday.adding(days: 5) ?? Self.monday).0)
-        let list = try check.appointments(from: week.0, to: week.1)
+        let list = try check.practice().agenda.appointments(from: week.0, to: week.1)
         #expect(list.count == 60)
         #expect(Set(list.map(\.start)).count == 60, "never two appointments on one slot")
     }
@@ -206,6 +206,6 @@ import Testing
         let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
         defer { check.signOut() }
         let day = PracticeClock.dayBounds(Self.monday)
-        #expect(try check.appointments(from: day.0, to: day.1).count == 12)
+        #expect(try check.practice().agenda.appointments(from: day.0, to: day.1).count == 12)
     }
 }

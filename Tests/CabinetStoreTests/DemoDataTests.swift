@@ -38,14 +38,14 @@ final class DemoFixture: @unchecked Sendable {
             try GRDB.Row.fetchAll(db, sql: "SELECT id, uid, patient_id, kind, occurred_on, at, sealed FROM clinical_entry ORDER BY id")
                 .map { r in
                     let kind = ClinicalKind(rawValue: r["kind"]) ?? .consultation
-                    let fields = Vault.openFields([UInt8](r["sealed"] as Data), kind: kind, uid: [UInt8](r["uid"] as Data), key: key)
+                    let fields = ClinicalSeal.openFields([UInt8](r["sealed"] as Data), kind: kind, uid: [UInt8](r["uid"] as Data), key: key)
                     return Row(id: r["id"], patient: r["patient_id"], kind: kind, day: CivilDate(iso: r["occurred_on"]) ?? CivilDate(year: 1970, month: 1, day: 1)!,
                                at: r["at"], fields: fields ?? [:])
                 }
         }
         let ids = try v.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM patient ORDER BY id") }
         var records: [Int64: PatientRecord] = [:]
-        for id in ids { records[id] = try v.patient(id) }
+        for id in ids { records[id] = try v.practice().patients.record(id) }
         patients = records
         byPatient = Dictionary(grouping: rows, by: \.patient)
     }

@@ -45,7 +45,7 @@ import Testing
     @Test func theEnvelopeNamesTheAccountsWithoutAKey() throws {
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
-        _ = try vault.createAccount(login: "accueil", role: .secretary, displayName: nil, kdf: .minimumForTests)
+        _ = try vault.practice(kdf: .minimumForTests).accounts.create(login: "accueil", role: .secretary, displayName: nil)
         vault.lock()
         #expect(Vault.envelopeLogins(at: path) == ["doc", "accueil"])
         #expect(Vault.envelopeLogins(at: dir.file("absent.vault")).isEmpty)
@@ -58,12 +58,12 @@ import Testing
     @Test func theFieldThatDoesNotOpenIsNamed() throws {
         let uid = [UInt8](repeating: 7, count: 16)
         let key = SecureBytes.random(32)
-        var blob = Vault.sealFields(["reason": "Toux", "examination": "Canari-Examen"], kind: .consultation, uid: uid, key: key)
-        #expect(Vault.openFields(blob, kind: .consultation, uid: uid, key: key)?["examination"] == "Canari-Examen")
+        var blob = ClinicalSeal.sealFields(["reason": "Toux", "examination": "Canari-Examen"], kind: .consultation, uid: uid, key: key)
+        #expect(ClinicalSeal.openFields(blob, kind: .consultation, uid: uid, key: key)?["examination"] == "Canari-Examen")
         // The last byte belongs to the last field sealed (the examination).
         blob[blob.count - 1] ^= 1
-        #expect(Vault.openFields(blob, kind: .consultation, uid: uid, key: key) == nil)
-        let error = Vault.unopenable(id: 12, blob, kind: .consultation, uid: uid, key: key)
+        #expect(ClinicalSeal.openFields(blob, kind: .consultation, uid: uid, key: key) == nil)
+        let error = ClinicalSeal.unopenable(id: 12, blob, kind: .consultation, uid: uid, key: key)
         #expect(error == .tampered(.clinicalField(id: 12, field: "entry.field.examination")))
         let said = error.message(Catalog.load(.french))
         #expect(said.contains("Examen") && said.contains("n° 12") && !said.contains("page"), "\(said)")
@@ -82,17 +82,17 @@ import Testing
     @Test func anOpenSessionOfADisabledAccountIsRefusedItsWrites() throws {
         let dir = TempDir()
         let (doctor, _, path) = try makeVault(dir)
-        let onetime = try doctor.createAccount(login: "accueil", role: .secretary, displayName: nil, kdf: .minimumForTests)
+        let onetime = try doctor.practice(kdf: .minimumForTests).accounts.create(login: "accueil", role: .secretary, displayName: nil)
         let desk = try Vault.signIn(at: path, login: "accueil", passphrase: onetime)
         defer { desk.signOut() }
-        _ = try desk.changeToken()
-        try doctor.disableAccount(login: "accueil")
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.changeToken() }
+        _ = try desk.practice().agenda.changeToken()
+        try doctor.practice().accounts.disable(login: "accueil")
+        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.practice().agenda.changeToken() }
         let someone = PatientIdentity(birthName: "Fictif", firstNames: "Gaston", sex: .male,
                                       birthDate: CivilDate(year: 1961, month: 6, day: 6)!)
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.addPatient(someone) }
+        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.practice().patients.add(someone) }
         // The doctor goes on.
-        _ = try doctor.addPatient(someone)
+        _ = try doctor.practice().patients.add(someone)
         doctor.lock()
     }
 }

@@ -33,16 +33,15 @@ import Testing
     static func practice() throws -> Practice {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
-        try v.createAccount(login: "sec", role: .secretary, displayName: nil, passphrase: secretaryPass, mustChange: false,
-                            kdf: .minimumForTests)
+        try v.createAccount(login: "sec", role: .secretary, displayName: nil, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
         let day = try #require(CivilDate(iso: "2026-01-15"))
-        let patient = try v.addPatient(PatientStoreTests.identity())
-        let other = try v.addPatient(PatientStoreTests.identity("Martin", "Marie", born: "1970-07-07"))
-        let allergy = try v.addClinicalEntry(patient: patient, kind: .allergy, occurredOn: day,
+        let patient = try v.practice().patients.add(PatientStoreTests.identity())
+        let other = try v.practice().patients.add(PatientStoreTests.identity("Martin", "Marie", born: "1970-07-07"))
+        let allergy = try v.practice().patients.addEntry(patient: patient, kind: .allergy, occurredOn: day,
                                              fields: ["substance": "Pénicilline", "reaction": "Œdème de Quincke"])
-        let consultation = try v.addClinicalEntry(patient: patient, kind: .consultation, occurredOn: day,
+        let consultation = try v.practice().patients.addEntry(patient: patient, kind: .consultation, occurredOn: day,
                                                   fields: ["reason": "Toux", "conclusion": "Bronchite"])
-        let otherAllergy = try v.addClinicalEntry(patient: other, kind: .allergy, occurredOn: day, fields: ["substance": "Pollen"])
+        let otherAllergy = try v.practice().patients.addEntry(patient: other, kind: .allergy, occurredOn: day, fields: ["substance": "Pollen"])
         v.signOut()
         expectFolded(path)
         return Practice(dir: dir, path: path, patient: patient, other: other, allergy: allergy, consultation: consultation,
@@ -89,8 +88,8 @@ import Testing
         var accomplice: String?
         if let v = try? Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass) {
             if v.role == .doctor && v.hasClinicalKey {
-                accomplice = try? v.createAccount(login: "doc2", role: .doctor, displayName: nil, kdf: .minimumForTests)
-                if let once = try? v.resetAccount(login: "doc", role: nil, kdf: .minimumForTests) { doctorPassphrase = once }
+                accomplice = try? v.practice(kdf: .minimumForTests).accounts.create(login: "doc2", role: .doctor, displayName: nil)
+                if let once = try? v.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: nil) { doctorPassphrase = once }
             }
             v.signOut()
         }
@@ -116,7 +115,7 @@ import Testing
             try Vault.signIn(at: p.path, login: "ghost", passphrase: Self.ghostPass).lock()
         }
         let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        try doctor.disableAccount(login: "sec")
+        try doctor.practice().accounts.disable(login: "sec")
         try doctor.rekey()
         doctor.signOut()
         expectFolded(p.path)
@@ -160,8 +159,8 @@ import Testing
         let v = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
         defer { v.lock() }
         let reads: [(String, () throws -> [ClinicalEntry])] = [
-            ("openRecord", { try v.openRecord(readOn).entries }),
-            ("clinicalEntries", { try v.clinicalEntries(patient: readOn) }),
+            ("openRecord", { try v.practice().patients.open(readOn).entries }),
+            ("clinicalEntries", { try v.practice().patients.entries(patient: readOn) }),
         ]
         for (name, read) in reads {
             do {
@@ -210,7 +209,7 @@ import Testing
     @Test func rewrittenTrailIsReportedBroken() throws {
         let p = try Self.practice()
         let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
-        _ = try s.patient(p.patient)
+        _ = try s.practice().patients.record(p.patient)
         s.signOut()
         try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
         expectFolded(p.path)
@@ -229,7 +228,7 @@ import Testing
         let old = p.dir.file("old-copy.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
         let v = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        _ = try v.openRecord(p.patient)
+        _ = try v.practice().patients.open(p.patient)
         v.signOut()
         try attack("rollback-trail", p.path, "--passphrase", secretaryPass, "--old", old)
         expectBrokenTrail(p.path)
@@ -241,9 +240,9 @@ import Testing
         let p = try Self.practice()
         let t = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 30).rounded(.down) * 30 + 15)
         let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        let e = try doctor.beginSecondFactorEnrollment(issuer: "Cabinet")
+        let e = try doctor.practice().accounts.beginSecondFactor(issuer: "Cabinet")
         let totp = TOTP(secret: try #require(Base32.decode(e.secretBase32)))
-        try doctor.confirmSecondFactor(code: totp.code(at: t), now: t)
+        try doctor.practice().accounts.confirmSecondFactor(code: totp.code(at: t), now: t)
         doctor.lock()
         try attack("drop-totp", p.path, "--passphrase", secretaryPass, "--target", "doc")
         do {
@@ -353,7 +352,7 @@ func expectBrokenTrail(_ path: String, sourceLocation: SourceLocation = #_source
     do {
         let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
         defer { v.lock() }
-        let report = try v.verifyAudit()
+        let report = try v.practice().audit.verify()
         #expect(!report.isOK, "verifyAudit says the rewritten trail is intact", sourceLocation: sourceLocation)
     } catch let CabinetError.tampered(finding) {
         #expect(trailFinding(finding), "\(finding)", sourceLocation: sourceLocation)

@@ -26,7 +26,7 @@ import Testing
         try attack("sql", p.path, "--passphrase", secretaryPass,
                    "--exec", "UPDATE account SET role = 'doctor' WHERE login = 'sec'")
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        let once = try doc.resetAccount(login: "sec", role: nil, kdf: .minimumForTests)
+        let once = try doc.practice(kdf: .minimumForTests).accounts.reset(login: "sec", role: nil)
         doc.signOut()
         expectFolded(p.path)
 
@@ -34,7 +34,7 @@ import Testing
         defer { s.lock() }
         #expect(s.role == .secretary, "a reset must not grant the role her own row claims")
         #expect(!s.hasClinicalKey, "the front desk must never hold the clinical key")
-        if s.hasClinicalKey, let record = try? s.openRecord(p.patient) {
+        if s.hasClinicalKey, let record = try? s.practice().patients.open(p.patient) {
             #expect(!record.entries.contains { $0.fields["substance"] == "Pénicilline" },
                     "the front desk reads the allergy")
         }
@@ -60,7 +60,7 @@ import Testing
         try attack("sql", p.path, "--passphrase", secretaryPass, "--exec", edit.rawValue)
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
         var refusal = "none"
-        do { try doc.disableAccount(login: "sec") } catch { refusal = "\(error)" }
+        do { try doc.practice().accounts.disable(login: "sec") } catch { refusal = "\(error)" }
         try doc.rekey()
         doc.signOut()
         expectFolded(p.path)
@@ -81,7 +81,7 @@ import Testing
         let old = p.dir.file("kept-by-her.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        try doc.disableAccount(login: "sec")
+        try doc.practice().accounts.disable(login: "sec")
         doc.signOut()
         expectFolded(p.path)
         try attack("put-back", p.path, "--passphrase", secretaryPass, "--old", old, "--tables", "roster", "--slot", "sec",
@@ -115,9 +115,9 @@ import Testing
                    "--object", "sec", "--detail", "secretary -> doctor")
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
         defer { doc.lock() }
-        #expect(try doc.auditEntries().contains { $0.actor == "doc" && $0.action == "account.role" && $0.object == "sec" },
+        #expect(try doc.practice().audit.entries().contains { $0.actor == "doc" && $0.action == "account.role" && $0.object == "sec" },
                 "(setup) the forged entry is in the trail")
-        let report = try doc.verifyAudit()
+        let report = try doc.practice().audit.verify()
         #expect(!report.isOK, "an entry of the doctor's signed by the front desk's key verifies: \(report)")
     }
 
@@ -145,7 +145,7 @@ import Testing
         defer { doc.lock() }
         #expect(doc.roster?.entry(login: "recovery")?.sign.isEmpty != false,
                 "a key published by someone else than the recovery key's own session was recorded as its key")
-        #expect(!(try doc.verifyAudit().isOK), "a recovery-key sign-in forged by the front desk verifies")
+        #expect(!(try doc.practice().audit.verify().isOK), "a recovery-key sign-in forged by the front desk verifies")
     }
 
     // MARK: - 6. The recovery key upgrades a vault put back to format 1
@@ -167,10 +167,10 @@ import Testing
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass).signOut()
         let sec = try Vault.signIn(at: path, login: "accueil", passphrase: TrustTests.oldSecretaryPass)
-        _ = try sec.patient(1)
+        _ = try sec.practice().patients.record(1)
         sec.signOut()
         let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass)
-        let original = try #require(try doc.openRecord(1).entries.first)
+        let original = try #require(try doc.practice().patients.open(1).entries.first)
         doc.signOut()
         expectFolded(path)
 
@@ -198,11 +198,11 @@ import Testing
         // What the practice then sees.
         let d = try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass)
         defer { d.lock() }
-        let entry = try d.openRecord(1).entries.first { $0.id == original.id }
+        let entry = try d.practice().patients.open(1).entries.first { $0.id == original.id }
         #expect(entry?.occurredOn.iso != "2019-05-05", "the back-dated consultation is shown as genuine")
-        let auditOK = try d.verifyAudit().isOK, trustOK = try d.verifyTrust().isEmpty, pagesOK = try d.verify().isOK
+        let auditOK = try d.practice().audit.verify().isOK, trustOK = try d.verifyTrust().isEmpty, pagesOK = try d.verify().isOK
         #expect(!auditOK || !trustOK || !pagesOK, "verify finds nothing: her erased reading and the back-dated row pass")
-        #expect(try !d.auditEntries().contains { $0.actor == "accueil" && $0.object == "patient:1" },
+        #expect(try !d.practice().audit.entries().contains { $0.actor == "accueil" && $0.object == "patient:1" },
                 "(setup) her reading is gone from the trail")
     }
 
@@ -220,10 +220,10 @@ import Testing
         let old = p.dir.file("kept-by-her.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
         let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
-        _ = try s.patient(p.patient)
+        _ = try s.practice().patients.record(p.patient)
         s.signOut()
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
-        _ = try doc.addClinicalEntry(patient: p.patient, kind: .consultation,
+        _ = try doc.practice().patients.addEntry(patient: p.patient, kind: .consultation,
                                      occurredOn: try #require(CivilDate(iso: "2026-02-01")),
                                      fields: ["reason": "Contrôle", "conclusion": "Guérison"])
         doc.signOut()
@@ -247,7 +247,7 @@ extension RedTeamTests {
     @Test func retentionShortenedByHerPrunesHerTracks() throws {
         let p = try InsiderAttackTests.practice()
         let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
-        _ = try s.patient(p.patient)
+        _ = try s.practice().patients.record(p.patient)
         s.signOut()
         try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
         expectFolded(p.path)
@@ -256,8 +256,8 @@ extension RedTeamTests {
         let later = Date().addingTimeInterval(60 * 86_400)
         let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass, now: later)
         defer { doc.lock() }
-        let report = try doc.verifyAudit()
-        let kept = try doc.auditEntries().contains { $0.actor == "sec" && $0.object == "patient:\(p.patient)" }
+        let report = try doc.practice().audit.verify()
+        let kept = try doc.practice().audit.entries().contains { $0.actor == "sec" && $0.object == "patient:\(p.patient)" }
         #expect(kept || !report.isOK,
                 "her reading (60 days old, retention 183 days) was pruned under a retention she wrote herself; verify: \(report)")
     }

@@ -45,7 +45,7 @@ import Testing
         // Every entry written since the list exists is signed by its account.
         let unsigned = try doc.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE sig IS NULL") }
         #expect(unsigned == 0)
-        #expect(try doc.verifyAudit().isOK)
+        #expect(try doc.practice().audit.verify().isOK)
         #expect(try doc.verifyTrust().isEmpty)
     }
 
@@ -55,12 +55,12 @@ import Testing
         _ = try v.createAccount(login: "remplacant", role: .replacement, displayName: nil, passphrase: secretaryPass,
                                 mustChange: false, kdf: .minimumForTests)
         let before = try #require(v.roster?.entry(login: "remplacant"))
-        let once = try v.resetAccount(login: "remplacant", role: .secretary, kdf: .minimumForTests)
+        let once = try v.practice(kdf: .minimumForTests).accounts.reset(login: "remplacant", role: .secretary)
         let after = try #require(v.roster?.entry(login: "remplacant"))
         #expect(after.role == .secretary)
         #expect(after.slot != before.slot)
         #expect(after.sign.count == 2, "the old signing key still verifies the entries written with it")
-        try v.disableAccount(login: "remplacant")
+        try v.practice().accounts.disable(login: "remplacant")
         #expect(v.roster?.entry(login: "remplacant")?.slot == nil)
         #expect(try v.verifyTrust().isEmpty)
         v.signOut()
@@ -80,8 +80,8 @@ import Testing
         try sec.openSQL().exec("UPDATE account SET role = 'doctor' WHERE login = 'accueil'")
         sec.signOut()
         let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        #expect(try doc.listAccounts().first { $0.login == "accueil" }?.role == .secretary)
-        let once = try doc.resetAccount(login: "accueil", role: nil, kdf: .minimumForTests)
+        #expect(try doc.practice().accounts.list().first { $0.login == "accueil" }?.role == .secretary)
+        let once = try doc.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
         doc.signOut()
         let again = try Vault.unlock(at: path, login: "accueil", passphrase: once)
         defer { again.lock() }
@@ -169,7 +169,7 @@ import Testing
         try raw.exec("DROP TRIGGER audit_append_only_update; DROP TRIGGER audit_append_only_delete")
         try raw.exec("DELETE FROM audit WHERE seq > \(cp2.seq - 2)")
         try rechain(second)
-        let report = try second.verifyAudit()
+        let report = try second.practice().audit.verify()
         #expect(!report.isOK)
         #expect(report.finding == .checkpoint(seq: cp2.seq) || report.finding == .signature(seq: cp2.seq - 1), "\(report)")
     }
@@ -199,7 +199,7 @@ import Testing
                            arguments: [lastSeq + 1, Data(lastMac),
                                        Data(AuditLog.anchorMAC(key: key, firstSeq: lastSeq + 1, prev: lastMac))])
         }
-        let report = try doc.verifyAudit()
+        let report = try doc.practice().audit.verify()
         #expect(!report.isOK, "\(report)")
         #expect(report.finding == .checkpoint(seq: cp.seq))
     }
@@ -232,7 +232,7 @@ import Testing
         // The front desk first: format 1 still works for her, nothing upgraded.
         let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
         #expect(sec.role == .secretary && sec.roster == nil)
-        #expect(try sec.searchPatients("hel").count == 1)
+        #expect(try sec.practice().patients.search("hel").count == 1)
         sec.signOut()
         #expect(try Envelope.read(path: path).0.version == 1)
 
@@ -243,12 +243,12 @@ import Testing
         #expect(roster.entry(login: "drmartin")?.role == .doctor)
         #expect(roster.entry(login: "accueil")?.role == .secretary)
         #expect(roster.entry(login: "recovery")?.role == .recovery)
-        let record = try doc.openRecord(1)
+        let record = try doc.practice().patients.open(1)
         #expect(record.entries.contains { $0.fields["conclusion"] == "Bronchite fictive" })
-        let audit = try doc.verifyAudit(), trust = try doc.verifyTrust()
+        let audit = try doc.practice().audit.verify(), trust = try doc.verifyTrust()
         #expect(audit.isOK, "\(audit)")
         #expect(trust.isEmpty, "\(trust)")
-        #expect(try doc.auditEntries().contains { $0.action == AuditAction.vaultUpgraded.rawValue })
+        #expect(try doc.practice().audit.entries().contains { $0.action == AuditAction.vaultUpgraded.rawValue })
         doc.signOut()
         let env = try Envelope.read(path: path).0
         #expect(env.slot(login: "drmartin")?.version == 2, "the doctor's slot now proves the list exists")
@@ -258,12 +258,12 @@ import Testing
         // (records it): every entry verifies.
         let sec2 = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
         #expect(sec2.role == .secretary)
-        _ = try sec2.searchPatients("hel")
+        _ = try sec2.practice().patients.search("hel")
         sec2.signOut()
         let doc2 = try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
         defer { doc2.lock() }
         #expect(doc2.roster?.entry(login: "accueil")?.sign.count == 1)
-        #expect(try doc2.verifyAudit().isOK)
+        #expect(try doc2.practice().audit.verify().isOK)
 
         // Downgrade: the list removed and the envelope put back to format 1
         // (the data key allows both); the doctor's v2 slot refuses it.

@@ -84,7 +84,7 @@ do {
         for i in 0..<slots {
             let start = Date(timeIntervalSince1970: base + TimeInterval(i * 20 * 60))
             do {
-                _ = try vault.book(patient: patient, start: start, minutes: 20, type: "consultation", force: false,
+                _ = try vault.practice().agenda.book(patient: patient, start: start, minutes: 20, type: "consultation", force: false,
                                    now: Date(timeIntervalSince1970: base - 3600))
                 won += 1
             } catch CabinetError.appointmentConflict {
@@ -108,7 +108,7 @@ do {
         say("ready")
         for _ in 0..<count {
             do {
-                guard let booked = try vault.bookNextFree(patient: patient, from: Date(timeIntervalSince1970: base), minutes: 20,
+                guard let booked = try vault.practice().agenda.bookNextFree(patient: patient, from: Date(timeIntervalSince1970: base), minutes: 20,
                                                           type: "consultation", now: Date(timeIntervalSince1970: base - 3600))
                 else { say("none"); continue }
                 say("slot \(Int64(booked.start.timeIntervalSince1970))")

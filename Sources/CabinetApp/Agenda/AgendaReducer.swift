@@ -195,7 +195,7 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
     let save = key == .function(9) || key == .ctrl("s")
     // A warning a doctor may override: Enter books anyway.
     if b.warning != nil {
-        if key == .enter || save, state.session?.role.isDoctor == true {
+        if key == .enter || save, state.session.map({ AccessPolicy.allows($0.role, .forceBooking) }) == true {
             b.warning = nil
             return submitBooking(&b, &state, force: true)
         }

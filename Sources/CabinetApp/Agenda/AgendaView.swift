@@ -310,7 +310,7 @@ private func drawBooking(_ b: BookingForm, _ state: AppState, _ c: Catalog, _ ca
         y += 1
         drawMessage(b.form, x: 3, y: y, width: inner, c, &canvas)
         if let warning = b.warning {
-            let text = c.text(warning, b.warningArgs) + " " + c.text(state.session?.role.isDoctor == true ? "agenda.force_doctor" : "agenda.force_other")
+            let text = c.text(warning, b.warningArgs) + " " + c.text(state.session.map({ AccessPolicy.allows($0.role, .forceBooking) }) == true ? "agenda.force_doctor" : "agenda.force_other")
             for line in wrap(text, width: inner).prefix(3) {
                 y += 1
                 canvas.put(line, x: 3, y: y, style: Style(.warning, bold: true), maxWidth: inner)

@@ -49,7 +49,7 @@ private func whose(_ state: AppState, _ c: Catalog) -> String? {
 /// over a consultation being written (doctors: the entries are theirs to
 /// see). Nil when the entries are not loaded (the front desk).
 private func allergyBanner(_ state: AppState, _ c: Catalog) -> (text: String, known: Bool)? {
-    guard state.session?.role.isDoctor == true, state.patients.record != nil else { return nil }
+    guard state.session.map({ AccessPolicy.allows($0.role, .readClinical) }) == true, state.patients.record != nil else { return nil }
     let allergies = state.patients.entries.filter { $0.kind == .allergy }.compactMap { e -> String? in
         let s = (e.fields["substance"] ?? "").trimmingCharacters(in: .whitespaces)
         return s.isEmpty ? nil : s

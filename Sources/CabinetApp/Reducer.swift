@@ -33,7 +33,11 @@ public enum AppAction: Sendable, Equatable {
     case workEnded
 }
 
-/// Work for the effect runner (calls into the domain services).
+/// Work for the effect runner. The shell's own effects (the session) are
+/// here; each module's are nested (`.agenda(…)`) and carried out by that
+/// module's performer (`Agenda/AgendaEffects.swift`…). The runner switches
+/// over every case, without a default branch: a new effect that no
+/// performer handles does not compile.
 public enum AppEffect: Sendable, Equatable {
     case signIn(login: String, passphrase: String, totp: String?)
     /// Keep the draft sealed for the account, wipe the keys and the screen
@@ -45,34 +49,9 @@ public enum AppEffect: Sendable, Equatable {
     case changePassphrase(new: String)
     case createCabinet(PracticeIdentity, login: String, passphrase: String)
     case openDemo
-    case loadAccounts
-    case createAccount(login: String, displayName: String?, role: Role)
-    case resetAccount(login: String)
-    case disableAccount(login: String)
-    case rekey
-    case beginSecondFactor
-    case confirmSecondFactor(code: String)
-    case disableSecondFactor
-    case saveSettings(lockAfter: Int, language: Language?)
-    case searchPatients(String)
-    case openPatient(Int64)
-    case savePatient(Int64?, PatientIdentity, allowDuplicate: Bool)
-    case saveEntry(patient: Int64, kind: ClinicalKind, date: CivilDate, fields: [String: String], supersedes: Int64?)
-    case importDocument(patient: Int64, path: String, title: String, date: CivilDate)
-    case exportDocument(entry: Int64, path: String)
-    case viewDocument(Int64)
-    case setFlags(Int64, PatientFlags)
-    case loadAgenda(from: Date, to: Date)
-    case agendaSearch(String)
-    case quickPatient(PatientIdentity)
-    case book(BookingRequest)
-    case moveAppointment(Int64, BookingRequest)
-    case setAppointmentStatus(Int64, AppointmentStatus, category: String)
-    case nextFreeSlot(from: Date, minutes: Int)
-    case loadHours
-    case saveHours(OpeningHours)
-    case addAbsence(from: Date, to: Date, label: String)
-    case removeAbsence(Int64)
+    case admin(AdminEffect)
+    case patients(PatientEffect)
+    case agenda(AgendaEffect)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -307,7 +286,7 @@ private func enterAdmin(_ state: inout AppState, keepDraft: Bool = false) -> [Ap
         state.admin.language = state.language
         state.admin.settingsDirty = false
     }
-    return state.admin.pane == .hours ? [.loadAccounts, .loadHours] : [.loadAccounts]
+    return state.admin.pane == .hours ? [.admin(.loadAccounts), .admin(.loadHours)] : [.admin(.loadAccounts)]
 }
 
 /// F10: quits at once, or asks first when something typed is not saved.

@@ -59,7 +59,7 @@ public final class AppRunner {
     /// Runs `body` in a worker thread with the services; its progress and
     /// its result come back through the inbox. Returns the action that
     /// shows the work started.
-    private func startWork(_ kind: LongWork.Kind,
+    func startWork(_ kind: LongWork.Kind,
                            _ body: @escaping (any AppServices, @escaping @Sendable (Int64, Int64) -> Void) -> AppAction) -> AppAction {
         working = true
         let inbox = self.inbox
@@ -241,136 +241,12 @@ public final class AppRunner {
             return startWork(.demo) { services, progress in
                 do { return .demoReady(try services.openDemo(progress: progress)) } catch { return .setupFailed(AppRunner.cabinetError(error)) }
             }
-        case .rekey:
-            return startWork(.rekey) { services, progress in
-                do {
-                    try services.rekey(progress: progress)
-                    return .admin(.rekeyed)
-                } catch { return .admin(.failed(AppRunner.cabinetError(error))) }
-            }
-        case .searchPatients(let text):
-            do {
-                let total = try services.patientCount()
-                let rows = text.trimmingCharacters(in: .whitespaces).isEmpty ? [] : try services.searchPatients(text)
-                return .patients(.found(rows, total: total))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .openPatient(let id):
-            do {
-                let opened = try services.openRecord(id)
-                return .patients(.opened(opened.record, opened.entries, opened.history, versions: opened.versions,
-                                         superseded: opened.superseded))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .savePatient(let id, let identity, let force):
-            do {
-                return .patients(.saved(try services.savePatient(id, identity, allowDuplicate: force)))
-            } catch CabinetError.possibleDuplicate(let other) {
-                return .patients(.duplicate(other))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .saveEntry(let patient, let kind, let date, let fields, let supersedes):
-            do {
-                _ = try services.addClinicalEntry(patient: patient, kind: kind, occurredOn: date, fields: fields, supersedes: supersedes)
-                return .patients(.saved(patient))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .importDocument(let patient, let path, let title, let date):
-            draw()
-            do {
-                _ = try services.importDocument(patient: patient, path: path, title: title, date: date)
-                return .patients(.saved(patient))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .loadAgenda(let from, let to):
-            do {
-                let (list, away, hours) = try services.agenda(from: from, to: to)
-                return .agenda(.loaded(list, away, hours, token: (try? services.changeToken()) ?? ""))
-            } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .agendaSearch(let text):
-            do { return .agenda(.patients(try services.searchPatients(text))) } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .quickPatient(let identity):
-            do {
-                return .agenda(.created(try services.savePatient(nil, identity, allowDuplicate: false), name: identity.displayName))
-            } catch CabinetError.possibleDuplicate(let other) {
-                // The same person exists: take that record.
-                return .agenda(.created(other, name: identity.displayName))
-            } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .book(let r):
-            do {
-                return .agenda(.booked(try services.book(patient: r.patient, start: r.start, minutes: r.minutes, type: r.type,
-                                                         reason: r.reason, force: r.force)))
-            } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .moveAppointment(let id, let r):
-            do {
-                try services.moveAppointment(id, to: r.start, minutes: r.minutes, force: r.force)
-                return .agenda(.changed)
-            } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .setAppointmentStatus(let id, let status, let category):
-            do {
-                try services.setAppointmentStatus(id, status, category: category)
-                return .agenda(.changed)
-            } catch { return .agenda(.failed(Self.cabinetError(error))) }
-        case .nextFreeSlot(let from, let minutes):
-            do { return .agenda(.slot(try services.nextFreeSlot(from: from, minutes: minutes))) } catch {
-                return .agenda(.failed(Self.cabinetError(error)))
-            }
-        case .setFlags(let id, let flags):
-            do {
-                try services.setFlags(id, flags)
-                return .patients(.saved(id))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .viewDocument(let entry):
-            do {
-                return .patients(.document(try services.readDocument(entry: entry)))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        case .exportDocument(let entry, let path):
-            do {
-                try services.exportDocument(entry: entry, to: path)
-                return .patients(.exported(path))
-            } catch { return .patients(.failed(Self.cabinetError(error))) }
-        default:
-            draw()
-            return .admin(performAdmin(effect))
-        }
-    }
-
-    private func performAdmin(_ effect: AppEffect) -> AdminResult {
-        do {
-            switch effect {
-            case .loadAccounts:
-                return .accounts(try services.listAccounts())
-            case .createAccount(let login, let name, let role):
-                return .created(login: login, passphrase: try services.createAccount(login: login, displayName: name, role: role))
-            case .resetAccount(let login):
-                return .reset(login: login, passphrase: try services.resetAccount(login: login))
-            case .disableAccount(let login):
-                try services.disableAccount(login: login)
-                return .disabled(login)
-            case .beginSecondFactor:
-                return .secondFactorOffered(try services.beginSecondFactor())
-            case .confirmSecondFactor(let code):
-                try services.confirmSecondFactor(code: code)
-                return .secondFactorChanged(on: true)
-            case .disableSecondFactor:
-                try services.disableSecondFactor()
-                return .secondFactorChanged(on: false)
-            case .saveSettings(let minutes, let language):
-                try services.setLockAfter(minutes: minutes)
-                try services.setLanguage(language)
-                return .settingsSaved(lockAfter: minutes, language: language)
-            case .loadHours:
-                let (hours, absences) = try services.practiceHours()
-                return .hours(hours, absences)
-            case .saveHours(let hours):
-                try services.setOpeningHours(hours)
-                return .hoursSaved(hours)
-            case .addAbsence(let from, let to, let label):
-                _ = try services.addAbsence(from: from, to: to, label: label)
-                return .absencesChanged("admin.absence.added")
-            case .removeAbsence(let id):
-                try services.removeAbsence(id)
-                return .absencesChanged("admin.absence.removed")
-            default:
-                return .failed(.cancelled)
-            }
-        } catch {
-            return .failed(Self.cabinetError(error))
+        case .admin(let e):
+            return perform(e)
+        case .patients(let e):
+            return perform(e)
+        case .agenda(let e):
+            return perform(e)
         }
     }
 

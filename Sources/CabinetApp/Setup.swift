@@ -223,7 +223,7 @@ private func goOn(_ state: inout AppState) -> [AppEffect] {
         }
         let name = state.setup.secretary["name"].trimmingCharacters(in: .whitespaces)
         state.setup.busy = "setup.secretary_busy"
-        return [.createAccount(login: login, displayName: name.isEmpty ? nil : name, role: .secretary)]
+        return [.admin(.createAccount(login: login, displayName: name.isEmpty ? nil : name, role: .secretary))]
     case .recoveryKey, .secretaryCreated, .done:
         break
     }

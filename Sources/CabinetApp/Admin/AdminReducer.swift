@@ -35,7 +35,7 @@ func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     case ("admin.pane", _):
         let panes = AdminState.Pane.allCases
         state.admin.pane = panes[((panes.firstIndex(of: state.admin.pane) ?? 0) + 1) % panes.count]
-        if state.admin.pane == .hours { return [.loadHours] }
+        if state.admin.pane == .hours { return [.admin(.loadHours)] }
     case ("admin.new", .hours):
         state.admin.dialog = .newAbsence(newAbsenceForm())
     case ("admin.disable", .hours):
@@ -55,7 +55,7 @@ func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     case ("admin.save", .settings):
         guard state.admin.settingsDirty else { return [] }
         state.admin.busy = "admin.saving"
-        return [.saveSettings(lockAfter: state.admin.lockAfter, language: state.admin.language)]
+        return [.admin(.saveSettings(lockAfter: state.admin.lockAfter, language: state.admin.language))]
     case ("admin.rekey", .accounts):
         // Also after a re-key refused because another desk was open.
         state.admin.dialog = .offerRekey("")
@@ -75,7 +75,7 @@ func handleAdmin(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
             state.admin.dialog = .confirmSecondFactorOff
         } else {
             state.admin.busy = "admin.busy"
-            return [.beginSecondFactor]
+            return [.admin(.beginSecondFactor)]
         }
     default:
         return nil
@@ -125,7 +125,7 @@ private func handleHours(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         }
         a.busy = "admin.saving"
         state.admin = a
-        return [.saveHours(hours)]
+        return [.admin(.saveHours(hours))]
     case .char(let ch) where onDay && "0123456789:-,hH ".contains(ch):
         a.hours.focus = a.hoursFocus
         if a.hours.edit(key) { a.hoursDirty = true }
@@ -202,7 +202,7 @@ private func submitAbsence(_ form: inout Form) -> AppEffect? {
         form.fail("error.absence_order")
         return nil
     }
-    return .addAbsence(from: start, to: end, label: form["label"].trimmingCharacters(in: .whitespaces))
+    return .admin(.addAbsence(from: start, to: end, label: form["label"].trimmingCharacters(in: .whitespaces)))
 }
 
 func newAccountForm() -> Form {
@@ -242,7 +242,7 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
             let name = form["name"].trimmingCharacters(in: .whitespaces)
             state.admin.dialog = .newAccount(form, role: role)
             state.admin.busy = "admin.busy"
-            return [.createAccount(login: login, displayName: name.isEmpty ? nil : name, role: role)]
+            return [.admin(.createAccount(login: login, displayName: name.isEmpty ? nil : name, role: role))]
         default:
             _ = form.edit(key)
         }
@@ -250,19 +250,19 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
     case .confirmReset(let login):
         if key == .enter {
             state.admin.busy = "admin.busy"
-            return [.resetAccount(login: login)]
+            return [.admin(.resetAccount(login: login))]
         }
     case .confirmDisable(let login):
         if key == .enter {
             state.admin.busy = "admin.busy"
-            return [.disableAccount(login: login)]
+            return [.admin(.disableAccount(login: login))]
         }
     case .offerRekey:
         if key == .enter {
             // The question is answered: the progress window replaces it.
             state.admin.dialog = nil
             state.admin.busy = "admin.rekeying"
-            return [.rekey]
+            return [.admin(.rekey)]
         }
     case .oneTime:
         if key == .enter { state.admin.dialog = nil }
@@ -275,7 +275,7 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
                 return []
             }
             state.admin.busy = "admin.busy"
-            return [.confirmSecondFactor(code: code)]
+            return [.admin(.confirmSecondFactor(code: code))]
         }
         if case .char(let ch) = key, !ch.isNumber { return [] }
         _ = form.edit(key)
@@ -283,7 +283,7 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
     case .confirmSecondFactorOff:
         if key == .enter {
             state.admin.busy = "admin.busy"
-            return [.disableSecondFactor]
+            return [.admin(.disableSecondFactor)]
         }
     case .newAbsence(var form):
         switch key {
@@ -303,7 +303,7 @@ private func handleDialog(_ dialog: AdminState.Dialog, _ key: Key, _ state: inou
     case .confirmRemoveAbsence(let id, _):
         if key == .enter {
             state.admin.busy = "admin.saving"
-            return [.removeAbsence(id)]
+            return [.admin(.removeAbsence(id))]
         }
     }
     return []
@@ -328,13 +328,13 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
             return []
         }
         state.admin.dialog = .oneTime(login: login, passphrase: passphrase)
-        return [.loadAccounts]
+        return [.admin(.loadAccounts)]
     case .reset(let login, let passphrase):
         state.admin.dialog = .oneTime(login: login, passphrase: passphrase)
-        return [.loadAccounts]
+        return [.admin(.loadAccounts)]
     case .disabled(let login):
         state.admin.dialog = .offerRekey(login)
-        return [.loadAccounts]
+        return [.admin(.loadAccounts)]
     case .rekeyed:
         state.admin.dialog = nil
         state.admin.say("admin.rekeyed")
@@ -346,7 +346,7 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
         state.admin.dialog = nil
         state.session = state.session?.with(hasSecondFactor: on)
         state.admin.say(on ? "admin.totp_on" : "admin.totp_off")
-        return [.loadAccounts]
+        return [.admin(.loadAccounts)]
     case .hours(let hours, let absences):
         state.admin.absences = absences
         if !state.admin.hoursDirty { state.admin.hours = hoursForm(hours) }
@@ -360,7 +360,7 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
     case .absencesChanged(let key):
         state.admin.dialog = nil
         state.admin.say(key)
-        return [.loadHours]
+        return [.admin(.loadHours)]
     case .settingsSaved(let minutes, let language):
         state.admin.settingsDirty = false
         state.lockAfter = TimeInterval(minutes * 60)

@@ -8,29 +8,29 @@ import TerminalUI
 
 func enterAgenda(_ state: inout AppState) -> [AppEffect] {
     let (from, to) = state.agenda.range(state.now)
-    return [.loadAgenda(from: from, to: to)]
+    return [.agenda(.loadAgenda(from: from, to: to))]
 }
 
 private func reload(_ state: AppState) -> [AppEffect] {
     let (from, to) = state.agenda.range(state.now)
-    return [.loadAgenda(from: from, to: to)]
+    return [.agenda(.loadAgenda(from: from, to: to))]
 }
 
 func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     if state.agenda.booking != nil { return handleBooking(key, &state) }
     if let id = state.agenda.confirmingNoShow {
         state.agenda.confirmingNoShow = nil
-        if key == .enter { return [.setAppointmentStatus(id, .noShow, category: "")] }
+        if key == .enter { return [.agenda(.setAppointmentStatus(id, .noShow, category: ""))] }
         return []
     }
     if let id = state.agenda.cancelling {
         switch key {
         case .char("p"), .char("1"):
             state.agenda.cancelling = nil
-            return [.setAppointmentStatus(id, .cancelledByPatient, category: "patient")]
+            return [.agenda(.setAppointmentStatus(id, .cancelledByPatient, category: "patient"))]
         case .char("c"), .char("2"):
             state.agenda.cancelling = nil
-            return [.setAppointmentStatus(id, .cancelledByPractice, category: "practice")]
+            return [.agenda(.setAppointmentStatus(id, .cancelledByPractice, category: "practice"))]
         case .escape:
             state.agenda.cancelling = nil
         default: break
@@ -106,12 +106,12 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         b.form["minutes"] = String(b.type.minutes)
         state.agenda.booking = b
         let from = day == today ? state.now : (PracticeClock.instant(day, TimeOfDay(minutes: 0)) ?? state.now)
-        return [.nextFreeSlot(from: max(from, state.now), minutes: b.type.minutes)]
+        return [.agenda(.nextFreeSlot(from: max(from, state.now), minutes: b.type.minutes))]
     case "agenda.status":
         guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
         guard !a.status.isCancelled else { return [] }
-        return [.setAppointmentStatus(a.id, a.status.next, category: "")]
+        return [.agenda(.setAppointmentStatus(a.id, a.status.next, category: ""))]
     case "agenda.noshow":
         guard list.indices.contains(state.agenda.selected) else { return [] }
         let a = list[state.agenda.selected]
@@ -120,7 +120,7 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
             state.agenda.confirmingNoShow = a.id
             return []
         }
-        return [.setAppointmentStatus(a.id, .noShow, category: "")]
+        return [.agenda(.setAppointmentStatus(a.id, .noShow, category: ""))]
     case "agenda.cancel":
         guard list.indices.contains(state.agenda.selected), !list[state.agenda.selected].status.isCancelled else { return [] }
         state.agenda.cancelling = list[state.agenda.selected].id
@@ -148,8 +148,8 @@ func handleAgenda(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         state.patients.openID = a.patientID
         state.patients.tab = .consultations
         var effects: [AppEffect] = []
-        if a.status == .arrived || a.status == .booked { effects.append(.setAppointmentStatus(a.id, .inConsultation, category: "")) }
-        return effects + [.openPatient(a.patientID)]
+        if a.status == .arrived || a.status == .booked { effects.append(.agenda(.setAppointmentStatus(a.id, .inConsultation, category: ""))) }
+        return effects + [.patients(.openPatient(a.patientID))]
     default:
         return nil
     }
@@ -212,7 +212,7 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
                 if let id = Optional(full.focusedID), np.fields.contains(where: { $0.id == id }) { np.focus(id) }
                 return []
             }
-            return [.quickPatient(identity)]
+            return [.agenda(.quickPatient(identity))]
         }
         switch key {
         case .tab, .enter: np.next()
@@ -251,7 +251,7 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
             if case .function = key { return nil }
             guard b.query.edit(key) else { return [] }
             b.chosen = 0
-            return [.agendaSearch(b.query.value)]
+            return [.agenda(.agendaSearch(b.query.value))]
         }
         return []
     }
@@ -276,7 +276,7 @@ private func handleBooking(_ key: Key, _ state: inout AppState) -> [AppEffect]? 
         let minutes = Int(b.form["minutes"]) ?? b.type.minutes
         let day = (try? FrenchDate.parse(b.form["date"])) ?? today
         let from = PracticeClock.instant(day, TimeOfDay(minutes: 0)).map { max($0, state.now) } ?? state.now
-        return [.nextFreeSlot(from: from, minutes: minutes)]
+        return [.agenda(.nextFreeSlot(from: from, minutes: minutes))]
     default:
         if case .function = key { return nil }
         _ = b.form.edit(key)
@@ -304,8 +304,8 @@ private func submitBooking(_ b: inout BookingForm, _ state: inout AppState, forc
     }
     let start = PracticeClock.instant(date, time)
     let request = BookingRequest(patient: patient, start: start, minutes: minutes, type: b.type.id, reason: b.form["reason"], force: force)
-    if let moving = state.agenda.moving { return [.moveAppointment(moving, request)] }
-    return [.book(request)]
+    if let moving = state.agenda.moving { return [.agenda(.moveAppointment(moving, request))] }
+    return [.agenda(.book(request))]
 }
 
 /// What a booking asks of the store.

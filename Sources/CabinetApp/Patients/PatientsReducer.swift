@@ -7,8 +7,8 @@ import TerminalUI
 // MARK: - Reducer
 
 func enterPatients(_ state: inout AppState) -> [AppEffect] {
-    if let id = state.patients.openID { return [.openPatient(id)] }
-    return [.searchPatients(state.patients.query.value)]
+    if let id = state.patients.openID { return [.patients(.openPatient(id))] }
+    return [.patients(.searchPatients(state.patients.query.value))]
 }
 
 /// Keys of the patient module; nil when the key is not the module's.
@@ -18,7 +18,7 @@ func handlePatients(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         if key == .enter, case .identity(let id, var form) = state.patients.editor {
             state.patients.duplicateOf = nil
             if let p = identity(from: &form, today: today, keeping: nil) {
-                return [.savePatient(id, p, allowDuplicate: true)]
+                return [.patients(.savePatient(id, p, allowDuplicate: true))]
             }
         }
         if key == .escape { state.patients.duplicateOf = nil }
@@ -45,7 +45,7 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         state.patients.openID = p.results[p.selected].id
         state.patients.tab = .identity
         state.patients.entrySelected = 0
-        return [.openPatient(p.results[p.selected].id)]
+        return [.patients(.openPatient(p.results[p.selected].id))]
     case .function(8):
         guard AccessPolicy.allows(state.session?.role ?? .secretary, .writeIdentity) else { return [] }
         var form = identityForm(language: state.language)
@@ -58,12 +58,12 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     case .escape:
         state.patients.query.set("")
         state.patients.selected = 0
-        return [.searchPatients("")]
+        return [.patients(.searchPatients(""))]
     default:
         if key == .char("?") && p.query.value.isEmpty { return nil }
         guard state.patients.query.edit(key) else { return nil }
         state.patients.selected = 0
-        return [.searchPatients(state.patients.query.value)]
+        return [.patients(.searchPatients(state.patients.query.value))]
     }
     return []
 }
@@ -87,7 +87,7 @@ func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
        state.session.map({ AccessPolicy.allows($0.role, .readClinical) }) == true {
         let shown = state.patients.tabEntries
         guard shown.indices.contains(state.patients.entrySelected) else { return [] }
-        return [.viewDocument(shown[state.patients.entrySelected].id)]
+        return [.patients(.viewDocument(shown[state.patients.entrySelected].id))]
     }
     // Reading a line of the history as it was: Échap or Enter closes it.
     if state.patients.reading != nil {
@@ -135,7 +135,7 @@ func handleFile(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         state.patients.record = nil
         state.patients.entries = []
         state.patients.history = []
-        return [.searchPatients(p.query.value)]
+        return [.patients(.searchPatients(p.query.value))]
     case "patients.flags":
         guard p.tab == .identity, AccessPolicy.allows(role, .writeClinical), let record = p.record else { return nil }
         let f = record.flags
@@ -244,7 +244,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
                 return []
             }
             state.patients.editor = .identity(id: id, form: form)
-            return [.savePatient(id, p, allowDuplicate: false)]
+            return [.patients(.savePatient(id, p, allowDuplicate: false))]
         }
         guard moveOrEdit(&form, key) else { return nil }
         state.patients.editor = .identity(id: id, form: form)
@@ -273,7 +273,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             }
             flags.legalHold = yes(form["hold"])
             flags.limited = yes(form["limited"])
-            return [.setFlags(id, flags)]
+            return [.patients(.setFlags(id, flags))]
         }
         guard moveOrEdit(&form, key) else { return nil }
         state.patients.editor = .flags(id: id, form: form)
@@ -295,7 +295,7 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
                 state.patients.editor = .export(entry: entry, form: form)
                 return []
             }
-            return [.exportDocument(entry: entry, path: path)]
+            return [.patients(.exportDocument(entry: entry, path: path))]
         }
         if case .function = key { return nil }
         if form.message == "patients.export_outside" { form.message = nil }
@@ -316,9 +316,9 @@ private func handleEditor(_ editor: PatientEditor, _ key: Key, _ state: inout Ap
             guard let id = state.patients.openID else { return [] }
             if form.kind == .document {
                 let path = form.lines["path"]?.trimmed ?? ""
-                return [.importDocument(patient: id, path: (path as NSString).expandingTildeInPath, title: fields["title"] ?? path, date: date)]
+                return [.patients(.importDocument(patient: id, path: (path as NSString).expandingTildeInPath, title: fields["title"] ?? path, date: date))]
             }
-            return [.saveEntry(patient: id, kind: form.kind, date: date, fields: fields, supersedes: form.supersedes)]
+            return [.patients(.saveEntry(patient: id, kind: form.kind, date: date, fields: fields, supersedes: form.supersedes))]
         }
         let field = form.focusedID
         switch key {
@@ -425,7 +425,7 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
         state.patients.entrySelected = 0
         if !wasEntry { state.patients.tab = .identity }
         state.patients.say(wasEntry ? "patients.entry_saved" : "patients.saved")
-        return [.openPatient(id)]
+        return [.patients(.openPatient(id))]
     case .duplicate(let other):
         state.patients.duplicateOf = other
     case .document(let content):

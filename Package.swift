@@ -104,8 +104,8 @@ var package = Package(
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
         .testTarget(
             name: "CabinetAppTests",
-            dependencies: ["CabinetApp", "CabinetCore", "CabinetServices", "CabinetStore", "TerminalUI", "TerminalUITesting",
-                           "CabinetTOTP"],
+            dependencies: ["CabinetApp", "CabinetCore", "CabinetCoreTesting", "CabinetServices", "CabinetStore", "TerminalUI",
+                           "TerminalUITesting", "CabinetTOTP"],
             exclude: ["__Snapshots__"]
         ),
     ]

@@ -12,6 +12,7 @@ var package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "cabinet", targets: ["cabinet"]),
+        .executable(name: "cabinet-bench", targets: ["cabinet-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -68,6 +69,13 @@ var package = Package(
             ]
         ),
 
+        // The store's testing and benchmarking helpers (bare sealed SQL, VFS
+        // probes): never linked by the application.
+        .target(
+            name: "CabinetStoreTesting",
+            dependencies: ["CabinetStore", "CabinetCore", "CSealedVFS", "CSQLite"]
+        ),
+
         // Terminal-independent screen model, and its ncurses backend.
         .target(name: "TerminalUI"),
         // Snapshot helpers for views rendered into the in-memory screen.
@@ -87,10 +95,20 @@ var package = Package(
             ]
         ),
 
+        // The benchmark suite (`cabinet bench` hands over to it): its own
+        // executable, so that the product links none of it.
+        .executableTarget(
+            name: "cabinet-bench",
+            dependencies: [
+                "CabinetApp", "CabinetCore", "CabinetResources", "CabinetServices", "CabinetStore", "CabinetStoreTesting",
+                "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // A helper process the store tests drive (crash loops, two writers).
         .executableTarget(
             name: "cabinet-store-probe",
-            dependencies: ["CabinetStore", "CabinetCore"],
+            dependencies: ["CabinetStore", "CabinetStoreTesting", "CabinetCore"],
             path: "Tests/StoreProbe"
         ),
 
@@ -98,9 +116,9 @@ var package = Package(
         .testTarget(name: "CabinetTOTPTests", dependencies: ["CabinetTOTP", "QRCode"]),
         .testTarget(
             name: "CabinetStoreTests",
-            dependencies: ["CabinetStore", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
+            dependencies: ["CabinetStore", "CabinetStoreTesting", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
         ),
-        .testTarget(name: "CabinetCLITests", dependencies: ["cabinet", "CSodium", "CabinetCore"]),
+        .testTarget(name: "CabinetCLITests", dependencies: ["cabinet", "cabinet-bench", "CSodium", "CabinetCore"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),
         .testTarget(
             name: "CabinetAppTests",

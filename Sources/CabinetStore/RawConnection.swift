@@ -6,10 +6,10 @@ import GRDB
 
 /// A bare SQLite connection for the store's own maintenance work (re-key,
 /// integrity check, benchmarks), where GRDB's pool would get in the way.
-final class RawConnection {
+package final class RawConnection {
     private var open = true
-    let handle: OpaquePointer
-    var isOpen: Bool { open }
+    package let handle: OpaquePointer
+    package var isOpen: Bool { open }
 
     /// Closes now (idempotent): the vault closes its connections before it
     /// unregisters its VFS and wipes the keys.
@@ -17,7 +17,7 @@ final class RawConnection {
         if open { sqlite3_close_v2(handle); open = false }
     }
 
-    init(uri: String, readOnly: Bool = false) throws {
+    package init(uri: String, readOnly: Bool = false) throws {
         ProcessHardening.apply()
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -35,7 +35,7 @@ final class RawConnection {
 
     /// Runs `sql`; returns the first column of every row as text.
     @discardableResult
-    func exec(_ sql: String, vfs: OpaquePointer? = nil) throws -> [String] {
+    package func exec(_ sql: String, vfs: OpaquePointer? = nil) throws -> [String] {
         guard open else { throw CabinetError.wrongPassphrase }
         var stmt: OpaquePointer?
         var rows: [String] = []
@@ -78,7 +78,7 @@ public enum StoreErrors {
     }
 
 
-    static func map(code: Int32, vfs: OpaquePointer?) -> CabinetError {
+    package static func map(code: Int32, vfs: OpaquePointer?) -> CabinetError {
         let primary = code & 0xFF
         if code == 522 /* SQLITE_IOERR_SHORT_READ */ { return .damaged(.page(0)) }
         if code == (10 | (32 << 8)) { // SQLITE_IOERR_DATA: a page failed authentication

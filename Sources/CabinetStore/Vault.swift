@@ -48,7 +48,7 @@ public final class Vault: @unchecked Sendable {
     public internal(set) var database: DatabasePool?
     private var rawConnections: [WeakRaw] = []
     /// Patients' names in memory for search-as-you-type; emptied at lock.
-    let patientIndexStorage = PatientIndex()
+    package let patientIndexStorage = PatientIndex()
 
     public static let busyTimeout: TimeInterval = 5
     /// Tests shorten the busy timeout of this vault's next `openDatabase`
@@ -97,7 +97,7 @@ public final class Vault: @unchecked Sendable {
         return base + "/cabinet/cabinet.vault"
     }
 
-    static func uri(path: String, vfs: String) -> String {
+    package static func uri(path: String, vfs: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%")
         let abs = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
@@ -578,7 +578,7 @@ public final class Vault: @unchecked Sendable {
 
     // MARK: - Internal access for the store
 
-    var vfsPointer: OpaquePointer? { vfs }
+    package var vfsPointer: OpaquePointer? { vfs }
     var dataKeyForMaintenance: SecureBytes? { dataKey }
     var clinicalKeyForSealing: SecureBytes? { clinicalKey }
     var slotSecretKey: SecureBytes? { slotSecret }
@@ -596,7 +596,7 @@ public final class Vault: @unchecked Sendable {
 
 extension Vault {
     /// Remembers a bare connection so that `lock` closes it before the VFS goes.
-    func track(_ raw: RawConnection) {
+    package func track(_ raw: RawConnection) {
         rawConnections.removeAll { $0.value == nil }
         rawConnections.append(WeakRaw(raw))
     }

@@ -13,22 +13,6 @@ let arguments = hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
 // A vault made by an earlier release is upgraded at a doctor's first
 // sign-in: say it, since it can take a while on a large vault.
 Vault.upgradeNotice = { Term.err(L.text("vault.upgrading")) }
-// The bench's SQL runner (`bench --run-sql VAULT --script FILE`, a child of
-// `cabinet bench --peers`, timed as a whole process against the sqlite3 and
-// sqlcipher shells) skips the argument parser: building its command tree
-// costs more than the store's own start.
-if arguments.count == 5, arguments[0] == "bench", arguments[1] == "--run-sql", arguments[3] == "--script" {
-    do {
-        try PeerBench.runSQL(vault: arguments[2], script: arguments[4])
-        exit(0)
-    } catch let error as CabinetError {
-        Term.err(error.message(L))
-        exit(error.exitCode.rawValue)
-    } catch {
-        Term.err(String(describing: error))
-        exit(CabinetCore.ExitCode.io.rawValue)
-    }
-}
 do {
     var command = try CabinetCommand.parseAsRoot(arguments)
     try command.run()

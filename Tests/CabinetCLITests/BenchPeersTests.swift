@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import cabinet
+@testable import cabinet_bench
 
 // `cabinet bench --peers`: the workload's SQL is deterministic and runs as
 // is through plain sqlite3 and through the sealed store. Nothing is timed.

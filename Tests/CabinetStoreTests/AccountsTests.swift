@@ -1,5 +1,6 @@
 @testable @_spi(Testing) import CabinetStore
 import CabinetCore
+import CabinetStoreTesting
 import CabinetTOTP
 import Foundation
 import GRDB

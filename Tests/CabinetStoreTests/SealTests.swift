@@ -2,6 +2,7 @@
 import CSQLite
 import CSodium
 import CabinetCore
+import CabinetStoreTesting
 import Foundation
 import GRDB
 import Testing

@@ -2,6 +2,7 @@
 // two writers at once, temp-file workloads). Test-only; never installed.
 @_spi(Testing) import CabinetStore
 import CabinetCore
+import CabinetStoreTesting
 import Foundation
 import GRDB
 

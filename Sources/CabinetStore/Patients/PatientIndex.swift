@@ -6,7 +6,7 @@ import GRDB
 /// The in-memory search index of a vault's patients (names folded and split
 /// into words once, dates of birth as day numbers), kept in name order so a
 /// search stops at its limit without sorting. Never written anywhere.
-final class PatientIndex: @unchecked Sendable {
+package final class PatientIndex: @unchecked Sendable {
     // Touched under the vault's owning thread only (like Vault itself).
     struct Row {
         let id: Int64
@@ -145,7 +145,7 @@ final class PatientIndex: @unchecked Sendable {
         orderIsStale = false
     }
 
-    var isPrepared: Bool { !orderIsStale }
+    package var isPrepared: Bool { !orderIsStale }
 
     func search(_ query: PatientQuery, limit: Int) -> [PatientSummary] {
         if query.dateProblem != nil { return [] }

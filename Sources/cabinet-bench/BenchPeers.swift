@@ -1,5 +1,6 @@
 @_spi(Testing) import CabinetStore
 import CabinetCore
+import CabinetStoreTesting
 import Foundation
 
 /// `cabinet bench --peers`: one SQL workload run as whole processes through
@@ -230,7 +231,7 @@ enum PeerBench {
                           + "sqlite3 and sqlcipher), not found on PATH. Run ./scripts/deps --test to install them.")
         }
         guard access(selfPath, X_OK) == 0 else {
-            throw Failure(description: "cabinet bench --peers: cannot run \(selfPath) (the cabinet executable).")
+            throw Failure(description: "cabinet bench --peers: cannot run \(selfPath) (the cabinet-bench executable).")
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cabinet-bench-peers-\(getpid())").path
         try? FileManager.default.removeItem(atPath: dir)
@@ -268,7 +269,7 @@ enum PeerBench {
                     case .sqlcipher:
                         seconds = try timeProcess([sqlcipher, "-bail", db], stdin: files.cipher, stderr: errPath)
                     case .cabinet:
-                        seconds = try timeProcess([selfPath, "bench", "--run-sql", db, "--script", files.plain],
+                        seconds = try timeProcess([selfPath, "--run-sql", db, "--script", files.plain],
                                                   stdin: "/dev/null", stderr: errPath)
                     }
                     times[phase, default: [:]][engine, default: []].append(seconds)

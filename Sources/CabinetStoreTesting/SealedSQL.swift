@@ -1,13 +1,18 @@
 import CSQLite
 import CSealedVFS
 import CabinetCore
+import CabinetStore
 import Foundation
+
+// The store's testing and benchmarking helpers, out of the product: the
+// application never links this module (only the tests, the crash probe and
+// cabinet-bench do). It reaches the store's internals through `package`
+// access.
 
 /// A bare SQL connection through a vault's VFS, for the store's tests, the
 /// crash probe and the benchmarks (any journal mode, no GRDB pool).
-@_spi(Testing)
 public final class SealedSQL {
-    let raw: RawConnection
+    package let raw: RawConnection
     let vfs: OpaquePointer?
 
     init(raw: RawConnection, vfs: OpaquePointer?) {
@@ -93,14 +98,12 @@ public final class SealedSQL {
     }
 }
 
-@_spi(Testing)
 public enum SQLParam {
     case int(Int64)
     case text(String)
     case blob([UInt8])
 }
 
-@_spi(Testing)
 extension Vault {
     /// A new bare connection to this vault (temp_store=MEMORY, no mmap).
     public func openSQL() throws -> SealedSQL {
@@ -122,11 +125,11 @@ extension Vault {
     public var refusedTempFiles: Int64 { vfsPointer.map { csealed_refused_temp_files($0) } ?? 0 }
 }
 
-@_spi(Testing) public func csealedUnregister(_ vfs: OpaquePointer) { csealed_unregister(vfs) }
-@_spi(Testing) public func csealedName(_ vfs: OpaquePointer) -> UnsafePointer<CChar> { csealed_name(vfs) }
+public func csealedUnregister(_ vfs: OpaquePointer) { csealed_unregister(vfs) }
+public func csealedName(_ vfs: OpaquePointer) -> UnsafePointer<CChar> { csealed_name(vfs) }
 
 /// The process hardening, seen from the tests.
-@_spi(Testing) public enum HardeningProbe {
+public enum HardeningProbe {
     /// A block filled and freed (or moved by realloc) through SQLite's
     /// allocator was all zeros when handed back: 1; otherwise 0 or -1.
     public static func freedBlockIsWiped(moveByRealloc: Bool) -> Int32 { csealed_test_free_wipes(moveByRealloc ? 1 : 0) }
@@ -134,4 +137,4 @@ extension Vault {
     public static func coreLimit(hard: Bool) -> Int64 { csealed_core_limit(hard ? 1 : 0) }
 }
 
-@_spi(Testing) public func csealedPagesWritten(_ vfs: OpaquePointer) -> Int64 { csealed_pages_written(vfs) }
+public func csealedPagesWritten(_ vfs: OpaquePointer) -> Int64 { csealed_pages_written(vfs) }

@@ -485,6 +485,34 @@ public final class Vault: @unchecked Sendable {
         mustChangePassphrase = false
     }
 
+    /// Changes this session's passphrase with the slot's secret key already
+    /// in memory (opened at sign-in): the current passphrase is neither
+    /// asked again nor kept anywhere until then (the forced change after a
+    /// reset used to keep the one-time passphrase in the interface). Only
+    /// this session's own slot is rewrapped; refused as `accountDisabled`
+    /// when the envelope no longer holds the slot this session opened (reset
+    /// or disabled from another desk meanwhile).
+    func changePassphrase(new: String, kdf: KDFParameters) throws {
+        let problems = passphrasePolicy().problems(new)
+        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
+        guard let sk = slotSecret, role != .recovery else { throw CabinetError.notSignedIn }
+        var fresh = Array(new.utf8)
+        defer { fresh.wipe() }
+        let me = login, mine = slotPublicKey
+        try updateEnvelope { env in
+            guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == me }), env.slots[i].publicKey == mine else {
+                throw CabinetError.accountDisabled(login: me)
+            }
+            var slot = env.slots[i]
+            slot.kdf = kdf
+            slot.salt = randomBytes(16)
+            slot.mustChange = false
+            try slot.wrapSecret(sk, secret: fresh, vaultID: env.vaultID)
+            env.slots[i] = slot
+        }
+        mustChangePassphrase = false
+    }
+
     /// Removes an account's slot (the recovery slot cannot be removed),
     /// then takes it off the list of accounts.
     public func removeSlot(login: String) throws {

@@ -126,6 +126,34 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         after.lock()
     }
 
+    /// The forced change rewraps the slot with the secret key the sign-in
+    /// opened: nothing keeps the one-time passphrase meanwhile. A slot
+    /// replaced from another desk (a second reset) is not overwritten.
+    @Test func aChangeRewrapsWithTheSecretAlreadyOpenedAndNeverAStaleSlot() throws {
+        let dir = TempDir()
+        let (path, _) = try practice(dir)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let once = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
+        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: once)
+        #expect(desk.mustChangePassphrase)
+        // Reset again from the doctor's desk while the front desk is open.
+        let again = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
+        #expect(throws: CabinetError.accountDisabled(login: "accueil")) {
+            try desk.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
+        }
+        desk.lock()
+        doctor.lock()
+        // The second reset's passphrase still opens; then the change holds.
+        let fresh = try Vault.signIn(at: path, login: "accueil", passphrase: again)
+        try fresh.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
+        #expect(!fresh.mustChangePassphrase)
+        fresh.lock()
+        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: again) }
+        let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
+        #expect(!after.mustChangePassphrase)
+        after.lock()
+    }
+
     @Test func disablingRemovesTheSlotButKeepsTheRecord() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)

@@ -69,6 +69,13 @@ var package = Package(
             ]
         ),
 
+        // The demonstration cabinet in one place: fictitious identities,
+        // scenarios of care, the bulk filler and the demo's accounts.
+        .target(
+            name: "CabinetDemo",
+            dependencies: ["CabinetCore", "CabinetStore", "CabinetResources", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
         // The store's testing and benchmarking helpers (bare sealed SQL, VFS
         // probes): never linked by the application.
         .target(
@@ -85,12 +92,13 @@ var package = Package(
         // App state, actions, reducer, views.
         .target(name: "CabinetApp", dependencies: ["CabinetCore", "TerminalUI"]),
         // The app's services over the vault (what the effects call).
-        .target(name: "CabinetServices", dependencies: ["CabinetApp", "CabinetCore", "CabinetStore", "QRCode"]),
+        .target(name: "CabinetServices", dependencies: ["CabinetApp", "CabinetCore", "CabinetDemo", "CabinetStore", "QRCode"]),
 
         .executableTarget(
             name: "cabinet",
             dependencies: [
-                "CabinetApp", "CabinetCore", "CabinetResources", "CabinetServices", "CabinetStore", "TerminalUINcurses", "QRCode",
+                "CabinetApp", "CabinetCore", "CabinetDemo", "CabinetResources", "CabinetServices", "CabinetStore", "TerminalUINcurses",
+                "QRCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -100,8 +108,8 @@ var package = Package(
         .executableTarget(
             name: "cabinet-bench",
             dependencies: [
-                "CabinetApp", "CabinetCore", "CabinetResources", "CabinetServices", "CabinetStore", "CabinetStoreTesting",
-                "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CabinetApp", "CabinetCore", "CabinetDemo", "CabinetResources", "CabinetServices", "CabinetStore",
+                "CabinetStoreTesting", "TerminalUI", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -112,11 +120,12 @@ var package = Package(
             path: "Tests/StoreProbe"
         ),
 
-        .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore", "CabinetCoreTesting"]),
+        .testTarget(name: "CabinetCoreTests", dependencies: ["CabinetCore", "CabinetCoreTesting", "CabinetDemo"]),
         .testTarget(name: "CabinetTOTPTests", dependencies: ["CabinetTOTP", "QRCode"]),
         .testTarget(
             name: "CabinetStoreTests",
-            dependencies: ["CabinetStore", "CabinetStoreTesting", "CabinetCore", "CSQLite", "CSodium", "cabinet-store-probe"]
+            dependencies: ["CabinetStore", "CabinetStoreTesting", "CabinetCore", "CabinetDemo", "CSQLite", "CSodium",
+                           "cabinet-store-probe"]
         ),
         .testTarget(name: "CabinetCLITests", dependencies: ["cabinet", "cabinet-bench", "CSodium", "CabinetCore"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TerminalUITesting"]),

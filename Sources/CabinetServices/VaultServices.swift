@@ -1,5 +1,6 @@
 import CabinetApp
 import CabinetCore
+import CabinetDemo
 @_spi(Testing) import CabinetStore
 import Foundation
 import QRCode

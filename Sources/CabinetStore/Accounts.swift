@@ -30,7 +30,7 @@ extension Vault {
     }
 
     /// Appends to the audit trail in its own transaction.
-    func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
+    package func audit(_ action: AuditAction, object: String? = nil, detail: String? = nil) throws {
         let actor = session.actor
         _ = try write { db in
             try AuditLog.append(db, key: try auditKey(db), actor: actor, action: action, object: object, detail: detail)

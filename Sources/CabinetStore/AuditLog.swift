@@ -44,7 +44,7 @@ struct AuditTrust {
 /// old access traces moves an anchor (first kept entry, previous MAC), itself
 /// MAC'd, and is recorded in the trail. The report of a check (`AuditReport`)
 /// is Core's; every repository appends through `AuditAppender`.
-enum AuditLog {
+package enum AuditLog {
     static let zeroMAC = [UInt8](repeating: 0, count: 32)
     static let signatureContext = Array("cabinet-audit-sig-v1".utf8)
 
@@ -117,7 +117,7 @@ enum AuditLog {
     /// "2026-11-22T13:15:51.123Z" (UTC, milliseconds). Written by hand:
     /// ISO8601DateFormatter costs tens of microseconds per call, and a
     /// record's opening reads hundreds of these.
-    static func timestamp(_ d: Date) -> String {
+    package static func timestamp(_ d: Date) -> String {
         let ms = Int64((d.timeIntervalSince1970 * 1000).rounded())
         var t = time_t(ms >= 0 ? ms / 1000 : (ms - 999) / 1000)
         let milli = Int((ms % 1000 + 1000) % 1000)
@@ -131,7 +131,7 @@ enum AuditLog {
     }
 
     /// Reads what `timestamp` writes (fractional seconds optional).
-    static func date(_ s: String) -> Date {
+    package static func date(_ s: String) -> Date {
         let b = Array(s.utf8)
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }

@@ -244,7 +244,7 @@ struct KeySlot: Equatable {
 
 // MARK: small helpers
 
-func randomBytes(_ n: Int) -> [UInt8] {
+package func randomBytes(_ n: Int) -> [UInt8] {
     Sodium.ensureInitialized()
     var b = [UInt8](repeating: 0, count: n)
     randombytes_buf(&b, n)

@@ -8,7 +8,7 @@ import GRDB
 /// Whoever holds only the data key (the front desk) cannot compute them:
 /// they authenticate what her role must not change (docs/SEALED-STORE.md
 /// "Threat model").
-enum ClinicalSubKey: UInt64 {
+package enum ClinicalSubKey: UInt64 {
     /// MAC of the list of accounts.
     case roster = 1
     /// MAC of every clinical row with all its columns.
@@ -20,7 +20,7 @@ enum ClinicalSubKey: UInt64 {
     /// MAC of the doctors' settings (retention of traces, lock delay).
     case settings = 5
 
-    func derive(from clinicalKey: SecureBytes) -> SecureBytes {
+    package func derive(from clinicalKey: SecureBytes) -> SecureBytes {
         SecureBytes.make(32) { out in
             clinicalKey.withBytes { ck in _ = crypto_kdf_derive_from_key(out, 32, rawValue, "CabClini", ck) }
         }

@@ -515,7 +515,7 @@ extension Vault {
     /// The MAC of a clinical row over every column: moving it to another
     /// patient, changing its kind, dates or author, or its correction link
     /// all show. The fields themselves are sealed (AD = uid ‖ field name).
-    static func clinicalRowMAC(_ key: SecureBytes, id: Int64, uid: [UInt8], patient: Int64, kind: String,
+    package static func clinicalRowMAC(_ key: SecureBytes, id: Int64, uid: [UInt8], patient: Int64, kind: String,
                                occurredOn: String, supersedes: Int64?, at: String, author: String,
                                sealed: [UInt8]) -> [UInt8] {
         func bytes(_ b: [UInt8]) -> [UInt8] { le32(UInt32(b.count)) + b }

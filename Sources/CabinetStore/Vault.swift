@@ -608,7 +608,7 @@ public final class Vault: @unchecked Sendable {
 
     package var vfsPointer: OpaquePointer? { vfs }
     var dataKeyForMaintenance: SecureBytes? { dataKey }
-    var clinicalKeyForSealing: SecureBytes? { clinicalKey }
+    package var clinicalKeyForSealing: SecureBytes? { clinicalKey }
     var slotSecretKey: SecureBytes? { slotSecret }
     /// A slot whose list entry does not hold the clinical key loses it.
     func dropClinicalKey() { clinicalKey = nil }

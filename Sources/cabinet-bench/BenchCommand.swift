@@ -1,6 +1,7 @@
 import ArgumentParser
 import CabinetApp
 import CabinetCore
+import CabinetDemo
 import CabinetStoreTesting
 import CabinetServices
 @_spi(Testing) import CabinetStore

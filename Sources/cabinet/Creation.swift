@@ -1,4 +1,5 @@
 import CabinetCore
+import CabinetDemo
 import CabinetServices
 import CabinetStore
 import Foundation

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CabinetCore
+import CabinetDemo
 import CabinetStore
 import Foundation
 

@@ -1,5 +1,6 @@
 import CabinetApp
 import CabinetCore
+import CabinetDemo
 import CabinetServices
 import CabinetStore
 import Foundation

@@ -1,5 +1,6 @@
 import Testing
 @testable import CabinetCore
+@testable import CabinetDemo
 
 @Suite("Patient search")
 struct PatientSearchTests {

@@ -1,5 +1,6 @@
 @testable @_spi(Testing) import CabinetStore
 import CabinetCore
+@testable import CabinetDemo
 import Foundation
 import GRDB
 import Testing

@@ -1,5 +1,6 @@
 @testable @_spi(Testing) import CabinetStore
 import CabinetCore
+import CabinetDemo
 import CabinetStoreTesting
 import Foundation
 import Testing

@@ -154,7 +154,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 }
 
 /// Zero-padded decimal, without Foundation's formatters.
-func pad(_ value: Int, _ width: Int) -> String {
+package func pad(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }

@@ -210,8 +210,8 @@ struct SQLAgendaTransaction: AgendaWriting {
 
 /// The change numbers screens poll (`changeToken`) and the search index
 /// follows (`patient_change_seq`).
-enum ChangeNumbers {
-    static func nextPatient(_ db: Database) throws -> Int64 {
+package enum ChangeNumbers {
+    package static func nextPatient(_ db: Database) throws -> Int64 {
         let next = (try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'patient_change_seq'")
             .flatMap(Int64.init) ?? 0) + 1
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('patient_change_seq', ?)",
@@ -219,7 +219,7 @@ enum ChangeNumbers {
         return next
     }
 
-    static func bumpAgenda(_ db: Database) throws {
+    package static func bumpAgenda(_ db: Database) throws {
         let next = (try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'agenda_change_seq'")
             .flatMap(Int64.init) ?? 0) + 1
         try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('agenda_change_seq', ?)",

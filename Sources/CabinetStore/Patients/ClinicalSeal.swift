@@ -5,13 +5,13 @@ import Foundation
 /// The sealing of clinical content under the clinical key (docs/SEALED-STORE.md
 /// "Patient file"): each field of an entry sealed on its own, documents as
 /// one box. Only doctors' sessions hold the key; the front desk's has none.
-enum ClinicalSeal {
+package enum ClinicalSeal {
     /// Largest document accepted (a scanned letter, a PDF of results).
-    static let documentMaxBytes = 20 * 1024 * 1024
+    package static let documentMaxBytes = 20 * 1024 * 1024
 
     /// Each field sealed on its own (XChaCha20-Poly1305, AD = entry uid ‖
     /// field name): [field index: 1 byte][length: 4 bytes LE][nonce ‖ ciphertext].
-    static func sealFields(_ fields: [String: String], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [UInt8] {
+    package static func sealFields(_ fields: [String: String], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [UInt8] {
         var out: [UInt8] = []
         for (i, name) in kind.fields.enumerated() {
             guard let value = fields[name] else { continue }
@@ -25,7 +25,7 @@ enum ClinicalSeal {
 
     /// The fields of a row that did not open, said by name: the first
     /// field whose seal fails (or the row itself when its layout is broken).
-    static func unopenable(id: Int64, _ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> CabinetError {
+    package static func unopenable(id: Int64, _ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> CabinetError {
         var i = 0
         while i + 5 <= blob.count {
             let index = Int(blob[i])
@@ -41,7 +41,7 @@ enum ClinicalSeal {
         return .tampered(.clinicalEntry(id: id))
     }
 
-    static func openFields(_ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [String: String]? {
+    package static func openFields(_ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [String: String]? {
         var out: [String: String] = [:]
         var i = 0
         while i + 5 <= blob.count {
@@ -58,7 +58,7 @@ enum ClinicalSeal {
     }
 
     /// Seals data (not a key: plain arrays, no guarded allocation).
-    static func sealData(_ plain: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8] {
+    package static func sealData(_ plain: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8] {
         var nonce = [UInt8](repeating: 0, count: 24)
         randombytes_buf(&nonce, 24)
         var out = [UInt8](repeating: 0, count: plain.count + 16)
@@ -70,7 +70,7 @@ enum ClinicalSeal {
         return nonce + out
     }
 
-    static func openData(_ sealed: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8]? {
+    package static func openData(_ sealed: [UInt8], key: SecureBytes, ad: [UInt8]) -> [UInt8]? {
         guard sealed.count >= 40 else { return nil }
         var out = [UInt8](repeating: 0, count: sealed.count - 40)
         var outLen: UInt64 = 0
@@ -84,7 +84,7 @@ enum ClinicalSeal {
         return ok ? out : nil
     }
 
-    static func mime(_ data: Data, name: String) -> String {
+    package static func mime(_ data: Data, name: String) -> String {
         let head = [UInt8](data.prefix(8))
         if head.starts(with: Array("%PDF".utf8)) { return "application/pdf" }
         if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "image/png" }

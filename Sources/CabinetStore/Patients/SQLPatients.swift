@@ -374,11 +374,7 @@ final class SQLPatientRepository: PatientRepository {
 
     // MARK: - Helpers
 
-    static func encode(_ identity: PatientIdentity) throws -> String {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        return String(decoding: try enc.encode(identity), as: UTF8.self)
-    }
+    static func encode(_ identity: PatientIdentity) throws -> String { try StoredIdentity.encode(identity) }
 
     static func identity(_ db: Database, id: Int64, version: Int) throws -> PatientIdentity {
         guard let json = try String.fetchOne(db, sql: "SELECT identity FROM patient_version WHERE patient_id = ? AND version = ?",
@@ -396,5 +392,15 @@ final class SQLPatientRepository: PatientRepository {
         guard let limited = try Int.fetchOne(db, sql: "SELECT limited FROM patient WHERE id = ?", arguments: [id])
         else { throw CabinetError.patientNotFound(id: id) }
         if limited != 0 { throw CabinetError.recordLimited }
+    }
+}
+
+/// An identity version as stored (`patient_version.identity`): JSON with
+/// sorted keys. Shared with the demo's bulk filler (CabinetDemo).
+package enum StoredIdentity {
+    package static func encode(_ identity: PatientIdentity) throws -> String {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        return String(decoding: try enc.encode(identity), as: UTF8.self)
     }
 }

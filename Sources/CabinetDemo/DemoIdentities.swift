@@ -1,3 +1,5 @@
+import CabinetCore
+import Foundation
 /// SplitMix64 (S. Vigna, 2015): a small, fast, seedable generator. The
 /// demo data must be the same for the same seed on every machine and
 /// Swift version, so the generator and the ways numbers are drawn from it
@@ -270,11 +272,6 @@ public enum DemoIdentities {
         var seen = Set<String>()
         return names.filter { seen.insert($0).inserted }
     }
-}
-
-extension NIR {
-    /// For numbers built by construction (the demo generator).
-    init(trusted value: String) { self.value = value }
 }
 
 extension String {

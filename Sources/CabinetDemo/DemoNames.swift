@@ -1,3 +1,4 @@
+import CabinetCore
 import CabinetResources
 import Foundation
 

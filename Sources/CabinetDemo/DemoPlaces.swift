@@ -1,3 +1,5 @@
+import CabinetCore
+import Foundation
 /// A French commune for demo identities: where people are born and live.
 struct DemoCommune: Decodable, Sendable {
     let name: String

@@ -1,5 +1,6 @@
 import CabinetCore
 import CabinetResources
+import CabinetStore
 import Foundation
 import GRDB
 
@@ -199,7 +200,7 @@ extension Vault {
                     try insertPatient.execute(arguments: [identity.searchKey.value, identity.birthDate.iso, identity.displayName,
                                                           identity.sex.rawValue, createdAt, actor, seq, care.lastCare?.iso])
                     let id = db.lastInsertedRowID
-                    try insertVersion.execute(arguments: [id, createdAt, actor, try SQLPatientRepository.encode(identity)])
+                    try insertVersion.execute(arguments: [id, createdAt, actor, try StoredIdentity.encode(identity)])
                     ids.append(id)
                     created.append(care.created)
                     for a in care.appointments {

@@ -399,6 +399,29 @@ import TerminalUITesting
         #expect(used >= 30, "the record's keys were tried (\(used))")
     }
 
+    /// The search list's commands are the catalogue's too (↑ ↓ move the
+    /// selection; letters, digits and editing keys type the search).
+    @Test func everySearchListCommandComesFromTheCatalogue() throws {
+        let h = Self.harness()
+        h.type("lef")
+        let base = h.runner.state
+        #expect(base.patients.openID == nil && !base.patients.results.isEmpty)
+        var keys: [Key] = (1...12).map { Key.function($0) } + "abcdefghijklmnopqrstuvwxyz".map { Key.ctrl($0) }
+        keys += [.pageUp, .pageDown, .home, .end, .tab, .backTab, .escape, .enter]
+        var used = 0
+        for key in keys {
+            var s = base
+            guard let effects = handlePatients(key, &s), s != base || !effects.isEmpty else { continue }
+            // Keys the search field takes for itself (cursor, deletion) are
+            // the text field's, not commands.
+            var field = base.patients.query
+            if AppCommands.command(for: key, in: .patients) == nil, field.edit(key) { continue }
+            used += 1
+            #expect(AppCommands.command(for: key, in: .patients) != nil, "\(key) acts on the search list but is not in the catalogue")
+        }
+        #expect(used >= 3, "open, new, back; a page moves only in a longer list (\(used))")
+    }
+
     /// The record's status form: a date of death after today is said as a
     /// date of death; what was typed is dropped only on a second Échap.
     @Test func theStatusFormSpeaksOfDeathAndAsksBeforeDropping() throws {

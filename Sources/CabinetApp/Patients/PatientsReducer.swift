@@ -29,24 +29,28 @@ func handlePatients(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     return handleFile(key, &state)
 }
 
+/// The search list: its commands come from the action catalogue (open,
+/// new patient, a page up or down, back), like the record's; ↑ ↓ move the
+/// selection and every other key edits the search text.
 private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
     let p = state.patients
-    switch key {
-    case .up:
+    let command = AppCommands.command(for: key, in: .patients)?.id
+    switch (command, key) {
+    case (_, .up):
         state.patients.selected = max(0, p.selected - 1)
-    case .down:
+    case (_, .down):
         state.patients.selected = min(max(0, p.results.count - 1), p.selected + 1)
-    case .pageDown:
+    case ("patients.scroll", .pageDown):
         state.patients.selected = min(max(0, p.results.count - 1), p.selected + 10)
-    case .pageUp:
+    case ("patients.scroll", _):
         state.patients.selected = max(0, p.selected - 10)
-    case .enter:
+    case ("patients.open", _):
         guard p.results.indices.contains(p.selected) else { return [] }
         state.patients.openID = p.results[p.selected].id
         state.patients.tab = .identity
         state.patients.entrySelected = 0
         return [.patients(.openPatient(p.results[p.selected].id))]
-    case .function(8):
+    case ("patients.new", _):
         guard AccessPolicy.allows(state.session?.role ?? .secretary, .writeIdentity) else { return [] }
         var form = identityForm(language: state.language)
         // What was typed in the search box starts the new record.
@@ -55,7 +59,7 @@ private func handleList(_ key: Key, _ state: inout AppState) -> [AppEffect]? {
         if words.count > 1 { form["first_names"] = words.dropFirst().joined(separator: " ").capitalized }
         form.focus = form.firstMissing ?? 0
         state.patients.editor = .identity(id: nil, form: form)
-    case .escape:
+    case ("patients.back", _):
         state.patients.query.set("")
         state.patients.selected = 0
         return [.patients(.searchPatients(""))]

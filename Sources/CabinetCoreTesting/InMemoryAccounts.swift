@@ -34,11 +34,30 @@ public final class InMemoryAccounts: AccountRepository {
     public var reserved: Set<String> = ["recovery"]
     /// The code `confirmSecondFactor` accepts.
     public var acceptedCode = "123456"
-    public private(set) var lockAfter = 10
-    public private(set) var preferences: [String: String] = [:]
+    /// The secret `beginSecondFactor` hands out (RFC 4648's example:
+    /// fictitious, never a real account's).
+    public var enrollmentSecret = "JBSWY3DPEHPK3PXP"
+    /// When set, the one-time passphrase every `create` hands out (else
+    /// "passe-unique-fictive-1", "-2"…).
+    public var createdPassphrase: String?
+    /// When set, the one-time passphrase every `reset` hands out.
+    public var resetPassphrase: String?
+    /// The lock delay in minutes (a test may set it beforehand: seeding).
+    public var lockAfter = 10
+    /// The session's preferences ("language"…); a test may set them beforehand.
+    public var preferences: [String: String] = [:]
     public var identity: PracticeIdentity?
     public private(set) var reviewedAt: Date?
+    /// The re-keys done.
     public private(set) var rekeys = 0
+    /// The pages a re-key reports (`progress`), one by default.
+    public var rekeyPages: Int64 = 1
+    /// When set, a re-key reports its first page, then waits on it before
+    /// ending (long work held by a test, from the thread running it).
+    public var rekeyGate: DispatchSemaphore?
+    /// When set, the next re-key throws it (another desk open…) and does
+    /// nothing; it is cleared then.
+    public var rekeyError: CabinetError?
     /// The protocol calls received, by name, in order.
     public private(set) var calls: [String] = []
     public let audit: InMemoryAudit
@@ -68,9 +87,9 @@ public final class InMemoryAccounts: AccountRepository {
         if accounts[login] == nil { seed(login: login, role: role) }
     }
 
-    private func oneTimePassphrase() -> String {
+    private func oneTimePassphrase(_ fixed: String?) -> String {
         issued += 1
-        return "passe-unique-fictive-\(issued)"
+        return fixed ?? "passe-unique-fictive-\(issued)"
     }
 
     private var holders: [StoredAccount] { accounts.values.filter { $0.role == .doctor && $0.hasSlot } }
@@ -97,7 +116,7 @@ public final class InMemoryAccounts: AccountRepository {
     public func create(login new: String, role: Role, displayName: String?) throws -> String {
         calls.append("create")
         if accounts[new] != nil || reserved.contains(new) { throw CabinetError.accountExists(login: new) }
-        let oneTime = oneTimePassphrase()
+        let oneTime = oneTimePassphrase(createdPassphrase)
         accounts[new] = StoredAccount(login: new, role: role, displayName: displayName, createdAt: audit.now, createdBy: audit.actor,
                                       disabledAt: nil, hasSecondFactor: false, hasSlot: true, mustChangePassphrase: true,
                                       passphrase: oneTime)
@@ -116,7 +135,7 @@ public final class InMemoryAccounts: AccountRepository {
             let others = holders.filter { $0.login != target }.count
             if others == 0 || target == login { throw CabinetError.lastHolder }
         }
-        let oneTime = oneTimePassphrase()
+        let oneTime = oneTimePassphrase(resetPassphrase)
         account.role = role
         account.disabledAt = nil
         account.hasSlot = true
@@ -172,8 +191,7 @@ public final class InMemoryAccounts: AccountRepository {
     public func beginSecondFactor(issuer: String) throws -> SecondFactorEnrollment {
         calls.append("beginSecondFactor")
         if try own.hasSecondFactor { throw CabinetError.secondFactorAlreadyActive }
-        // RFC 4648's example secret: fictitious, never a real account's.
-        let secret = "JBSWY3DPEHPK3PXP"
+        let secret = enrollmentSecret
         pendingSecret = secret
         return SecondFactorEnrollment(secretBase32: secret, uri: "otpauth://totp/\(issuer):\(login)?secret=\(secret)&issuer=\(issuer)")
     }
@@ -224,11 +242,20 @@ public final class InMemoryAccounts: AccountRepository {
         return identity
     }
 
-    /// Nothing to re-encrypt: one step of progress, logged.
+    /// Nothing to re-encrypt: `rekeyPages` of progress (held at the first
+    /// while `rekeyGate` is set), logged; `rekeyError` instead when set.
     public func rekey(progress: ((Int64, Int64) -> Void)?) throws {
         calls.append("rekey")
+        if let error = rekeyError {
+            rekeyError = nil
+            throw error
+        }
+        if let gate = rekeyGate {
+            progress?(1, rekeyPages)
+            gate.wait()
+        }
         rekeys += 1
-        progress?(1, 1)
+        progress?(rekeyPages, rekeyPages)
         audit.log(.vaultRekeyed)
     }
 }

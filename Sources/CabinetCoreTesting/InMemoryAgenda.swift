@@ -5,7 +5,9 @@ import Foundation
 /// over the book itself as the transaction (one desk: nothing to lock); a
 /// `writing` body that throws leaves the book, the change number and the
 /// trail as they were, as a rolled-back transaction does. Patients are
-/// known through `standings` and `names`, which the test fills (`enroll`).
+/// known through the `InMemoryPatients` it is given, as the store joins the
+/// patient table (names, deaths), and otherwise through `standings` and
+/// `names`, which the test fills (`enroll`).
 public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
     /// An appointment as kept, with what `Appointment` does not show.
     public struct StoredAppointment: Sendable, Equatable {
@@ -38,9 +40,15 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
     public private(set) var stored: [Int64: StoredAppointment] = [:]
     /// Every absence, by id.
     public private(set) var absenceList: [Int64: Absence] = [:]
-    /// What `standing(ofPatient:)` answers: a patient absent here does not exist.
+    /// The patient file the agenda joins, when given: its patients' display
+    /// names and deaths are what the agenda sees of them.
+    public let patients: InMemoryPatients?
+    /// What `standing(ofPatient:)` answers for a patient `patients` does not
+    /// hold (and whether one it holds is archived: it keeps no archive): a
+    /// patient absent from both does not exist.
     public var standings: [Int64: BookingStanding] = [:]
-    /// The display names the appointments carry ("?" when unknown, as the store).
+    /// The display names the appointments carry for a patient `patients`
+    /// does not hold ("?" when unknown, as the store).
     public var names: [Int64: String] = [:]
     /// The agenda's change number (`changeToken`).
     public private(set) var changes = 0
@@ -54,8 +62,9 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
     private var nextAppointment: Int64 = 1
     private var nextAbsence: Int64 = 1
 
-    public init(audit: InMemoryAudit) {
+    public init(audit: InMemoryAudit, patients: InMemoryPatients? = nil) {
         self.audit = audit
+        self.patients = patients
     }
 
     public func clearCalls() { calls.removeAll() }
@@ -69,10 +78,24 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
     /// An appointment as kept, with its name.
     public func kept(_ id: Int64) -> Appointment? { stored[id].map { $0.appointment(name: name(of: $0.patientID)) } }
 
+    /// Every appointment kept, cancelled ones included, with its name, by start.
+    public func keptAppointments() -> [Appointment] {
+        byStart(Array(stored.values)).map { $0.appointment(name: name(of: $0.patientID)) }
+    }
+
+    /// Adds an absence as if set earlier (not a call, not logged; the
+    /// change number does not move); later ones are numbered after it.
+    public func seed(_ absence: Absence) {
+        absenceList[absence.id] = absence
+        nextAbsence = max(nextAbsence, absence.id + 1)
+    }
+
     /// Another desk changed something (a patient, the agenda): the change number moves.
     public func touch() { changes += 1 }
 
-    private func name(of patient: Int64) -> String { names[patient] ?? "?" }
+    private func name(of patient: Int64) -> String {
+        patients?.identity(patient)?.displayName ?? names[patient] ?? "?"
+    }
 
     private func byStart(_ list: [StoredAppointment]) -> [StoredAppointment] {
         list.sorted { ($0.start, $0.id) < ($1.start, $1.id) }
@@ -180,6 +203,9 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
 
     public func standing(ofPatient id: Int64) throws -> BookingStanding? {
         calls.append("standing")
+        if let kept = patients?.patients[id] {
+            return BookingStanding(deceased: kept.flags.deceasedOn != nil, archived: standings[id]?.archived ?? false)
+        }
         return standings[id]
     }
 

@@ -62,6 +62,39 @@ public final class InMemoryPatients: PatientRepository {
     /// The current identity of a patient, as kept.
     public func identity(_ id: Int64) -> PatientIdentity? { patients[id]?.identity }
 
+    /// Every clinical entry kept, corrections included, oldest id first.
+    public func keptEntries() -> [ClinicalEntry] { clinical.values.sorted { $0.id < $1.id } }
+
+    /// Adds a patient as if created earlier (not a call, not logged): its
+    /// first version, by `author` at `at` (the trail's time when nil), with
+    /// `flags`. Takes the next id unless given one; later ones come after.
+    @discardableResult
+    public func seed(_ identity: PatientIdentity, id: Int64? = nil, flags: PatientFlags = PatientFlags(), at: Date? = nil,
+                     by author: String = "install") -> Int64 {
+        let id = id ?? nextPatient
+        nextPatient = max(nextPatient, id + 1)
+        let at = at ?? audit.now
+        patients[id] = StoredPatient(id: id, versions: [IdentityVersion(version: 1, at: at, author: author, identity: identity)],
+                                     flags: flags, createdAt: at, createdBy: author, lastCareOn: nil)
+        return id
+    }
+
+    /// Adds a clinical entry as if written earlier (not a call, not logged),
+    /// with its own id, author and time; a document's content with it.
+    /// Later entries are numbered after it.
+    public func seed(_ entry: ClinicalEntry, document: (mime: String, bytes: [UInt8])? = nil) {
+        clinical[entry.id] = entry
+        nextEntry = max(nextEntry, entry.id + 1)
+        if entry.kind == .consultation || entry.kind == .vitals || entry.kind == .document, var p = patients[entry.patientID] {
+            p.lastCareOn = max(p.lastCareOn ?? entry.occurredOn, entry.occurredOn)
+            patients[entry.patientID] = p
+        }
+        if let document {
+            documents[entry.id] = StoredDocument(patient: entry.patientID, title: entry.fields["title"] ?? "", mime: document.mime,
+                                                 bytes: document.bytes)
+        }
+    }
+
     private func stored(_ id: Int64) throws -> StoredPatient {
         guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
         return p

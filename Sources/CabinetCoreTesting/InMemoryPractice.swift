@@ -70,7 +70,8 @@ public enum InMemoryPractice {
         let login = login ?? defaultLogin(role)
         let session = Session(login: login, role: role, viaRecoveryKey: viaRecoveryKey)
         let audit = InMemoryAudit(actor: session.actor, now: now)
-        let repositories = InMemoryRepositories(patients: InMemoryPatients(audit: audit), agenda: InMemoryAgenda(audit: audit),
+        let patients = InMemoryPatients(audit: audit)
+        let repositories = InMemoryRepositories(patients: patients, agenda: InMemoryAgenda(audit: audit, patients: patients),
                                                 accounts: InMemoryAccounts(audit: audit, login: login, role: role), audit: audit)
         return (Practice(session: session, repositories: repositories.practiceRepositories), repositories)
     }

@@ -3,7 +3,9 @@ import Foundation
 import TerminalUI
 
 /// The run loop: event → keymap → action → reducer → effects → services →
-/// actions → render → screen. One direction only.
+/// actions → render → screen. One direction only. The performers call
+/// Core's services through `services.practice`, with the runner's clock as
+/// the rules' "now".
 public final class AppRunner {
     public private(set) var state: AppState
     let screen: any Screen
@@ -149,7 +151,8 @@ public final class AppRunner {
         }
         guard !warmedUp, case .main = state.route else { return }
         warmedUp = true
-        services.warmUp()
+        // Nothing to report: a failure here shows at the search itself.
+        try? services.practice?.patients.warmUp()
     }
 
     /// Another desk's changes appear within about a second: the shown
@@ -164,7 +167,7 @@ public final class AppRunner {
         guard now.timeIntervalSince(lastPollAt) >= Self.refreshInterval else { return }
         lastPollAt = now
         let token: String
-        do { token = try services.changeToken() } catch CabinetError.accountDisabled(let login) {
+        do { token = try practice().agenda.changeToken() } catch CabinetError.accountDisabled(let login) {
             send(.sessionRevoked(.accountDisabled(login: login)))
             return
         } catch { return }
@@ -248,6 +251,12 @@ public final class AppRunner {
         case .agenda(let e):
             return perform(e)
         }
+    }
+
+    /// The signed-in session's services, or `notSignedIn`.
+    func practice() throws -> Practice {
+        guard let practice = services.practice else { throw CabinetError.notSignedIn }
+        return practice
     }
 
     static func cabinetError(_ error: any Error) -> CabinetError {

@@ -33,10 +33,28 @@ public struct SecondFactorOffer: Codable, Equatable, Sendable {
     }
 }
 
-/// What the interface asks of the domain (implemented over the vault by
-/// `CabinetServices.VaultServices`; by doubles in tests). Every call is
-/// checked again by the domain's access policy, whatever the screen shows.
+extension AccountRow {
+    /// The row of an account as the accounts service lists it.
+    public init(_ info: AccountInfo) {
+        self.init(login: info.login, role: info.role, displayName: info.displayName, disabled: info.disabledAt != nil,
+                  hasSecondFactor: info.hasSecondFactor, mustChangePassphrase: info.mustChangePassphrase,
+                  lastSignIn: info.lastSignIn)
+    }
+}
+
+/// What the interface asks beyond the domain: the session itself (sign-in,
+/// lock, drafts, first run) and what needs a library Core does not use (the
+/// QR code, pdftotext). Implemented over the vault by
+/// `CabinetServices.VaultServices`; by a double in tests.
+///
+/// Every domain operation goes through `practice`: the performers call
+/// Core's services (`PatientsService`, `AgendaService`, `AccountsService`…)
+/// directly, and their access policy checks every call, whatever the screen
+/// shows. A new domain operation needs nothing here.
 public protocol AppServices: AnyObject {
+    /// The signed-in session's services (nil when locked or signed out).
+    var practice: Practice? { get }
+
     /// Signs in; throws `CabinetError` (wrong passphrase, delay, second factor…).
     /// The session comes back with the account's draft, if one was kept.
     func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo
@@ -64,57 +82,11 @@ public protocol AppServices: AnyObject {
     /// (done, total) patients from that thread.
     func openDemo(progress: @escaping @Sendable (Int64, Int64) -> Void) throws -> [DemoAccount]
 
-    // Administration.
-    func listAccounts() throws -> [AccountRow]
-    /// A new account; returns its one-time passphrase.
-    func createAccount(login: String, displayName: String?, role: Role) throws -> String
-    /// A new one-time passphrase for `login` (forced change at next sign-in).
-    func resetAccount(login: String) throws -> String
-    func disableAccount(login: String) throws
-    /// A new data key for the whole vault (needs every other desk closed).
-    /// Long work: run by the runner's worker, `progress` called with (done,
-    /// total) pages from that thread.
-    func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws
+    /// Begins enrolling a second factor for the signed-in account
+    /// (`AccountsService.beginSecondFactor`), its URI drawn as a QR code.
     func beginSecondFactor() throws -> SecondFactorOffer
-    func confirmSecondFactor(code: String) throws
-    func disableSecondFactor() throws
-    func setLockAfter(minutes: Int) throws
-    /// The signed-in account's language (nil: the environment's).
-    func setLanguage(_ language: Language?) throws
-
-    // Patient file (the store checks the role again).
-    func searchPatients(_ text: String) throws -> [PatientSummary]
-    func patientCount() throws -> Int
-    /// Prepares what the first searches need (the patient index) while the
-    /// user looks at the first screen; cheap when already done.
-    func warmUp()
-    /// Opens a record (logged): identity, the clinical entries in force
-    /// (doctors only) and the history.
-    func openRecord(_ id: Int64) throws -> OpenedRecord
-    /// Creates (nil id) or updates a patient; returns its id.
-    func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64
-    func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
-                          supersedes: Int64?) throws -> Int64
-    func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64
-    func exportDocument(entry: Int64, to path: String) throws
-    /// A document shown inside Cabinet (doctors; logged): its text, a PDF's
-    /// text, or nothing to show for an image.
+    /// A document shown inside Cabinet (doctors; logged,
+    /// `PatientsService.readDocument`): its text, a PDF's text, or nothing
+    /// to show for an image.
     func readDocument(entry: Int64) throws -> DocumentContent
-    func setFlags(_ id: Int64, _ flags: PatientFlags) throws
-
-    // Opening hours and absences (the holder).
-    /// The opening hours, and the absences not yet over.
-    func practiceHours() throws -> (OpeningHours, [Absence])
-    func setOpeningHours(_ hours: OpeningHours) throws
-    func addAbsence(from: Date, to: Date, label: String) throws -> Int64
-    func removeAbsence(_ id: Int64) throws
-
-    // Appointment book.
-    func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours)
-    func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64
-    func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws
-    func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws
-    func nextFreeSlot(from: Date, minutes: Int) throws -> Date?
-    /// Changes whenever any desk changes the agenda or a patient.
-    func changeToken() throws -> String
 }

@@ -5,14 +5,21 @@ import CabinetDemo
 import Foundation
 import QRCode
 
-/// The interface's binding: `AppServices` over the session's `Practice`
-/// (Core's services, whose access policy checks every call) and, for what
-/// is the session's own (sign-in, lock, drafts), over its vault.
+/// The interface's binding over the vault: the session's own part (sign-in,
+/// lock, drafts, first run) and what needs a library Core does not use (the
+/// QR code, pdftotext). Every domain operation goes through `practice`, the
+/// session's Core services over the vault's repositories, which the
+/// interface's performers call directly.
 public final class VaultServices: AppServices {
     public private(set) var path: String
     public private(set) var vault: Vault?
     /// The signed-in session's services (nil when locked or signed out).
-    public private(set) var practice: Practice?
+    public var practice: Practice? {
+        guard let vault, !vault.isLocked else { return nil }
+        return session
+    }
+    /// Built at sign-in over the vault's repositories.
+    private var session: Practice?
     private var oneTime: String?
     /// Argon2id parameters for new slots (the minimum only in tests).
     let kdf: KDFParameters
@@ -30,18 +37,18 @@ public final class VaultServices: AppServices {
 
     /// The services of the session, or `notSignedIn`.
     func services() throws -> Practice {
-        guard let practice, let vault, !vault.isLocked else { throw CabinetError.notSignedIn }
+        guard let practice else { throw CabinetError.notSignedIn }
         return practice
     }
 
     func opened(_ v: Vault) {
         vault = v
-        practice = v.practice(kdf: kdf)
+        session = v.practice(kdf: kdf)
     }
 
     func closed() {
         vault = nil
-        practice = nil
+        session = nil
     }
 
     func sessionInfo(_ v: Vault) -> SessionInfo {
@@ -132,110 +139,12 @@ public final class VaultServices: AppServices {
         }
     }
 
-    // MARK: - Administration
-
-    public func listAccounts() throws -> [AccountRow] {
-        try services().accounts.list().map {
-            AccountRow(login: $0.login, role: $0.role, displayName: $0.displayName, disabled: $0.disabledAt != nil,
-                       hasSecondFactor: $0.hasSecondFactor, mustChangePassphrase: $0.mustChangePassphrase,
-                       lastSignIn: $0.lastSignIn)
-        }
-    }
-
-    public func createAccount(login: String, displayName: String?, role: Role) throws -> String {
-        try services().accounts.create(login: login, role: role, displayName: displayName)
-    }
-
-    public func resetAccount(login: String) throws -> String {
-        try services().accounts.reset(login: login)
-    }
-
-    public func disableAccount(login: String) throws {
-        try services().accounts.disable(login: login)
-    }
-
-    public func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
-        try services().accounts.rekey(progress: progress)
-    }
+    // MARK: - What needs a library Core does not use
 
     public func beginSecondFactor() throws -> SecondFactorOffer {
         let e = try services().accounts.beginSecondFactor(issuer: "Cabinet")
         let lines = QRMatrix.encode(e.uri)?.terminalLines(quietZone: 1) ?? []
         return SecondFactorOffer(secret: e.secretBase32, qrLines: lines)
-    }
-
-    public func confirmSecondFactor(code: String) throws {
-        try services().accounts.confirmSecondFactor(code: code)
-    }
-
-    public func disableSecondFactor() throws {
-        try services().accounts.disableSecondFactor()
-    }
-
-    public func setLockAfter(minutes: Int) throws {
-        let accounts = try services().accounts
-        if (try? accounts.lockAfterMinutes()) != minutes { try accounts.setLockAfterMinutes(minutes) }
-    }
-
-    public func setLanguage(_ language: Language?) throws {
-        try services().accounts.setLanguage(language)
-    }
-
-    // MARK: - Patient file
-
-    public func searchPatients(_ text: String) throws -> [PatientSummary] { try services().patients.search(text) }
-    public func patientCount() throws -> Int { try services().patients.count() }
-    public func warmUp() {
-        // Nothing to report: a failure here shows at the search itself.
-        try? services().patients.warmUp()
-    }
-    /// One transaction: the front desk's session gets the identity and its
-    /// history only (the store gives it no clinical key, and never asks).
-    public func openRecord(_ id: Int64) throws -> OpenedRecord { try services().patients.open(id) }
-    public func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
-        try services().patients.save(id, identity, allowDuplicate: allowDuplicate)
-    }
-    public func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
-                                 supersedes: Int64?) throws -> Int64 {
-        try services().patients.addEntry(patient: patient, kind: kind, occurredOn: occurredOn, fields: fields, supersedes: supersedes)
-    }
-    public func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
-        try services().patients.importDocument(patient: patient, path: path, title: title, date: date)
-    }
-    public func setFlags(_ id: Int64, _ flags: PatientFlags) throws { try services().patients.setFlags(id, flags) }
-
-    // MARK: - Appointment book
-
-    public func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
-        let span = try services().agenda.span(from: from, to: to)
-        return (span.appointments, span.absences, span.hours)
-    }
-    public func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
-        try services().agenda.book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force)
-    }
-    public func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws {
-        try services().agenda.move(id, to: start, minutes: minutes, force: force)
-    }
-    public func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws {
-        try services().agenda.setStatus(id, status, category: category)
-    }
-    public func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
-        try services().agenda.nextFreeSlot(from: from, minutes: minutes)
-    }
-    public func changeToken() throws -> String { try services().agenda.changeToken() }
-    public func practiceHours() throws -> (OpeningHours, [Absence]) {
-        let agenda = try services().agenda
-        let now = Date()
-        // Absences not yet over, up to ten years ahead.
-        return (try agenda.openingHours(), try agenda.absences(from: now, to: now.addingTimeInterval(10 * 366 * 86_400)))
-    }
-    public func setOpeningHours(_ hours: OpeningHours) throws { try services().agenda.setOpeningHours(hours) }
-    public func addAbsence(from: Date, to: Date, label: String) throws -> Int64 {
-        try services().agenda.addAbsence(from: from, to: to, label: label)
-    }
-    public func removeAbsence(_ id: Int64) throws { try services().agenda.removeAbsence(id) }
-    public func exportDocument(entry: Int64, to path: String) throws {
-        try services().patients.exportDocument(entry: entry, to: path)
     }
 }
 

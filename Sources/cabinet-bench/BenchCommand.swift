@@ -211,7 +211,8 @@ struct Bench {
         let services = VaultServices(path: path)
         let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
-        guard let patients = services.practice?.patients else { return }
+        guard let practice = services.practice else { return }
+        let patients = practice.patients
 
         // Search as you type: the index is loaded at the first search.
         let t0 = benchNow()
@@ -242,7 +243,7 @@ struct Bench {
         var opens: [Double] = []
         for _ in 0..<(quick ? 10 : 300) {
             let s = benchNow()
-            _ = try services.openRecord(1)
+            _ = try patients.open(1)
             opens.append(benchNow() - s)
         }
         add(BenchFigure(name: "open a record with 200 consultations, \(label)", unit: "s", median: benchMedian(opens),
@@ -264,10 +265,10 @@ struct Bench {
             state.agenda.date = today.adding(days: -7 * (i % 52)) ?? today
             let s = benchNow()
             let (from, to) = state.agenda.range(state.now)
-            let (list, away, hours) = try services.agenda(from: from, to: to)
-            state.agenda.appointments = list
-            state.agenda.absences = away
-            state.agenda.hours = hours
+            let span = try practice.agenda.span(from: from, to: to)
+            state.agenda.appointments = span.appointments
+            state.agenda.absences = span.absences
+            state.agenda.hours = span.hours
             _ = render(state, catalog: catalog)
             weeks.append(benchNow() - s)
         }
@@ -371,6 +372,7 @@ struct Bench {
         let services = VaultServices(path: path)
         let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
+        guard let agenda = services.practice?.agenda else { return }
         var state = AppState(now: Date())
         state.session = info
         state.route = .main(.agenda)
@@ -384,11 +386,11 @@ struct Bench {
             state.agenda.date = today.adding(days: -7 * (i % 52)) ?? today
             let s = benchNow()
             let (from, to) = state.agenda.range(state.now)
-            let (list, away, hours) = try services.agenda(from: from, to: to)
+            let span = try agenda.span(from: from, to: to)
             let m = benchNow()
-            state.agenda.appointments = list
-            state.agenda.absences = away
-            state.agenda.hours = hours
+            state.agenda.appointments = span.appointments
+            state.agenda.absences = span.absences
+            state.agenda.hours = span.hours
             _ = render(state, catalog: catalog)
             load.append(m - s)
             draw.append(benchNow() - m)
@@ -413,10 +415,11 @@ struct Bench {
         let services = VaultServices(path: path)
         _ = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
+        guard let agenda = services.practice?.agenda else { return }
         var times: [Double] = []
         for i in 0..<30 {
             let s = benchNow()
-            _ = try services.nextFreeSlot(from: Date().addingTimeInterval(Double(i - 400) * 86_400), minutes: 20)
+            _ = try agenda.nextFreeSlot(from: Date().addingTimeInterval(Double(i - 400) * 86_400), minutes: 20)
             times.append(benchNow() - s)
         }
         add(BenchFigure(name: "next free slot, a full book", unit: "s", median: benchMedian(times), p99: benchP99(times),
@@ -427,10 +430,11 @@ struct Bench {
         let services = VaultServices(path: path)
         _ = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
+        guard let patients = services.practice?.patients else { return }
         var opens: [Double] = []
         for _ in 0..<rounds {
             let s = benchNow()
-            _ = try services.openRecord(1)
+            _ = try patients.open(1)
             opens.append(benchNow() - s)
         }
         // The slowest rounds and where they fell (a checkpoint, a cold read).
@@ -467,10 +471,11 @@ struct Bench {
         let services = VaultServices(path: vault)
         _ = try services.signIn(login: login, passphrase: passphrase, totp: nil)
         defer { services.signOut(discardDraft: true) }
-        _ = try services.searchPatients("ma")
+        guard let practice = services.practice else { return 0 }
+        _ = try practice.patients.search("ma")
         let today = CivilDate(Date())
         let (from, _) = PracticeClock.dayBounds(today.monday)
-        _ = try services.agenda(from: from, to: from.addingTimeInterval(7 * 86_400))
+        _ = try practice.agenda.span(from: from, to: from.addingTimeInterval(7 * 86_400))
         usleep(300_000)
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""

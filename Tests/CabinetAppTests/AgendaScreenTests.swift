@@ -1,12 +1,13 @@
 @testable import CabinetApp
 import CabinetCore
+import CabinetCoreTesting
 import Foundation
 import Testing
 import TerminalUI
 import TerminalUITesting
 
-/// The appointment book with the fake services and the real rules. The
-/// harness's clock is Wednesday 18/11/2026 12:06 in Paris.
+/// The appointment book over Core's agenda service and in-memory
+/// repositories. The harness's clock is Wednesday 18/11/2026 12:06 in Paris.
 @Suite struct AgendaScreenTests {
     static let wednesday = CivilDate(year: 2026, month: 11, day: 18) ?? CivilDate(Date())
 
@@ -21,7 +22,6 @@ import TerminalUITesting
         _ = try? fake.book(patient: 3, start: at(14, 20), minutes: 30, type: "first", reason: "Vaccin à préparer", force: false)
         _ = try? fake.book(patient: 1, start: at(9, 0, wednesday.adding(days: 1) ?? wednesday), minutes: 20, type: "consultation",
                            reason: "", force: false)
-        fake.token = 0
         let h = Harness(columns: columns, rows: rows, services: fake)
         h.signIn(login, pass)
         return h
@@ -54,7 +54,7 @@ import TerminalUITesting
         h.keys(.ctrl("u")); h.type("15:00"); h.keys(.function(9))
         #expect(h.text.contains("Rendez-vous enregistré"))
         #expect(h.text.contains("15:00  20 min  LEFÈVRE Hélène Marie"))
-        #expect(h.fake.appointments.count == 4)
+        #expect(h.fake.repositories.agenda.stored.count == 4)
     }
 
     /// The agenda's keys are the action catalogue's: every key the day view
@@ -83,7 +83,7 @@ import TerminalUITesting
         let fake = FakeServices()
         PatientScreenTests.seeded(fake)
         _ = try? fake.book(patient: 2, start: Self.at(14, 0), minutes: 20, type: "consultation", reason: "", force: false)
-        fake.language = .english
+        fake.repositories.accounts.preferences["language"] = Language.english.rawValue
         let h = Harness(services: fake)
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
         h.keys(.char("n")); h.type("lef"); h.keys(.enter)
@@ -137,9 +137,9 @@ import TerminalUITesting
         #expect(h.text.contains("DUPONT Jean-Pierre") && h.text.contains("18/11/2026 14:00") && h.text.contains("pas encore eu lieu"),
                 "\(h.text)")
         h.keys(.escape)
-        #expect(h.fake.appointments.first { $0.patientID == 2 }?.status == .booked, "Échap records nothing")
+        #expect(h.fake.repositories.agenda.keptAppointments().first { $0.patientID == 2 }?.status == .booked, "Échap records nothing")
         h.keys(.char("a"), .enter)
-        #expect(h.fake.appointments.first { $0.patientID == 2 }?.status == .noShow, "Enter confirms")
+        #expect(h.fake.repositories.agenda.keptAppointments().first { $0.patientID == 2 }?.status == .noShow, "Enter confirms")
         // The cancel dialog names what it cancels.
         h.keys(.down)
         h.keys(.char("c"))
@@ -184,13 +184,13 @@ import TerminalUITesting
         s.keys(.ctrl("u")); s.type("12:45"); s.keys(.function(9))
         #expect(s.text.contains("Seul un médecin peut passer"), "\(s.text)")
         s.keys(.enter)
-        #expect(s.fake.appointments.count == 3)
+        #expect(s.fake.repositories.agenda.stored.count == 3)
         let d = Self.harness()
         d.keys(.char("n")); d.type("lef"); d.keys(.enter)
         d.keys(.ctrl("u")); d.type("12:45"); d.keys(.function(9))
         #expect(d.text.contains("prendre quand même"))
         d.keys(.enter)
-        #expect(d.fake.appointments.count == 4)
+        #expect(d.fake.repositories.agenda.stored.count == 4)
     }
 
     @Test func aPatientIsCreatedOnTheSpot() throws {
@@ -201,18 +201,18 @@ import TerminalUITesting
         h.type("F"); h.keys(.tab); h.type("02/02/2002"); h.keys(.function(9))
         #expect(h.runner.state.agenda.booking?.patientName == "NOUVELLE Patiente")
         h.keys(.function(9))
-        #expect(h.fake.appointments.contains { $0.patientName == "NOUVELLE Patiente" })
+        #expect(h.fake.repositories.agenda.keptAppointments().contains { $0.patientName == "NOUVELLE Patiente" })
     }
 
     @Test func theStatusCyclesAndTheWaitingRoomOpensTheFileForTheDoctor() throws {
         let h = Self.harness()
         h.keys(.char(" "))
-        #expect(h.fake.statusChanges.last?.1 == .arrived)
+        #expect(h.fake.repositories.audit.statusChanges.last?.status == .arrived)
         #expect(h.text.contains("Arrivé"))
         h.keys(.char("s"))
         #expect(h.text.contains("Salle d'attente — aujourd'hui") && h.text.contains("DUPONT Jean-Pierre"))
         h.keys(.enter)
-        #expect(h.fake.statusChanges.last?.1 == .inConsultation)
+        #expect(h.fake.repositories.audit.statusChanges.last?.status == .inConsultation)
         #expect(h.runner.state.route == .main(.patients))
         #expect(h.runner.state.patients.openID == 2)
         // The front desk sees the waiting room but opens no file from it.
@@ -226,7 +226,7 @@ import TerminalUITesting
         h.keys(.char("c"))
         #expect(h.text.contains("Annulé par qui"))
         h.keys(.char("p"))
-        #expect(h.fake.statusChanges.last?.1 == .cancelledByPatient)
+        #expect(h.fake.repositories.audit.statusChanges.last?.status == .cancelledByPatient)
         #expect(h.text.contains("Annulé (patient)"))
     }
 
@@ -236,7 +236,7 @@ import TerminalUITesting
         #expect(h.text.contains("Déplacer le rendez-vous") && h.text.contains("DUPONT Jean-Pierre"))
         h.keys(.ctrl("u")); h.type("16:00"); h.keys(.function(9))
         #expect(h.text.contains("Rendez-vous déplacé"))
-        #expect(h.fake.appointments.first { $0.id == 1 }.map { PracticeClock.local($0.start).time.formatted } == "16:00")
+        #expect(h.fake.repositories.agenda.kept(1).map { PracticeClock.local($0.start).time.formatted } == "16:00")
     }
 
     @Test func theWeekShowsEachDay() throws {
@@ -264,13 +264,14 @@ import TerminalUITesting
         let x0 = try #require((0..<(chars.count - 4)).first { String(Array(canvas.line(first))[$0..<($0 + 5)]) == "14:00" })
         #expect(canvas[x: x0, y: first].style.role != .selection)
         h.keys(.char(" "))
-        #expect(h.fake.statusChanges.last?.0 == 2, "the 14:20 appointment, the one shown chosen")
+        #expect(h.fake.repositories.audit.statusChanges.last?.id == 2, "the 14:20 appointment, the one shown chosen")
         // → to Thursday: its single appointment, then ← → move day by day.
-        let loads = h.fake.agendaLoads
+        func loads() -> Int { h.fake.repositories.agenda.calls.filter { $0 == "span" }.count }
+        let before = loads()
         h.keys(.right)
-        #expect(h.fake.agendaLoads == loads, "another day of the week already loaded: not read again")
+        #expect(loads() == before, "another day of the week already loaded: not read again")
         h.keys(.char(" "))
-        #expect(h.fake.statusChanges.last?.0 == 3)
+        #expect(h.fake.repositories.audit.statusChanges.last?.id == 3)
         #expect(h.text.contains("Semaine du 16/11/2026"), "still the same week")
         h.keys(.pageDown)
         #expect(h.text.contains("Semaine du 23/11/2026"))

@@ -1,57 +1,104 @@
 @testable import CabinetApp
 import CabinetCore
+import CabinetCoreTesting
 import Foundation
 import Testing
 import TerminalUI
 import TerminalUITesting
 
-/// A stand-in for the vault: fictitious accounts, counts the calls.
+/// A stand-in for the vault. The session's part (sign-in, second-factor
+/// codes, one-time passphrases, drafts, locks) is kept here and counted; the
+/// domain is Core's own services (`practice`) over CabinetCoreTesting's
+/// in-memory repositories, rebuilt for the account at each sign-in over the
+/// same repositories, so that data persists across sign-ins as in a vault.
+/// Tests seed and inspect those repositories (`repositories`).
 final class FakeServices: AppServices {
-    var accounts: [String: (pass: String, role: Role, totp: String?)] = [
-        "doc": ("Tres-Bon-Motdepasse-42", .doctor, nil),
-        "accueil": ("Accueil-Fictif-Secret-17", .secretary, nil),
-        "remp": ("Remplacant-Fictif-2026!", .replacement, "123456"),
-        "neuf": ("Kx7pQ-m3RtZ-9wHnE-a4Fy", .secretary, nil),
-    ]
+    /// The fixed, fictitious moment of the harness's clock (Wednesday
+    /// 18/11/2026 12:06 in Paris): the repositories stamp with it what is
+    /// given no time, and the seeding helpers book at it.
+    static let referenceNow = Date(timeIntervalSince1970: 1_795_000_000)
+
+    /// The accounts (with their passphrases), patients, agenda and trail.
+    let repositories: InMemoryRepositories
+    /// The signed-in session's services (nil when locked or signed out).
+    private(set) var practice: Practice?
+
+    /// Second-factor codes asked at sign-in, by login.
+    var totp: [String: String] = ["remp": "123456"]
+    /// Accounts whose next sign-in must change the passphrase (besides those
+    /// the repository marks so: created or reset since).
     var mustChange: Set<String> = ["neuf"]
     var changed: [String] = []
     var current: String?
-    var lockAfter = 10
+    /// The passphrase of a session that must change it (as the vault's
+    /// services keep it until the forced change).
+    private var oneTime: String?
     var signIns: [String] = []
     var locks = 0
     var signOuts = 0
     /// Drafts kept at a lock, per account (the vault seals them).
     var drafts: [String: Data] = [:]
-    var rows: [AccountRow] = []
-    var secondFactor = false
-    var language: Language?
 
-    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
+    init() {
+        let audit = InMemoryAudit(actor: "install", now: Self.referenceNow)
+        let patients = InMemoryPatients(audit: audit)
+        let accounts = InMemoryAccounts(audit: audit, login: "doc", role: .doctor, passphrase: "Tres-Bon-Motdepasse-42")
+        accounts.seed(login: "accueil", role: .secretary, passphrase: "Accueil-Fictif-Secret-17")
+        accounts.seed(login: "remp", role: .replacement, passphrase: "Remplacant-Fictif-2026!")
+        accounts.seed(login: "neuf", role: .secretary, passphrase: "Kx7pQ-m3RtZ-9wHnE-a4Fy")
+        accounts.identity = PracticeIdentity(doctorName: "Dr Fictif")
+        accounts.createdPassphrase = "Une-Fois-Fictif-99!"
+        accounts.resetPassphrase = "Autre-Fois-Fictif-77!"
+        accounts.enrollmentSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+        repositories = InMemoryRepositories(patients: patients, agenda: InMemoryAgenda(audit: audit, patients: patients),
+                                            accounts: accounts, audit: audit)
+    }
+
+    func signIn(login: String, passphrase: String, totp code: String?) throws -> SessionInfo {
         signIns.append(login)
-        guard let a = accounts[login], a.pass == passphrase else { throw CabinetError.wrongPassphrase }
-        if let code = a.totp {
-            guard let totp else { throw CabinetError.secondFactorRequired }
-            guard totp == code else { throw CabinetError.wrongSecondFactor }
+        guard let account = repositories.accounts.accounts[login], account.hasSlot, account.passphrase == passphrase else {
+            throw CabinetError.wrongPassphrase
+        }
+        if let expected = totp[login] {
+            guard let code else { throw CabinetError.secondFactorRequired }
+            guard code == expected else { throw CabinetError.wrongSecondFactor }
         }
         current = login
-        return SessionInfo(login: login, role: a.role, mustChangePassphrase: mustChange.contains(login),
-                           lockAfterMinutes: lockAfter, practiceName: "Dr Fictif", language: language,
-                           draft: drafts[login], hasSecondFactor: secondFactor)
+        oneTime = mustChange.contains(login) || account.mustChangePassphrase ? passphrase : nil
+        let practice = repositories.desk(account.role, login: login)
+        self.practice = practice
+        let accounts = practice.accounts
+        return SessionInfo(login: login, role: account.role, mustChangePassphrase: oneTime != nil,
+                           lockAfterMinutes: (try? accounts.lockAfterMinutes()) ?? 10,
+                           practiceName: (try? accounts.practiceIdentity())?.doctorName, language: try? accounts.language(),
+                           draft: drafts[login], hasSecondFactor: accounts.hasSecondFactor)
     }
 
     func changePassphrase(new: String) throws {
-        guard let current else { throw CabinetError.wrongPassphrase }
+        guard let current, let practice, let oneTime else { throw CabinetError.wrongPassphrase }
+        try practice.accounts.changeOwnPassphrase(current: oneTime, new: new)
+        self.oneTime = nil
         changed.append(new)
         mustChange.remove(current)
+    }
+
+    func closed() {
+        current = nil
+        practice = nil
+        oneTime = nil
     }
 
     /// When set, the next lock cannot be written to the trail.
     var lockTrailFails = false
     func lock(draft: Data?) -> CabinetError? {
         locks += 1
-        if let current { drafts[current] = draft }
-        current = nil
-        return lockTrailFails ? .diskFull : nil
+        var notLogged: CabinetError?
+        if let current {
+            drafts[current] = draft
+            if lockTrailFails { notLogged = .diskFull } else { try? practice?.audit.record(.lock) }
+        }
+        closed()
+        return notLogged
     }
     var kept: [Data?] = []
     func keepDraft(_ draft: Data?) {
@@ -61,183 +108,60 @@ final class FakeServices: AppServices {
     func signOut(discardDraft: Bool) {
         signOuts += 1
         if discardDraft, let current { drafts[current] = nil }
-        current = nil
+        closed()
     }
     func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
         -> (session: SessionInfo, recoveryKey: String) {
-        accounts[login] = (passphrase, .doctor, nil)
+        repositories.accounts.seed(login: login, role: .doctor, passphrase: passphrase)
+        repositories.accounts.identity = identity
         current = login
+        practice = repositories.desk(.doctor, login: login)
         return (SessionInfo(login: login, role: .doctor, practiceName: identity.doctorName), "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789")
     }
     func openDemo(progress: @escaping @Sendable (Int64, Int64) -> Void) throws -> [DemoAccount] {
         [DemoAccount(login: "demo", passphrase: "Demo-Fictif-2026!", role: .doctor),
          DemoAccount(login: "accueil", passphrase: "Accueil-Fictif-2026!", role: .secretary)]
     }
-    func listAccounts() throws -> [AccountRow] {
-        accounts.keys.sorted().map { AccountRow(login: $0, role: accounts[$0]?.role ?? .secretary) }
-    }
-    func createAccount(login: String, displayName: String?, role: Role) throws -> String {
-        guard accounts[login] == nil else { throw CabinetError.accountExists(login: login) }
-        accounts[login] = ("Une-Fois-Fictif-99!", role, nil)
-        return "Une-Fois-Fictif-99!"
-    }
-    func resetAccount(login: String) throws -> String { "Autre-Fois-Fictif-77!" }
-    func disableAccount(login: String) throws { accounts[login] = nil }
-    var rekeys = 0
-    /// When set, a re-key waits on it (long work held by the test).
-    var rekeyGate: DispatchSemaphore?
-    /// When set, the next re-key fails with it.
-    var rekeyError: CabinetError?
-    func rekey(progress: @escaping @Sendable (Int64, Int64) -> Void) throws {
-        if let e = rekeyError {
-            rekeyError = nil
-            throw e
-        }
-        // A slow re-key, held by the test: progress reported, then waits.
-        if let gate = rekeyGate {
-            progress(1, 4)
-            gate.wait()
-            progress(4, 4)
-        }
-        rekeys += 1
-    }
     func beginSecondFactor() throws -> SecondFactorOffer {
-        SecondFactorOffer(secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", qrLines: Array(repeating: String(repeating: "█", count: 31), count: 16))
+        guard let practice else { throw CabinetError.notSignedIn }
+        let enrollment = try practice.accounts.beginSecondFactor(issuer: "Cabinet")
+        // The QR code itself is the QRCode module's (tested with it): a block
+        // of its size stands for it.
+        return SecondFactorOffer(secret: enrollment.secretBase32,
+                                 qrLines: Array(repeating: String(repeating: "█", count: 31), count: 16))
     }
-    func confirmSecondFactor(code: String) throws {
-        guard code == "123456" else { throw CabinetError.wrongSecondFactor }
-        secondFactor = true
-    }
-    func disableSecondFactor() throws { secondFactor = false }
-    func setLockAfter(minutes: Int) throws { lockAfter = minutes }
-    func setLanguage(_ language: Language?) throws { self.language = language }
-
-    // A small in-memory patient file (the real one is tested in VaultAppTests).
-    var patients: [Int64: PatientIdentity] = [:]
-    var entries: [ClinicalEntry] = []
-    var opened: [Int64] = []
-    var clinicalReads = 0
-    func role() -> Role { current.flatMap { accounts[$0]?.role } ?? .secretary }
-    func searchPatients(_ text: String) throws -> [PatientSummary] {
-        let q = PatientQuery.parse(text)
-        return patients.sorted { $0.key < $1.key }.filter { q.matches($0.value.searchKey, birthDate: $0.value.birthDate) }
-            .map { PatientSummary(id: $0.key, displayName: $0.value.displayName, birthDate: $0.value.birthDate, sex: $0.value.sex) }
-    }
-    func patientCount() throws -> Int { patients.count }
-    var warmUps = 0
-    func warmUp() { warmUps += 1 }
-    var hours = OpeningHours.standard
-    var absences: [Absence] = []
-    func practiceHours() throws -> (OpeningHours, [Absence]) { (hours, absences) }
-    func setOpeningHours(_ hours: OpeningHours) throws {
-        guard role() == .doctor else { throw CabinetError.permissionDenied(operation: "changeSettings") }
-        self.hours = hours
-    }
-    func addAbsence(from: Date, to: Date, label: String) throws -> Int64 {
-        let id = Int64(absences.count + 1)
-        absences.append(Absence(id: id, start: from, end: to, label: label))
-        return id
-    }
-    func removeAbsence(_ id: Int64) throws { absences.removeAll { $0.id == id } }
-    func openRecord(_ id: Int64) throws -> OpenedRecord {
-        guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
-        opened.append(id)
-        let record = PatientRecord(id: id, identity: p, flags: PatientFlags(limited: id == 99), version: 1,
-                                   createdAt: Date(timeIntervalSince1970: 0), createdBy: "doc")
-        var shown: [ClinicalEntry] = []
-        if AccessPolicy.allows(role(), .readClinical) {
-            clinicalReads += 1
-            shown = entries.filter { e in e.patientID == id && !entries.contains(where: { n in n.supersedes == e.id }) }
-                .sorted { $0.occurredOn > $1.occurredOn }
-        }
-        return OpenedRecord(record: record, entries: shown,
-                            history: [HistoryLine(at: Date(timeIntervalSince1970: 1_795_000_000), author: "doc", what: "identity",
-                                                  detail: "created")])
-    }
-    func savePatient(_ id: Int64?, _ identity: PatientIdentity, allowDuplicate: Bool) throws -> Int64 {
-        if id == nil, !allowDuplicate,
-           let twin = patients.first(where: { $0.value.searchKey == identity.searchKey && $0.value.birthDate == identity.birthDate }) {
-            throw CabinetError.possibleDuplicate(id: twin.key)
-        }
-        let new = id ?? Int64(patients.count + 1)
-        patients[new] = identity
-        return new
-    }
-    func addClinicalEntry(patient: Int64, kind: ClinicalKind, occurredOn: CivilDate, fields: [String: String],
-                          supersedes: Int64?) throws -> Int64 {
-        guard AccessPolicy.allows(role(), .writeClinical) else { throw CabinetError.permissionDenied(operation: "writeClinical") }
-        let id = Int64(entries.count + 1)
-        entries.append(ClinicalEntry(id: id, patientID: patient, kind: kind, occurredOn: occurredOn, author: current ?? "",
-                                     at: Date(), supersedes: supersedes, fields: fields))
-        return id
-    }
-    var imported: [String] = []
-    func importDocument(patient: Int64, path: String, title: String, date: CivilDate) throws -> Int64 {
-        imported.append(path)
-        return try addClinicalEntry(patient: patient, kind: .document, occurredOn: date,
-                                    fields: ["title": title, "filename": (path as NSString).lastPathComponent, "size": "100"], supersedes: nil)
-    }
-    // A small appointment book, with the real rules.
-    var appointments: [Appointment] = []
-    var token = 0
-    var statusChanges: [(Int64, AppointmentStatus)] = []
-    var agendaLoads = 0
-    func agenda(from: Date, to: Date) throws -> ([Appointment], [Absence], OpeningHours) {
-        agendaLoads += 1
-        return (appointments.filter { $0.start >= from && $0.start < to }.sorted { $0.start < $1.start }, [], .standard)
-    }
-    func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
-        guard let start else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }
-        let verdict = AgendaRules.check(start: start, minutes: minutes, now: Date(timeIntervalSince1970: 1_795_000_000),
-                                        hours: .standard, absences: [], patientDeceased: false)
-        if let r = verdict.refusals.first { throw CabinetError.bookingRefused(key: r.messageKey, args: r.messageArgs) }
-        if let w = verdict.warnings.first, !force { throw CabinetError.bookingNeedsForce(key: w.messageKey, args: w.messageArgs) }
-        if !force, let other = AgendaRules.conflict(start: start, minutes: minutes, among: appointments, excluding: nil) {
-            throw CabinetError.appointmentConflict(id: other.id, patient: other.patientName, start: other.start)
-        }
-        let id = Int64(appointments.count + 1)
-        appointments.append(Appointment(id: id, patientID: patient, patientName: patients[patient]?.displayName ?? "?", start: start,
-                                        minutes: minutes, type: type, reason: reason, status: .booked, arrivedAt: nil,
-                                        bookedBy: current ?? ""))
-        token += 1
-        return id
-    }
-    func moveAppointment(_ id: Int64, to start: Date?, minutes: Int, force: Bool) throws {
-        guard let start, let i = appointments.firstIndex(where: { $0.id == id }) else { throw CabinetError.appointmentNotFound(id: id) }
-        let a = appointments[i]
-        appointments[i] = Appointment(id: id, patientID: a.patientID, patientName: a.patientName, start: start, minutes: minutes,
-                                      type: a.type, reason: a.reason, status: a.status, arrivedAt: a.arrivedAt, bookedBy: a.bookedBy)
-        token += 1
-    }
-    func setAppointmentStatus(_ id: Int64, _ status: AppointmentStatus, category: String) throws {
-        guard let i = appointments.firstIndex(where: { $0.id == id }) else { throw CabinetError.appointmentNotFound(id: id) }
-        let a = appointments[i]
-        appointments[i] = Appointment(id: id, patientID: a.patientID, patientName: a.patientName, start: a.start, minutes: a.minutes,
-                                      type: a.type, reason: a.reason, status: status,
-                                      arrivedAt: status == .arrived ? Date(timeIntervalSince1970: 1_795_000_000) : a.arrivedAt,
-                                      bookedBy: a.bookedBy)
-        statusChanges.append((id, status))
-        token += 1
-    }
-    func nextFreeSlot(from: Date, minutes: Int) throws -> Date? {
-        AgendaRules.nextFreeSlot(from: from, minutes: minutes, hours: .standard, appointments: appointments, absences: [])
-    }
-    /// When set, the session's account was disabled from another desk.
-    var revoked: String?
-    func changeToken() throws -> String {
-        if let revoked { throw CabinetError.accountDisabled(login: revoked) }
-        return String(token)
-    }
-    var flagsSet: [Int64: PatientFlags] = [:]
-    func setFlags(_ id: Int64, _ flags: PatientFlags) throws { flagsSet[id] = flags }
-    var exported: [String] = []
-    func exportDocument(entry: Int64, to path: String) throws { exported.append(path) }
-    var documentsRead: [Int64] = []
     func readDocument(entry: Int64) throws -> DocumentContent {
-        guard AccessPolicy.allows(role(), .readClinical) else { throw CabinetError.permissionDenied(operation: "readClinical") }
-        documentsRead.append(entry)
-        let text = (1...60).map { "Ligne \($0) du courrier fictif" }.joined(separator: "\n")
-        return DocumentContent(title: "Courrier du cardiologue", mime: "text/plain", size: text.utf8.count, text: text)
+        guard let practice else { throw CabinetError.notSignedIn }
+        let (title, mime, bytes) = try practice.patients.readDocument(entry: entry)
+        // Text as is (a PDF's text through pdftotext is VaultServices', tested on a real vault).
+        return DocumentContent(title: title, mime: mime, size: bytes.count,
+                               text: mime.hasPrefix("text/") ? String(decoding: bytes, as: UTF8.self) : nil)
+    }
+
+    // MARK: Seeding (not through the interface)
+
+    /// Books as a doctor's desk would, through Core's agenda service (its
+    /// rules, at the reference moment), in the same appointment book.
+    @discardableResult
+    func book(patient: Int64, start: Date?, minutes: Int, type: String, reason: String, force: Bool) throws -> Int64 {
+        try AgendaService(session: Session(login: "doc", role: .doctor), repository: repositories.agenda)
+            .book(patient: patient, start: start, minutes: minutes, type: type, reason: reason, force: force, now: Self.referenceNow)
+    }
+}
+
+extension InMemoryAudit {
+    /// The status changes of appointments the trail records, in order: the
+    /// appointment's id and its new status.
+    var statusChanges: [(id: Int64, status: AppointmentStatus)] {
+        trail.filter { $0.action == AuditAction.appointmentStatus.rawValue || $0.action == AuditAction.appointmentCancelled.rawValue }
+            .compactMap { e in
+                // "appointment:<id>,<status>"
+                let parts = (e.detail ?? "").dropFirst("appointment:".count).split(separator: ",")
+                guard parts.count == 2, let id = Int64(parts[0]), let status = AppointmentStatus(rawValue: String(parts[1])) else {
+                    return nil
+                }
+                return (id, status)
+            }
     }
 }
 
@@ -301,20 +225,21 @@ final class Harness {
     /// screen is drawn (not at the first letter typed in a search).
     @Test func theSearchIndexIsPreparedOncePerSessionAfterTheFirstScreen() throws {
         let h = Harness()
+        func warmUps() -> Int { h.fake.repositories.patients.calls.filter { $0 == "warmUp" }.count }
         h.runner.step(nil)
-        #expect(h.fake.warmUps == 0, "not before signing in")
+        #expect(warmUps() == 0, "not before signing in")
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
-        #expect(h.fake.warmUps == 1)
+        #expect(warmUps() == 1)
         #expect(h.text.contains("rendez-vous ce jour"), "the first screen is drawn")
         h.keys(.function(3))
         h.type("du")
         h.runner.step(nil)
-        #expect(h.fake.warmUps == 1, "once")
+        #expect(warmUps() == 1, "once")
         h.keys(.function(12))
         h.runner.step(.key(.backTab))
         for _ in 0..<10 { h.keys(.backspace) }
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
-        #expect(h.fake.warmUps == 2, "again for the next session")
+        #expect(warmUps() == 2, "again for the next session")
     }
 
     @Test func thePassphraseIsNeverDrawn() throws {
@@ -416,7 +341,8 @@ final class Harness {
     @Test func longWorkShowsItsProgressAndALockWaitsForItsEnd() throws {
         let h = AdministrationTests.signedInAdmin()
         let gate = DispatchSemaphore(value: 0)
-        h.fake.rekeyGate = gate
+        h.fake.repositories.accounts.rekeyGate = gate
+        h.fake.repositories.accounts.rekeyPages = 4
         h.keys(.char("d"), .enter)
         #expect(h.text.contains("Changer la clé de données ?"))
         h.keyNoWait(.enter)
@@ -438,7 +364,7 @@ final class Harness {
         #expect(h.screen.current?.columns == 100, "the screen follows a resize meanwhile")
         gate.signal()
         h.runner.waitForWork()
-        #expect(h.fake.rekeys == 1)
+        #expect(h.fake.repositories.accounts.rekeys == 1)
         #expect(h.runner.state.work == nil && h.runner.state.session == nil && h.runner.state.route == .signIn,
                 "locked once the work ended")
         #expect(h.fake.kept.count == kept, "no service called by the loop while the worker ran")
@@ -473,7 +399,7 @@ final class Harness {
         let h = Harness()
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
         #expect(h.runner.state.session != nil)
-        h.fake.revoked = "accueil"
+        h.fake.repositories.agenda.accountDisabled = true
         h.now = h.now.addingTimeInterval(2)
         h.runner.step(nil)
         #expect(h.runner.state.session == nil && h.runner.state.route == .signIn)
@@ -801,7 +727,7 @@ final class Harness {
 @Suite struct LockDelayTests {
     @Test func thePracticeDelayApplies() throws {
         let h = Harness()
-        h.fake.lockAfter = 2
+        h.fake.repositories.accounts.lockAfter = 2
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         #expect(h.runner.state.secondsBeforeLock == 120)
         h.now = h.now.addingTimeInterval(121)

@@ -102,7 +102,11 @@ import TerminalUITesting
         Self.check(h, "agenda-cancel", whole: [Self.fr.text("agenda.cancel_ask", ["name": "DUPONT Jean-Pierre", "time": "18/11/2026 14:00"])])
         h.keys(.escape, .char("m"))
         Self.check(h, "agenda-move", whole: [Self.fr.text("agenda.booking_keys")])
+        // Over the 14:20 appointment: refused by Core's overlap rule, as on
+        // a real vault; then to a free time.
         h.keys(.ctrl("u")); h.type("14:10"); h.keys(.function(9))
+        #expect(Self.showsWhole(h.text, "Ce créneau est déjà pris : rendez-vous n° 2 de DUPONT Hélène"), "\(h.text)")
+        h.keys(.ctrl("u")); h.type("14:50"); h.keys(.function(9))
         Self.check(h, "agenda-moved", whole: [Self.fr.text("agenda.moved")])
         h.keys(.escape, .escape, .char("n"))
         Self.check(h, "agenda-book", whole: [Self.fr.text("agenda.booking_keys")])

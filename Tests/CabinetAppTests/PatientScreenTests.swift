@@ -1,32 +1,48 @@
 @testable import CabinetApp
 import CabinetCore
+import CabinetCoreTesting
 import Foundation
 import Testing
 import TerminalUI
 import TerminalUITesting
 
-/// The patient module with the fake services: keys in, screens out.
+/// The patient module over Core's services and in-memory repositories:
+/// keys in, screens out.
 @Suite struct PatientScreenTests {
+    /// Monday 2 November 2026 in Paris: the records below were created at
+    /// 09:00 and their entries written at 09:20, by "doc".
+    static let created = Date(timeIntervalSince1970: 1_793_606_400)
+    static let written = created.addingTimeInterval(20 * 60)
+
+    /// Four patients (the fourth, limited, read-only) and three entries of
+    /// the first one, in the fake's patient file.
     static func seeded(_ fake: FakeServices) {
+        let patients = fake.repositories.patients
         let born = CivilDate(year: 1960, month: 3, day: 12) ?? CivilDate(Date())
-        fake.patients[1] = PatientIdentity(birthName: "Lefèvre", firstNames: "Hélène Marie", sex: .female, birthDate: born,
-                                           addressLine1: "3 rue des Fictifs", postcode: "75000", city: "Paris", phone: "0199001234",
-                                           nir: "260037512345652")
-        fake.patients[2] = PatientIdentity(birthName: "Dupont", firstNames: "Jean-Pierre", sex: .male,
-                                           birthDate: CivilDate(year: 1984, month: 12, day: 1) ?? born)
-        fake.patients[3] = PatientIdentity(birthName: "Dupont", firstNames: "Hélène", sex: .female,
-                                           birthDate: CivilDate(year: 1990, month: 1, day: 1) ?? born)
-        fake.patients[99] = PatientIdentity(birthName: "Gelé", firstNames: "Fictif", sex: .male,
-                                            birthDate: CivilDate(year: 1970, month: 1, day: 1) ?? born)
+        patients.seed(PatientIdentity(birthName: "Lefèvre", firstNames: "Hélène Marie", sex: .female, birthDate: born,
+                                      addressLine1: "3 rue des Fictifs", postcode: "75000", city: "Paris", phone: "0199001234",
+                                      nir: "260037512345652"), id: 1, at: created, by: "doc")
+        patients.seed(PatientIdentity(birthName: "Dupont", firstNames: "Jean-Pierre", sex: .male,
+                                      birthDate: CivilDate(year: 1984, month: 12, day: 1) ?? born), id: 2, at: created, by: "doc")
+        patients.seed(PatientIdentity(birthName: "Dupont", firstNames: "Hélène", sex: .female,
+                                      birthDate: CivilDate(year: 1990, month: 1, day: 1) ?? born), id: 3, at: created, by: "doc")
+        patients.seed(PatientIdentity(birthName: "Gelé", firstNames: "Fictif", sex: .male,
+                                      birthDate: CivilDate(year: 1970, month: 1, day: 1) ?? born), id: 4,
+                      flags: PatientFlags(limited: true), at: created, by: "doc")
         let day = CivilDate(year: 2026, month: 11, day: 2) ?? born
-        fake.entries = [
-            ClinicalEntry(id: 1, patientID: 1, kind: .consultation, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+        for entry in [
+            ClinicalEntry(id: 1, patientID: 1, kind: .consultation, occurredOn: day, author: "doc", at: written, supersedes: nil,
                           fields: ["reason": "Toux", "examination": "Canari-Auscultation normale", "prescriptions": "Sirop"]),
-            ClinicalEntry(id: 2, patientID: 1, kind: .vitals, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+            ClinicalEntry(id: 2, patientID: 1, kind: .vitals, occurredOn: day, author: "doc", at: written, supersedes: nil,
                           fields: ["weight": "72,5", "height": "170", "systolic": "130", "diastolic": "80"]),
-            ClinicalEntry(id: 3, patientID: 1, kind: .allergy, occurredOn: day, author: "doc", at: Date(), supersedes: nil,
+            ClinicalEntry(id: 3, patientID: 1, kind: .allergy, occurredOn: day, author: "doc", at: written, supersedes: nil,
                           fields: ["substance": "Pénicilline", "reaction": "Urticaire"]),
-        ]
+        ] { patients.seed(entry) }
+    }
+
+    /// The patients kept, by id.
+    static func identities(_ h: Harness) -> [PatientIdentity] {
+        h.fake.repositories.patients.patients.values.sorted { $0.id < $1.id }.map(\.identity)
     }
 
     static func harness(_ login: String = "doc", _ pass: String = "Tres-Bon-Motdepasse-42", columns: Int = 80, rows: Int = 24) -> Harness {
@@ -50,7 +66,8 @@ import TerminalUITesting
         h.type("LEFEVRE 12/03/1960")
         #expect(h.text.contains("LEFÈVRE Hélène Marie"))
         h.keys(.enter)
-        #expect(h.fake.opened == [1])
+        #expect(h.fake.repositories.patients.calls.filter { $0.hasPrefix("open") } == ["open(clinical: true)"])
+        #expect(h.fake.repositories.audit.entries(.recordOpened).map(\.object) == ["patient:1", "patient:1"], "opened once, logged")
         #expect(h.text.contains("née le 12/03/1960"))
         #expect(h.text.contains("2 60 03 75 123 456 52"))
     }
@@ -72,7 +89,9 @@ import TerminalUITesting
         h.type("lef"); h.keys(.enter)
         #expect(h.text.contains("Identité") && h.text.contains("Historique"))
         for _ in 0..<8 { h.keys(.right) }
-        #expect(h.fake.clinicalReads == 0)
+        #expect(!h.fake.repositories.patients.calls.contains("open(clinical: true)"))
+        #expect(!h.fake.repositories.audit.entries(.recordOpened).contains { $0.detail?.hasPrefix("clinical") == true },
+                "no clinical read")
         let everything = h.allFramesText
         for word in ["Canari", "Pénicilline", "Consultations", "Constantes", "Antécédents", "72,5"] {
             #expect(!everything.contains(word), "\(word) shown to the front desk")
@@ -98,7 +117,7 @@ import TerminalUITesting
         h.keys(.ctrl("u")); h.type("12/03/2099"); h.keys(.function(9))
         #expect(h.text.contains("postérieure à aujourd'hui"), "\(h.text)")
         h.keys(.ctrl("u")); h.type("12/03/1980"); h.keys(.function(9))
-        #expect(h.fake.patients.values.contains { $0.birthName == "Martin" })
+        #expect(Self.identities(h).contains { $0.birthName == "Martin" })
         #expect(h.text.contains("Dossier enregistré"))
         // The same person again: the duplicate is raised.
         h.keys(.escape, .escape)
@@ -108,7 +127,7 @@ import TerminalUITesting
         h.type("M"); h.keys(.tab); h.type("12/03/1980"); h.keys(.function(9))
         #expect(h.text.contains("existe déjà"))
         h.keys(.enter)
-        #expect(h.fake.patients.values.filter { $0.birthName == "Martin" }.count == 2)
+        #expect(Self.identities(h).filter { $0.birthName == "Martin" }.count == 2)
     }
 
     /// Whose record is this: the header's allergy banner, and every
@@ -151,9 +170,11 @@ import TerminalUITesting
     @Test func aLongConsultationIsReadWhole() throws {
         let h = Self.harness()
         let long = (1...40).map { "Ligne d'examen fictive numéro \($0)" }.joined(separator: "\n")
-        h.fake.entries.append(ClinicalEntry(id: 50, patientID: 1, kind: .consultation, occurredOn: CivilDate(year: 2026, month: 11, day: 10)!,
-                                            author: "doc", at: Date(), supersedes: nil,
-                                            fields: ["reason": "Bilan", "examination": long, "prescriptions": "Ordonnance-Fictive-Finale"]))
+        h.fake.repositories.patients.seed(ClinicalEntry(id: 50, patientID: 1, kind: .consultation,
+                                                        occurredOn: CivilDate(year: 2026, month: 11, day: 10)!, author: "doc",
+                                                        at: FakeServices.referenceNow, supersedes: nil,
+                                                        fields: ["reason": "Bilan", "examination": long,
+                                                                 "prescriptions": "Ordonnance-Fictive-Finale"]))
         h.type("lef"); h.keys(.enter)
         while h.runner.state.patients.tab != .consultations { h.keys(.right) }
         #expect(h.text.contains("Bilan") && h.text.contains("numéro 1"), "\(h.text)")
@@ -168,19 +189,23 @@ import TerminalUITesting
     /// text scrolls, Échap closes, nothing is exported (issue 13, item 9).
     @Test func aDocumentIsReadInsideCabinet() throws {
         let h = Self.harness()
-        h.fake.entries.append(ClinicalEntry(id: 60, patientID: 1, kind: .document, occurredOn: CivilDate(year: 2026, month: 11, day: 3)!,
-                                            author: "doc", at: Date(), supersedes: nil,
-                                            fields: ["title": "Courrier du cardiologue", "filename": "c.txt", "mime": "text/plain",
-                                                     "size": "900"]))
+        let letter = (1...60).map { "Ligne \($0) du courrier fictif" }.joined(separator: "\n")
+        h.fake.repositories.patients.seed(ClinicalEntry(id: 60, patientID: 1, kind: .document,
+                                                        occurredOn: CivilDate(year: 2026, month: 11, day: 3)!, author: "doc",
+                                                        at: FakeServices.referenceNow, supersedes: nil,
+                                                        fields: ["title": "Courrier du cardiologue", "filename": "c.txt",
+                                                                 "mime": "text/plain", "size": "900"]),
+                                          document: ("text/plain", Array(letter.utf8)))
         h.type("lef"); h.keys(.enter)
         while h.runner.state.patients.tab != .documents { h.keys(.right) }
         h.keys(.enter)
-        #expect(h.fake.documentsRead == [60])
+        #expect(h.fake.repositories.patients.calls.filter { $0 == "readDocument" }.count == 1)
+        #expect(h.fake.repositories.audit.contains(.recordOpened, object: "patient:1", detail: "document:60"))
         #expect(h.text.contains("Ligne 1 du courrier fictif") && h.text.contains("sur 60"), "\(h.text)")
         h.keys(.pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
         #expect(h.text.contains("Ligne 60 du courrier fictif") && !h.text.contains("Ligne 1 du"), "\(h.text)")
         h.keys(.escape)
-        #expect(h.runner.state.patients.viewing == nil && h.fake.exported.isEmpty)
+        #expect(h.runner.state.patients.viewing == nil && h.fake.repositories.patients.exported.isEmpty)
         // Locked while reading: nothing of it left in the state.
         h.keys(.enter, .function(12))
         #expect(h.runner.state.patients.viewing == nil && !h.text.contains("courrier fictif"))
@@ -190,16 +215,20 @@ import TerminalUITesting
     /// a second Enter, after saying why (issue 13, item 9).
     @Test func anExportOutsideTheHomeFolderAsksFirst() throws {
         let h = Self.harness()
-        h.fake.entries.append(ClinicalEntry(id: 61, patientID: 1, kind: .document, occurredOn: CivilDate(year: 2026, month: 11, day: 3)!,
-                                            author: "doc", at: Date(), supersedes: nil,
-                                            fields: ["title": "Courrier", "filename": "c.txt", "mime": "text/plain", "size": "9"]))
+        h.fake.repositories.patients.seed(ClinicalEntry(id: 61, patientID: 1, kind: .document,
+                                                        occurredOn: CivilDate(year: 2026, month: 11, day: 3)!, author: "doc",
+                                                        at: FakeServices.referenceNow, supersedes: nil,
+                                                        fields: ["title": "Courrier", "filename": "c.txt", "mime": "text/plain",
+                                                                 "size": "9"]),
+                                          document: ("text/plain", Array("Courrier.".utf8)))
         h.type("lef"); h.keys(.enter)
         while h.runner.state.patients.tab != .documents { h.keys(.right) }
         h.keys(.char("x"))
         h.keys(.ctrl("u")); h.type("/tmp/partage/courrier.txt"); h.keys(.enter)
-        #expect(h.fake.exported.isEmpty && h.text.contains("hors de votre dossier personnel"), "\(h.text)")
+        #expect(h.fake.repositories.patients.exported.isEmpty && h.text.contains("hors de votre dossier personnel"), "\(h.text)")
         h.keys(.enter)
-        #expect(h.fake.exported == ["/tmp/partage/courrier.txt"])
+        #expect(Array(h.fake.repositories.patients.exported.keys) == ["/tmp/partage/courrier.txt"])
+        #expect(h.fake.repositories.audit.contains(.export, object: "patient:1", detail: "document:61"))
     }
 
     /// Échap on a consultation being written asks before dropping it (it
@@ -209,7 +238,7 @@ import TerminalUITesting
         let h = Self.harness()
         h.type("lef"); h.keys(.enter)
         h.keys(.right, .right, .right)
-        let before = h.fake.entries.count
+        let before = h.fake.repositories.patients.clinical.count
         h.keys(.char("n")); h.keys(.tab)
         h.type("Fièvre"); h.keys(.tab); h.type("Gorge rouge")
         h.keys(.escape)
@@ -219,7 +248,7 @@ import TerminalUITesting
         #expect(h.text.contains("Gorge rouge, pas d'adénopathie") && !h.text.contains("Échap de nouveau"), "\(h.text)")
         h.keys(.escape, .escape)
         #expect(h.runner.state.patients.editor == nil && !h.text.contains("Gorge rouge"))
-        #expect(h.fake.entries.count == before, "nothing saved")
+        #expect(h.fake.repositories.patients.clinical.count == before, "nothing saved")
         // An empty form closes at once.
         h.keys(.char("n"))
         #expect(h.runner.state.patients.editor != nil)
@@ -247,7 +276,7 @@ import TerminalUITesting
         #expect(!h.text.contains("[31m"))
         h.keys(.tab); h.type("Angine virale")
         h.keys(.function(9))
-        let saved = try #require(h.fake.entries.last)
+        let saved = try #require(h.fake.repositories.patients.keptEntries().last)
         #expect(saved.kind == .consultation && saved.fields["reason"] == "Fièvre")
         #expect(saved.fields["examination"] == "Gorge rouge,\npas d'adénopathieCollé depuis un autre logiciel")
         #expect(saved.fields["conclusion"] == "Angine virale")
@@ -278,12 +307,13 @@ import TerminalUITesting
         h.type("lef"); h.keys(.enter, .char("s"))
         #expect(h.text.contains("Statut du dossier"))
         h.type("31/02/2026"); h.keys(.function(9))
-        #expect(h.fake.flagsSet.isEmpty)
+        #expect(!h.fake.repositories.patients.calls.contains("setFlags"))
+        #expect(h.fake.repositories.patients.patients[1]?.flags == PatientFlags())
         h.keys(.ctrl("u")); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.tab, .ctrl("u")); h.type("oui"); h.keys(.function(9))
-        #expect(h.fake.flagsSet[1] == PatientFlags(deceasedOn: nil, legalHold: true, limited: true))
+        #expect(h.fake.repositories.patients.patients[1]?.flags == PatientFlags(deceasedOn: nil, legalHold: true, limited: true))
         // "non" is no, "y" (English) and "o" are yes.
         h.keys(.char("s"), .ctrl("u"), .tab, .ctrl("u")); h.type("non"); h.keys(.tab, .ctrl("u")); h.type("y"); h.keys(.function(9))
-        #expect(h.fake.flagsSet[1] == PatientFlags(deceasedOn: nil, legalHold: false, limited: true))
+        #expect(h.fake.repositories.patients.patients[1]?.flags == PatientFlags(deceasedOn: nil, legalHold: false, limited: true))
         // Not for the front desk.
         let s = Self.harness("accueil", "Accueil-Fictif-Secret-17")
         s.type("lef"); s.keys(.enter, .char("s"))
@@ -296,9 +326,9 @@ import TerminalUITesting
         h.keys(.right, .right, .right, .right, .char("n"))
         h.keys(.tab); h.type("900"); h.keys(.function(9))
         #expect(h.runner.state.patients.editor != nil)
-        #expect(h.fake.entries.count == 3)
+        #expect(h.fake.repositories.patients.clinical.count == 3)
         h.keys(.ctrl("u")); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.function(9))
-        #expect(h.fake.entries.count == 4)
+        #expect(h.fake.repositories.patients.clinical.count == 4)
     }
 
     /// Possible but unusual values (300/20 mmHg) are said, whole at 80×24,
@@ -309,24 +339,25 @@ import TerminalUITesting
         h.keys(.right, .right, .right, .right, .char("n"))
         h.keys(.tab); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.tab); h.type("300"); h.keys(.tab); h.type("20")
         h.keys(.function(9))
-        #expect(h.fake.entries.count == 3, "not saved on the first F9")
+        #expect(h.fake.repositories.patients.clinical.count == 3, "not saved on the first F9")
         let screen = h.text
         #expect(screen.contains("Valeur inhabituelle"), "\(screen)")
         #expect(screen.contains("300 mmHg") && screen.contains("20 mmHg") && screen.contains("280 mmHg"), "\(screen)")
         #expect(screen.contains("telle quelle"), "the whole message, wrapped at 80 columns: \(screen)")
         // A change asks again.
         h.keys(.end, .backspace); h.type("0"); h.keys(.function(9))
-        #expect(h.fake.entries.count == 3 && h.text.contains("Valeur inhabituelle"))
+        #expect(h.fake.repositories.patients.clinical.count == 3 && h.text.contains("Valeur inhabituelle"))
         // A value pasted after the question is asked about again.
         h.keys(.tab, .ctrl("u")); h.runner.step(.paste("25")); h.keys(.function(9))
-        #expect(h.fake.entries.count == 3 && h.text.contains("25 mmHg"), "pasted, asked again: \(h.text)")
+        #expect(h.fake.repositories.patients.clinical.count == 3 && h.text.contains("25 mmHg"), "pasted, asked again: \(h.text)")
         h.keys(.function(9))
-        #expect(h.fake.entries.count == 4)
-        #expect(h.fake.entries.last?.fields["systolic"] == "300" && h.fake.entries.last?.fields["diastolic"] == "25")
+        #expect(h.fake.repositories.patients.clinical.count == 4)
+        let saved = h.fake.repositories.patients.keptEntries().last
+        #expect(saved?.fields["systolic"] == "300" && saved?.fields["diastolic"] == "25")
         // Usual values go through on the first F9.
         h.keys(.char("n"), .tab); h.type("72,5"); h.keys(.tab); h.type("170"); h.keys(.tab); h.type("130"); h.keys(.tab); h.type("80")
         h.keys(.function(9))
-        #expect(h.fake.entries.count == 5)
+        #expect(h.fake.repositories.patients.clinical.count == 5)
     }
 
     /// A birth in 1900 (a slip for 2000?) is asked before it is saved; a
@@ -335,14 +366,14 @@ import TerminalUITesting
         let h = Self.harness()
         h.type("Centenaire Fictif"); h.keys(.function(8))
         h.type("F"); h.keys(.tab); h.type("02/01/1900"); h.keys(.function(9))
-        #expect(h.fake.patients.count == 4, "not saved on the first F9")
+        #expect(Self.identities(h).count == 4, "not saved on the first F9")
         #expect(h.text.contains("Date de naissance inhabituelle") && h.text.contains("ans aujourd'hui"), "\(h.text)")
         // Another date pasted after the question: asked about again.
         h.keys(.ctrl("u")); h.runner.step(.paste("03/01/1900")); h.keys(.function(9))
-        #expect(h.fake.patients.count == 4, "the pasted date was not the one confirmed")
+        #expect(Self.identities(h).count == 4, "the pasted date was not the one confirmed")
         h.keys(.function(9))
-        #expect(h.fake.patients.count == 5)
-        #expect(h.fake.patients.values.contains { $0.birthDate.year == 1900 })
+        #expect(Self.identities(h).count == 5)
+        #expect(Self.identities(h).contains { $0.birthDate.year == 1900 })
         h.keys(.char("e"), .function(9))
         #expect(!h.text.contains("inhabituelle"), "\(h.text)")
     }

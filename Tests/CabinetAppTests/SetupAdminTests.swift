@@ -1,5 +1,6 @@
 @testable import CabinetApp
 import CabinetCore
+import CabinetCoreTesting
 import Foundation
 import Testing
 import TerminalUI
@@ -66,7 +67,7 @@ import TerminalUITesting
         h.keys(.backTab, .ctrl("u")); h.type("secretariat"); h.keys(.tab, .enter)
         #expect(h.runner.state.setup.step == .secretaryCreated)
         #expect(h.text.contains("Une-Fois-Fictif-99!"))
-        #expect(h.fake.accounts["secretariat"]?.role == .secretary)
+        #expect(h.fake.repositories.accounts.accounts["secretariat"]?.role == .secretary)
         h.keys(.enter)
         #expect(h.runner.state.route == .main(.agenda))
         #expect(h.text.contains("Cabinet créé"))
@@ -81,7 +82,8 @@ import TerminalUITesting
         h.type("EFGH"); h.keys(.tab); h.type("YZ01"); h.keys(.enter)
         h.keys(.escape)
         #expect(h.runner.state.route == .main(.agenda))
-        #expect(h.fake.accounts["accueil"]?.pass == "Accueil-Fictif-Secret-17", "no account created")
+        #expect(h.fake.repositories.accounts.accounts["accueil"]?.passphrase == "Accueil-Fictif-Secret-17", "no account created")
+        #expect(!h.fake.repositories.accounts.calls.contains("create"))
     }
 
     @Test func badInputIsNamedInFrench() throws {
@@ -185,7 +187,7 @@ import TerminalUITesting
         #expect(h.text.contains("Une-Fois-Fictif-99!"))
         // Done already: the dialog offers to close, not to cancel.
         #expect(h.text.contains("Entrée : fermer") && !h.text.contains("annuler"), "\(h.text)")
-        #expect(h.fake.accounts["remp2"]?.role == .replacement)
+        #expect(h.fake.repositories.accounts.accounts["remp2"]?.role == .replacement)
         h.keys(.enter)
         #expect(h.runner.state.admin.dialog == nil)
         #expect(h.text.contains("remp2"))
@@ -207,9 +209,13 @@ import TerminalUITesting
         #expect(h.text.contains("Changer la clé de données ?"))
         #expect(h.text.contains("Échap : plus tard") && !h.text.contains("annuler"), "\(h.text)")
         h.keys(.enter)
-        #expect(h.fake.rekeys == 1)
+        #expect(h.fake.repositories.accounts.rekeys == 1)
         #expect(h.text.contains("Clé de données changée"))
-        // One's own account is protected (first row once "accueil" is gone).
+        // "accueil" stays listed, disabled (its row is kept for the trail).
+        #expect(h.fake.repositories.accounts.accounts["accueil"]?.hasSlot == false)
+        #expect(h.runner.state.admin.selectedAccount?.login == "accueil" && h.runner.state.admin.selectedAccount?.disabled == true)
+        // One's own account is protected (the next row).
+        h.keys(.down)
         #expect(h.runner.state.admin.selectedAccount?.login == "doc")
         h.keys(.char("d"))
         #expect(h.text.contains("pas désactiver votre propre compte"))
@@ -220,14 +226,14 @@ import TerminalUITesting
     /// the command line; found by a new-user trial).
     @Test func aRekeyRefusedForAnOpenDeskCanBeDoneAgainWithK() throws {
         let h = Self.signedInAdmin()
-        h.fake.rekeyError = .vaultInUse
+        h.fake.repositories.accounts.rekeyError = .vaultInUse
         h.keys(.char("d"), .enter, .enter)
-        #expect(h.fake.rekeys == 0)
+        #expect(h.fake.repositories.accounts.rekeys == 0)
         #expect(NarrowScreenTests.showsWhole(h.text, "puis changez la clé avec la touche k"), "\(h.text)")
         h.keys(.char("k"))
         #expect(h.text.contains("Changer maintenant la clé de données"), "\(h.text)")
         h.keys(.enter)
-        #expect(h.fake.rekeys == 1)
+        #expect(h.fake.repositories.accounts.rekeys == 1)
         #expect(h.text.contains("Clé de données changée"), "\(h.text)")
     }
 
@@ -253,7 +259,7 @@ import TerminalUITesting
         #expect(h.text.contains("Double authentification activée"))
         #expect(h.runner.state.session?.hasSecondFactor == true)
         h.keys(.char("t"), .enter)
-        #expect(h.fake.secondFactor == false)
+        #expect(h.fake.repositories.accounts.accounts["doc"]?.hasSecondFactor == false)
     }
 
     @Test func theSettingsChangeTheDelayAndTheLanguage() throws {
@@ -267,8 +273,8 @@ import TerminalUITesting
         h.keys(.down, .right, .right)
         #expect(h.text.contains("English"))
         h.keys(.enter)
-        #expect(h.fake.lockAfter == 30)
-        #expect(h.fake.language == .english)
+        #expect(h.fake.repositories.accounts.lockAfter == 30)
+        #expect(h.fake.repositories.accounts.preferences["language"] == Language.english.rawValue)
         #expect(h.runner.state.lockAfter == 30 * 60)
         // The interface speaks English at once.
         #expect(h.text.contains("Settings saved"))
@@ -289,9 +295,9 @@ import TerminalUITesting
         h.type("8h30-12h30")
         #expect(h.text.contains("pas encore enregistrés"))
         h.keys(.enter)
-        #expect(h.fake.hours.days[6] == nil)
-        #expect(h.fake.hours.days[3] == [TimeRange(TimeOfDay(minutes: 510), TimeOfDay(minutes: 750))])
-        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1], "the other days as they were")
+        #expect(h.fake.repositories.agenda.hours.days[6] == nil)
+        #expect(h.fake.repositories.agenda.hours.days[3] == [TimeRange(TimeOfDay(minutes: 510), TimeOfDay(minutes: 750))])
+        #expect(h.fake.repositories.agenda.hours.days[1] == OpeningHours.standard.days[1], "the other days as they were")
         #expect(h.text.contains("Horaires enregistrés.") && h.text.contains("08:30-12:30") )
         // A range that ends before it starts: refused, on its line.
         h.keys(.up, .up, .end)
@@ -299,7 +305,7 @@ import TerminalUITesting
         h.keys(.down, .enter)
         #expect(h.runner.state.admin.hoursFocus == 0, "back on Monday")
         #expect(h.text.contains("chacune finissant après son début"))
-        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1], "nothing saved")
+        #expect(h.fake.repositories.agenda.hours.days[1] == OpeningHours.standard.days[1], "nothing saved")
         for _ in 0..<7 { h.keys(.backspace) }
         h.keys(.enter)
         #expect(h.text.contains("Horaires enregistrés."))
@@ -308,10 +314,10 @@ import TerminalUITesting
         #expect(h.text.contains("Nouvelle absence"))
         h.type("03/01/2027"); h.keys(.tab, .tab); h.type("24/12/2026"); h.keys(.tab, .tab); h.type("Congés"); h.keys(.enter)
         #expect(h.text.contains("La fin de l'absence doit suivre son début."), "the order is checked")
-        #expect(h.fake.absences.isEmpty)
+        #expect(h.fake.repositories.agenda.absenceList.isEmpty)
         h.keys(.escape, .char("n"))
         h.type("24/12/2026"); h.keys(.tab, .tab); h.type("02/01/2027"); h.keys(.tab, .tab); h.type("Congés"); h.keys(.enter)
-        #expect(h.fake.absences.count == 1)
+        #expect(h.fake.repositories.agenda.absenceList.count == 1)
         #expect(h.text.contains("Absence ajoutée.") && h.text.contains("24/12/2026 00:00 → 03/01/2027 00:00  Congés"))
         // d on a day does nothing harmful; on the absence it asks, then removes.
         h.keys(.char("d"))
@@ -320,7 +326,7 @@ import TerminalUITesting
         h.keys(.char("d"))
         #expect(h.text.contains("Supprimer l'absence"))
         h.keys(.enter)
-        #expect(h.fake.absences.isEmpty && h.text.contains("Absence supprimée."))
+        #expect(h.fake.repositories.agenda.absenceList.isEmpty && h.text.contains("Absence supprimée."))
     }
 
     /// Hours typed and not saved are kept through a lock (sealed, like
@@ -335,7 +341,7 @@ import TerminalUITesting
         h.signIn("doc", "Tres-Bon-Motdepasse-42")
         #expect(h.runner.state.admin.pane == .hours && h.runner.state.admin.hoursDirty)
         #expect(h.runner.state.admin.hours["1"] == "9-12")
-        #expect(h.fake.hours.days[1] == OpeningHours.standard.days[1])
+        #expect(h.fake.repositories.agenda.hours.days[1] == OpeningHours.standard.days[1])
     }
 
     @Test func aSecretaryCannotOpenTheAdministration() throws {
@@ -387,9 +393,10 @@ import TerminalUITesting
             #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-settings-\(suffix)") == nil)
             let christmasEve = try #require(CivilDate(year: 2026, month: 12, day: 24))
             let noon = try #require(PracticeClock.instant(christmasEve, TimeOfDay(minutes: 720)))
-            h.fake.absences = [Absence(id: 1, start: noon, end: noon.addingTimeInterval(9 * 86_400), label: "Congés de fin d'année"),
-                               Absence(id: 2, start: noon.addingTimeInterval(40 * 86_400), end: noon.addingTimeInterval(41 * 86_400),
-                                       label: "Formation")]
+            h.fake.repositories.agenda.seed(Absence(id: 1, start: noon, end: noon.addingTimeInterval(9 * 86_400),
+                                                    label: "Congés de fin d'année"))
+            h.fake.repositories.agenda.seed(Absence(id: 2, start: noon.addingTimeInterval(40 * 86_400),
+                                                    end: noon.addingTimeInterval(41 * 86_400), label: "Formation"))
             h.keys(.tab, .down)
             #expect(Snapshot.verify(try #require(h.screen.current), named: "admin-hours-\(suffix)") == nil)
             h.keys(.char("n")); h.type("05/02/2027")

@@ -241,9 +241,13 @@ import TerminalUI
         let dir = Dir()
         let (h, _) = try Self.create(dir)
         Self.newPatient(h)
+        // Each write is stamped with the interface's clock, which the
+        // harness holds still: a minute passes between them.
+        h.now = h.now.addingTimeInterval(60)
         h.keys(.right, .right, .right, .char("n"), .tab)
         h.type("Toux sèche"); h.keys(.function(9))
         #expect(h.text.contains("Entrée enregistrée"), "\(h.text)")
+        h.now = h.now.addingTimeInterval(60)
         // The correction: "e" on the consultation.
         h.keys(.char("e"))
         h.keys(.tab); h.keys(.ctrl("u")); h.type("Toux grasse"); h.keys(.function(9))
@@ -308,17 +312,18 @@ import TerminalUI
         let services = VaultServices(path: dir.vault, kdf: .minimumForTests)
         _ = try services.signIn(login: "mdurand", passphrase: Self.pass, totp: nil)
         defer { services.signOut(discardDraft: true) }
-        let id = try services.savePatient(nil, PatientIdentity(birthName: "Fictif", firstNames: "Paul", sex: .male,
-                                                               birthDate: CivilDate(year: 1970, month: 1, day: 1)!),
-                                          allowDuplicate: false)
-        let pdf = try services.importDocument(patient: id, path: fixtures.appendingPathComponent("compte-rendu-fictif.pdf").path,
+        let patients = try #require(services.practice).patients
+        let id = try patients.add(PatientIdentity(birthName: "Fictif", firstNames: "Paul", sex: .male,
+                                                  birthDate: CivilDate(year: 1970, month: 1, day: 1)!))
+        let pdf = try patients.importDocument(patient: id, path: fixtures.appendingPathComponent("compte-rendu-fictif.pdf").path,
                                               title: "Radiographie", date: CivilDate(year: 2026, month: 11, day: 2)!)
         let doc = try services.readDocument(entry: pdf)
         #expect(doc.mime == "application/pdf" && doc.title == "Radiographie")
         #expect(doc.text?.contains("Compte-rendu fictif de radiologie") == true, "\(doc.text ?? "no text")")
         let png = dir.url.appendingPathComponent("cliche.png")
         try Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64)).write(to: png)
-        let image = try services.importDocument(patient: id, path: png.path, title: "Cliché", date: CivilDate(year: 2026, month: 11, day: 2)!)
+        let image = try patients.importDocument(patient: id, path: png.path, title: "Cliché",
+                                                date: CivilDate(year: 2026, month: 11, day: 2)!)
         #expect(try services.readDocument(entry: image).text == nil)
         #expect(!dir.anyFileContains("Compte-rendu fictif"), "nothing in clear beside the vault")
     }

@@ -20,12 +20,13 @@ public enum AdminEffect: Sendable, Equatable {
 }
 
 extension AppRunner {
-    /// The Administration's performer.
+    /// The Administration's performer: Core's accounts and agenda services.
     func perform(_ effect: AdminEffect) -> AppAction? {
         if effect == .rekey {
             return startWork(.rekey) { services, progress in
                 do {
-                    try services.rekey(progress: progress)
+                    guard let practice = services.practice else { throw CabinetError.notSignedIn }
+                    try practice.accounts.rekey(progress: progress)
                     return .admin(.rekeyed)
                 } catch { return .admin(.failed(AppRunner.cabinetError(error))) }
             }
@@ -34,39 +35,46 @@ extension AppRunner {
         do {
             switch effect {
             case .loadAccounts:
-                return .admin(.accounts(try services.listAccounts()))
+                return .admin(.accounts(try practice().accounts.list().map(AccountRow.init)))
             case .createAccount(let login, let name, let role):
-                return .admin(.created(login: login, passphrase: try services.createAccount(login: login, displayName: name, role: role)))
+                let passphrase = try practice().accounts.create(login: login, role: role, displayName: name)
+                return .admin(.created(login: login, passphrase: passphrase))
             case .resetAccount(let login):
-                return .admin(.reset(login: login, passphrase: try services.resetAccount(login: login)))
+                return .admin(.reset(login: login, passphrase: try practice().accounts.reset(login: login)))
             case .disableAccount(let login):
-                try services.disableAccount(login: login)
+                try practice().accounts.disable(login: login)
                 return .admin(.disabled(login))
             case .rekey:
                 return nil
             case .beginSecondFactor:
+                // The QR code is drawn by the services (the QRCode module).
                 return .admin(.secondFactorOffered(try services.beginSecondFactor()))
             case .confirmSecondFactor(let code):
-                try services.confirmSecondFactor(code: code)
+                try practice().accounts.confirmSecondFactor(code: code, now: clock())
                 return .admin(.secondFactorChanged(on: true))
             case .disableSecondFactor:
-                try services.disableSecondFactor()
+                try practice().accounts.disableSecondFactor()
                 return .admin(.secondFactorChanged(on: false))
             case .saveSettings(let minutes, let language):
-                try services.setLockAfter(minutes: minutes)
-                try services.setLanguage(language)
+                let accounts = try practice().accounts
+                // The delay is logged when it changes only.
+                if (try? accounts.lockAfterMinutes()) != minutes { try accounts.setLockAfterMinutes(minutes) }
+                try accounts.setLanguage(language)
                 return .admin(.settingsSaved(lockAfter: minutes, language: language))
             case .loadHours:
-                let (hours, absences) = try services.practiceHours()
-                return .admin(.hours(hours, absences))
+                let agenda = try practice().agenda
+                let hours = try agenda.openingHours()
+                // The absences not yet over, up to ten years ahead.
+                let now = clock()
+                return .admin(.hours(hours, try agenda.absences(from: now, to: now.addingTimeInterval(10 * 366 * 86_400))))
             case .saveHours(let hours):
-                try services.setOpeningHours(hours)
+                try practice().agenda.setOpeningHours(hours)
                 return .admin(.hoursSaved(hours))
             case .addAbsence(let from, let to, let label):
-                _ = try services.addAbsence(from: from, to: to, label: label)
+                _ = try practice().agenda.addAbsence(from: from, to: to, label: label)
                 return .admin(.absencesChanged("admin.absence.added"))
             case .removeAbsence(let id):
-                try services.removeAbsence(id)
+                try practice().agenda.removeAbsence(id)
                 return .admin(.absencesChanged("admin.absence.removed"))
             }
         } catch {

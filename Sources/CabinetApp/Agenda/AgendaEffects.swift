@@ -13,40 +13,45 @@ public enum AgendaEffect: Sendable, Equatable {
 }
 
 extension AppRunner {
-    /// The appointment book's performer.
+    /// The appointment book's performer: Core's agenda service (and the
+    /// patients service to find or create the patient).
     func perform(_ effect: AgendaEffect) -> AppAction? {
         switch effect {
         case .loadAgenda(let from, let to):
             do {
-                let (list, away, hours) = try services.agenda(from: from, to: to)
-                return .agenda(.loaded(list, away, hours, token: (try? services.changeToken()) ?? ""))
+                let agenda = try practice().agenda
+                let span = try agenda.span(from: from, to: to)
+                return .agenda(.loaded(span.appointments, span.absences, span.hours, token: (try? agenda.changeToken()) ?? ""))
             } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .agendaSearch(let text):
-            do { return .agenda(.patients(try services.searchPatients(text))) } catch { return .agenda(.failed(Self.cabinetError(error))) }
+            do {
+                return .agenda(.patients(try practice().patients.search(text)))
+            } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .quickPatient(let identity):
             do {
-                return .agenda(.created(try services.savePatient(nil, identity, allowDuplicate: false), name: identity.displayName))
+                return .agenda(.created(try practice().patients.add(identity, allowDuplicate: false, now: clock()),
+                                        name: identity.displayName))
             } catch CabinetError.possibleDuplicate(let other) {
                 // The same person exists: take that record.
                 return .agenda(.created(other, name: identity.displayName))
             } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .book(let r):
             do {
-                return .agenda(.booked(try services.book(patient: r.patient, start: r.start, minutes: r.minutes, type: r.type,
-                                                         reason: r.reason, force: r.force)))
+                return .agenda(.booked(try practice().agenda.book(patient: r.patient, start: r.start, minutes: r.minutes, type: r.type,
+                                                                  reason: r.reason, force: r.force, now: clock())))
             } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .moveAppointment(let id, let r):
             do {
-                try services.moveAppointment(id, to: r.start, minutes: r.minutes, force: r.force)
+                try practice().agenda.move(id, to: r.start, minutes: r.minutes, force: r.force, now: clock())
                 return .agenda(.changed)
             } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .setAppointmentStatus(let id, let status, let category):
             do {
-                try services.setAppointmentStatus(id, status, category: category)
+                try practice().agenda.setStatus(id, status, category: category, now: clock())
                 return .agenda(.changed)
             } catch { return .agenda(.failed(Self.cabinetError(error))) }
         case .nextFreeSlot(let from, let minutes):
-            do { return .agenda(.slot(try services.nextFreeSlot(from: from, minutes: minutes))) } catch {
+            do { return .agenda(.slot(try practice().agenda.nextFreeSlot(from: from, minutes: minutes))) } catch {
                 return .agenda(.failed(Self.cabinetError(error)))
             }
         }

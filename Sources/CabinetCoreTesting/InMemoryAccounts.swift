@@ -172,10 +172,9 @@ public final class InMemoryAccounts: AccountRepository {
         return reviewedAt
     }
 
-    public func changeOwnPassphrase(current: String, new: String) throws {
+    public func changeOwnPassphrase(new: String) throws {
         calls.append("changeOwnPassphrase")
         var me = try own
-        guard current == me.passphrase else { throw CabinetError.wrongPassphrase }
         guard !new.isEmpty else { throw CabinetError.emptyPassphrase }
         me.passphrase = new
         me.mustChangePassphrase = false

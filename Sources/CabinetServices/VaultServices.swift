@@ -20,7 +20,6 @@ public final class VaultServices: AppServices {
     }
     /// Built at sign-in over the vault's repositories.
     private var session: Practice?
-    private var oneTime: String?
     /// Argon2id parameters for new slots (the minimum only in tests).
     let kdf: KDFParameters
 
@@ -69,18 +68,14 @@ public final class VaultServices: AppServices {
         opened(v)
         DeskMemory.remember(login: login, vaultPath: path)
         // The one-time passphrase is kept only until the forced change.
-        oneTime = v.mustChangePassphrase ? passphrase : nil
         return sessionInfo(v)
     }
 
     public func changePassphrase(new: String) throws {
-        guard let current = oneTime else { throw CabinetError.notSignedIn }
-        try services().accounts.changeOwnPassphrase(current: current, new: new)
-        oneTime = nil
+        try services().accounts.changeOwnPassphrase(new: new)
     }
 
     public func lock(draft: Data?) -> CabinetError? {
-        oneTime = nil
         var notLogged: CabinetError?
         if let vault, !vault.isLocked {
             // What was typed stays, sealed for this account only.
@@ -100,7 +95,6 @@ public final class VaultServices: AppServices {
     }
 
     public func signOut(discardDraft: Bool) {
-        oneTime = nil
         if discardDraft, let vault, !vault.isLocked { try? vault.discardDraft() }
         vault?.signOut()
         closed()

@@ -371,12 +371,8 @@ extension Vault {
     }
 
     /// Changes this session's passphrase and logs it.
-    func changeOwnPassphrase(current: String, new: String) throws {
-        try changeOwnPassphrase(current: current, new: new, kdf: .moderate)
-    }
-
-    func changeOwnPassphrase(current: String, new: String, kdf: KDFParameters) throws {
-        try changePassphrase(current: current, new: new, kdf: kdf)
+    func changeOwnPassphrase(new: String, kdf: KDFParameters) throws {
+        try changePassphrase(new: new, kdf: kdf)
         try audit(.passphraseChanged, object: login)
     }
 

@@ -33,8 +33,8 @@ final class SQLAccountRepository: AccountRepository {
     func disable(login: String) throws { try vault.disableAccount(login: login) }
     func recordReview() throws { try vault.recordAccountsReview() }
     func lastReview() throws -> Date? { try vault.lastAccountsReview() }
-    func changeOwnPassphrase(current: String, new: String) throws {
-        try vault.changeOwnPassphrase(current: current, new: new, kdf: kdf)
+    func changeOwnPassphrase(new: String) throws {
+        try vault.changeOwnPassphrase(new: new, kdf: kdf)
     }
     var hasSecondFactor: Bool { vault.hasSecondFactor }
     func beginSecondFactor(issuer: String) throws -> SecondFactorEnrollment {

@@ -458,33 +458,6 @@ public final class Vault: @unchecked Sendable {
         return PassphrasePolicy.forAccount(login: login, doctorName: doctorName ?? nil)
     }
 
-    /// Changes this session's passphrase: rewraps its own slot only.
-    public func changePassphrase(current: String, new: String) throws {
-        try changePassphrase(current: current, new: new, kdf: .moderate)
-    }
-
-    @_spi(Testing)
-    public func changePassphrase(current: String, new: String, kdf: KDFParameters) throws {
-        let problems = passphrasePolicy().problems(new)
-        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
-        var old = Array(current.utf8), fresh = Array(new.utf8)
-        defer { old.wipe(); fresh.wipe() }
-        let me = login
-        try updateEnvelope { env in
-            guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == me }) else {
-                throw CabinetError.unknownAccount(login: me)
-            }
-            var slot = env.slots[i]
-            guard let sk = try slot.openSecret(secret: old, vaultID: env.vaultID) else { throw CabinetError.wrongPassphrase }
-            slot.kdf = kdf
-            slot.salt = randomBytes(16)
-            slot.mustChange = false
-            try slot.wrapSecret(sk, secret: fresh, vaultID: env.vaultID)
-            env.slots[i] = slot
-        }
-        mustChangePassphrase = false
-    }
-
     /// Changes this session's passphrase with the slot's secret key already
     /// in memory (opened at sign-in): the current passphrase is neither
     /// asked again nor kept anywhere until then (the forced change after a

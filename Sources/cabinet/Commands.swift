@@ -56,13 +56,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         // The keys first, without SQLite: a damaged file is reported page by
         // page even when it could not be opened.
-        let vault: Vault
-        var pass = ""
-        if let rescue = try global.recoveryVault() {
-            vault = rescue
-        } else {
-            (vault, pass) = try global.unlockKeys(openDatabase: false)
-        }
+        let vault = try global.recoveryVault() ?? global.unlockKeys(openDatabase: false)
         defer { vault.lock() }
         let report = try vault.verify()
         var audit: AuditReport?
@@ -71,7 +65,7 @@ struct VerifyCommand: ParsableCommand {
             // Intact: complete the sign-in (second factor, logged), then
             // check the audit chain and record the verification.
             try global.completeSignIn(vault)
-            if vault.mustChangePassphrase { try global.forcedChange(vault, current: pass) }
+            if vault.mustChangePassphrase { try global.forcedChange(vault) }
             let chain = try vault.practice().audit.verify()
             audit = chain
             // What only a doctor's key can check: slots off the list of
@@ -141,7 +135,7 @@ struct PasswdCommand: ParsableCommand {
         } else {
             fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
         }
-        try vault.practice().accounts.changeOwnPassphrase(current: signed.passphrase ?? "", new: fresh)
+        try vault.practice().accounts.changeOwnPassphrase(new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 }

@@ -45,38 +45,37 @@ struct GlobalOptions: ParsableArguments {
         let path = vaultPath
         if let recoveryKeyFile {
             let key = try Term.firstLine(ofFile: recoveryKeyFile)
-            return SignedIn(vault: try Vault.signIn(at: path, recoveryKey: key), passphrase: nil)
+            return SignedIn(vault: try Vault.signIn(at: path, recoveryKey: key))
         }
-        let (vault, pass) = try unlockKeys(openDatabase: true)
+        let vault = try unlockKeys(openDatabase: true)
         try completeSignIn(vault)
-        if vault.mustChangePassphrase && !allowPendingChange { try forcedChange(vault, current: pass) }
-        return SignedIn(vault: vault, passphrase: pass)
+        if vault.mustChangePassphrase && !allowPendingChange { try forcedChange(vault) }
+        return SignedIn(vault: vault)
     }
 
     /// Forced change after a reset (../shared/seeds/002_d4f97852d99ed6fe.txt
     /// §10): now, on the terminal, or refused until `cabinet passwd`.
-    func forcedChange(_ vault: Vault, current pass: String) throws {
+    func forcedChange(_ vault: Vault) throws {
         guard passwordFile == nil, Term.hasTerminal else {
             vault.signOut()
             throw CabinetError.mustChangePassphrase
         }
         Term.err(L.text("passwd.forced"))
         let fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
-        try vault.practice().accounts.changeOwnPassphrase(current: pass, new: fresh)
+        try vault.practice().accounts.changeOwnPassphrase(new: fresh)
         Term.out(L.text("passwd.done", ["login": vault.login]))
     }
 
     /// The key slot only (attempt delay included); the caller completes the
     /// sign-in with `completeSignIn`.
-    func unlockKeys(openDatabase: Bool) throws -> (Vault, String) {
+    func unlockKeys(openDatabase: Bool) throws -> Vault {
         let path = vaultPath
         try Vault.checkOpenableForCLI(path)
         let login = try user ?? Term.ask(L.text("prompt.login"))
         // Users are told that access is logged (../shared/seeds/002 §10).
         if passwordFile == nil { Term.err(L.text("signin.notice")) }
         let pass = try passphrase(prompt: L.text("prompt.passphrase", ["login": login]))
-        let vault = try Vault.unlockCountingAttempts(at: path, login: login, passphrase: pass, openDatabase: openDatabase)
-        return (vault, pass)
+        return try Vault.unlockCountingAttempts(at: path, login: login, passphrase: pass, openDatabase: openDatabase)
     }
 
     /// The second factor (asked on the terminal when needed) and the log.
@@ -103,8 +102,6 @@ struct GlobalOptions: ParsableArguments {
 /// A signed-in session for one command.
 struct SignedIn {
     let vault: Vault
-    /// The passphrase typed (nil with the recovery key), for a forced change.
-    let passphrase: String?
     /// The session's services: what every command calls for domain work.
     var practice: Practice { vault.practice() }
 }

@@ -76,7 +76,7 @@ final class FakeServices: AppServices {
 
     func changePassphrase(new: String) throws {
         guard let current, let practice, let oneTime else { throw CabinetError.wrongPassphrase }
-        try practice.accounts.changeOwnPassphrase(current: oneTime, new: new)
+        try practice.accounts.changeOwnPassphrase(new: new)
         self.oneTime = nil
         changed.append(new)
         mustChange.remove(current)

@@ -15,7 +15,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let once = try vault.practice(kdf: .minimumForTests).accounts.create(login: login, role: role, displayName: nil)
         let v = try Vault.unlock(at: path, login: login, passphrase: once)
         #expect(v.mustChangePassphrase)
-        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(current: once, new: secretaryPass)
+        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(new: secretaryPass)
         v.lock()
     }
     vault.lock()
@@ -119,7 +119,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
         let v = try Vault.signIn(at: path, login: "accueil", passphrase: once)
         #expect(v.mustChangePassphrase)
-        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(current: once, new: "Nouvelle-Phrase-Accueil-9")
+        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(new: "Nouvelle-Phrase-Accueil-9")
         v.lock()
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: once) }
         let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")

@@ -80,7 +80,7 @@ import Testing
         vault.lock()
         let sec = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
         #expect(sec.mustChangePassphrase)
-        try sec.changePassphrase(current: secretaryPass, new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
+        try sec.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
         #expect(!sec.mustChangePassphrase)
         sec.lock()
         #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }

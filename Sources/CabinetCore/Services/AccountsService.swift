@@ -59,10 +59,12 @@ public struct AccountsService {
 
     public func lastReview() throws -> Date? { try repository.lastReview() }
 
-    /// Changes this session's passphrase (logged).
-    public func changeOwnPassphrase(current: String, new: String) throws {
+    /// Changes this session's passphrase (logged): the session signed in
+    /// with the current one, so the slot is rewrapped with the secret
+    /// already in memory; no passphrase is kept meanwhile.
+    public func changeOwnPassphrase(new: String) throws {
         try require(.changeOwnPassphrase)
-        try repository.changeOwnPassphrase(current: current, new: new)
+        try repository.changeOwnPassphrase(new: new)
     }
 
     public var hasSecondFactor: Bool { repository.hasSecondFactor }

@@ -230,7 +230,9 @@ public protocol AccountRepository: AnyObject {
     func disable(login: String) throws
     func recordReview() throws
     func lastReview() throws -> Date?
-    func changeOwnPassphrase(current: String, new: String) throws
+    /// Rewraps this session's own slot for `new` with the secret the
+    /// sign-in opened (the current passphrase is not asked again, nor kept).
+    func changeOwnPassphrase(new: String) throws
     var hasSecondFactor: Bool { get }
     func beginSecondFactor(issuer: String) throws -> SecondFactorEnrollment
     func confirmSecondFactor(code: String, now: Date) throws

@@ -109,7 +109,7 @@ public final class VaultServices: AppServices {
         if !identity.address.isEmpty { meta["practice_address"] = identity.address }
         if !identity.phone.isEmpty { meta["practice_phone"] = identity.phone }
         if !identity.email.isEmpty { meta["practice_email"] = identity.email }
-        Self.makePrivateDirectory(for: path)
+        Vault.makePrivateDirectory(for: path)
         let (v, key) = try Vault.create(at: path, doctorLogin: login, passphrase: passphrase, metadata: meta, kdf: kdf)
         opened(v)
         return (sessionInfo(v), key)
@@ -124,15 +124,6 @@ public final class VaultServices: AppServices {
         return DemoCabinet.accounts
     }
 
-    /// The default location is ours to create, private to the user.
-    static func makePrivateDirectory(for path: String) {
-        let dir = PathNames.parent(path)
-        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
-            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                     attributes: [.posixPermissions: 0o700])
-        }
-    }
-
     // MARK: - What needs a library Core does not use
 
     public func beginSecondFactor() throws -> SecondFactorOffer {
@@ -140,38 +131,6 @@ public final class VaultServices: AppServices {
         let lines = QRMatrix.encode(e.uri)?.terminalLines(quietZone: 1) ?? []
         return SecondFactorOffer(secret: e.secretBase32, qrLines: lines)
     }
-}
-
-/// The demonstration cabinet: fictitious, clearly marked, its passphrases
-/// published on the sign-in screen.
-public enum DemoCabinet {
-    public static let fileName = "cabinet-demo.vault"
-    public static let accounts = [
-        DemoAccount(login: "demo", passphrase: "Demo-Medecin-Lilas-2026!", role: .doctor),
-        DemoAccount(login: "accueil", passphrase: "Demo-Accueil-Orage-2026!", role: .secretary),
-    ]
-
-    public static func isDemo(_ path: String) -> Bool { PathNames.name(path) == fileName }
-
-    public static func path(nextTo path: String) -> String {
-        PathNames.join(PathNames.parent(path), fileName)
-    }
-
-    public static func create(at demo: String, kdf: KDFParameters = .moderate,
-                              progress: (Int64, Int64) -> Void = { _, _ in }) throws {
-        VaultServices.makePrivateDirectory(for: demo)
-        let doctor = accounts[0], secretary = accounts[1]
-        let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: doctor.passphrase,
-                                          metadata: ["doctor_name": Catalog.current.text("demo.doctor_name"), "demo": "1"],
-                                          kdf: kdf)
-        defer { vault.lock() }
-        try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
-        // Fictitious patients with fifteen years of care.
-        _ = try vault.fillDemo(patients: patients, years: 15) { done, total in progress(Int64(done), Int64(total)) }
-    }
-
-    /// How many fictitious patients the demonstration cabinet holds.
-    public static let patients = 800
 }
 
 extension VaultServices {

@@ -618,6 +618,16 @@ final class Counter: @unchecked Sendable {
 extension Vault {
     /// The checks `unlock` makes before touching the file: not found, a
     /// directory, empty, too short to be a vault, unreadable.
+    /// The directory of a vault at a default location is ours to create,
+    /// private to the user (0700); nothing when it exists.
+    public static func makePrivateDirectory(for path: String) {
+        let dir = PathNames.parent(path)
+        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
+    }
+
     public static func preflight(_ path: String) throws { try checkOpenable(path) }
 
     /// The checks `create` makes: existing file, directory, missing parent,

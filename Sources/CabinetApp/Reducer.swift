@@ -63,8 +63,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     case .sessionRevoked(let error):
         guard state.session != nil else { return [] }
         let effects = lock(&state)
-        state.form.message = "signin.error"
-        state.form.messageArgs = ["message": error.message(state.catalog)]
+        state.form.show(error)
         return effects
     case .clock(let now):
         state.now = now
@@ -93,11 +92,10 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     case .lockNotLogged(let error):
         // A disabled account's lock is not logged by design: say why it locked.
         if case .accountDisabled = error {
-            state.form.message = "signin.error"
+            state.form.show(error)
         } else {
-            state.form.message = "signin.lock_not_logged"
+            state.form.show(error, key: "signin.lock_not_logged")
         }
-        state.form.messageArgs = ["message": error.message(state.catalog)]
         return []
     case .workStarted(let kind):
         state.work = LongWork(kind: kind, startedAt: state.now)
@@ -156,12 +154,11 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.setup.busy = nil
         switch state.setup.step {
         case .passphrase:
-            state.setup.passphrase.fail("signin.error", ["message": error.message(state.catalog)])
+            state.setup.passphrase.fail(error)
         case .welcome:
-            state.setup.message = "signin.error"
-            state.setup.messageArgs = ["message": error.message(state.catalog)]
+            state.setup.show(error)
         default:
-            state.setup.identity.fail("signin.error", ["message": error.message(state.catalog)])
+            state.setup.identity.fail(error)
         }
         return []
     case .admin(let result):
@@ -185,16 +182,14 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.change.new = ""
         state.change.confirm = ""
         state.change.focus = .new
-        state.change.message = "signin.error"
-        state.change.messageArgs = ["message": error.message(state.catalog)]
+        state.change.show(error)
         return []
     case .signInFailed(let error):
         state.form.busy = false
         state.form.passphrase = ""
         state.form.totp = ""
         state.form.focus = .passphrase
-        state.form.message = "signin.error"
-        state.form.messageArgs = ["message": error.message(state.catalog)]
+        state.form.show(error)
         return []
     case .secondFactorNeeded:
         state.form.busy = false

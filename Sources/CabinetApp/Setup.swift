@@ -52,8 +52,10 @@ public struct SetupState: Codable, Equatable, Sendable {
     /// A catalogue key while the services work (key derivation…).
     public var busy: String?
     /// A message on the welcome screen.
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
 
     public init() {}
 }
@@ -284,7 +286,7 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
             }
             y += 1
         }
-        if let m = s.message { para(c.text(m, s.messageArgs), Style(.error, bold: true)) }
+        if let m = s.message { para(c.notice(m, s.messageArgs, s.failure), Style(.error, bold: true)) }
     case .identity:
         para(c.text("setup.identity.intro"), Style(.muted), max: 3)
         y += 1
@@ -365,3 +367,5 @@ func drawPolicyFeedback(_ text: String, _ policy: PassphrasePolicy, _ c: Catalog
         }
     }
 }
+
+extension SetupState: KeepsMessage {}

@@ -68,8 +68,10 @@ public struct ChangeForm: Sendable, Equatable {
     public var new = ""
     public var confirm = ""
     public var focus: Field = .new
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     public init() {}
 }
 
@@ -87,8 +89,10 @@ public struct SignInForm: Sendable, Equatable {
     public var focus: Field = .login
     public var needsTOTP = false
     /// A catalogue key and its arguments, shown under the form.
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     public var busy = false
 
     public init() {}
@@ -181,3 +185,7 @@ extension AppState {
         PassphrasePolicy.forAccount(login: session?.login ?? "", doctorName: session?.practiceName)
     }
 }
+
+extension ChangeForm: KeepsMessage {}
+
+extension SignInForm: KeepsMessage {}

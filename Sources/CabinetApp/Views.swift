@@ -86,7 +86,7 @@ private func drawSignIn(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     let inner = boxWidth - 4
     let f = state.form
     let notice = wrap(c.text("signin.notice"), width: inner)
-    let message = Array((f.message.map { wrap(c.text($0, f.messageArgs), width: inner) } ?? []).prefix(6))
+    let message = Array((f.message.map { wrap(c.notice($0, f.messageArgs, f.failure), width: inner) } ?? []).prefix(6))
     let messageRows = max(2, message.count)
     let fields = f.needsTOTP ? 3 : 2
     // Border, blank, fields, blank, message (whole, 2 lines at least), blank, notice, border.
@@ -323,7 +323,7 @@ private func drawChange(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas)
     if let message = f.message {
         let style: Style = message == "signin.error" || message == "change.weak" || message == "change.mismatch"
             ? Style(.error, bold: true) : Style(.warning)
-        canvas.put(c.text(message, f.messageArgs), x: x0 + 2, y: y0 + height - 2, style: style, maxWidth: inner)
+        canvas.put(c.notice(message, f.messageArgs, f.failure), x: x0 + 2, y: y0 + height - 2, style: style, maxWidth: inner)
     }
 }
 

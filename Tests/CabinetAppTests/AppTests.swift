@@ -260,6 +260,32 @@ final class Harness {
         #expect(h.runner.state.form.login == "doc" && h.runner.state.form.passphrase.isEmpty)
     }
 
+    /// An error stays an error in the state; the view words it in the
+    /// catalogue it draws with, so the same state shows English words to an
+    /// English session (words kept from the reducer showed French ones).
+    @Test func errorsAreKeptTypedAndWordedByTheView() throws {
+        let h = Harness()
+        h.signIn("doc", "mauvais")
+        let state = h.runner.state
+        #expect(state.form.failure == KeptError(.wrongPassphrase))
+        let french = render(state, catalog: Catalog.load(.french)).lines().joined(separator: "\n")
+        let english = render(state, catalog: Catalog.load(.english)).lines().joined(separator: "\n")
+        let fr = CabinetError.wrongPassphrase.message(Catalog.load(.french))
+        let en = CabinetError.wrongPassphrase.message(Catalog.load(.english))
+        #expect(fr != en)
+        #expect(french.contains(fr) && !french.contains(en))
+        #expect(english.contains(en) && !english.contains(fr), "\(english)")
+        // A new message forgets the error it replaced.
+        var form = Form([FormField("x", label: "patient.field.birth_name")])
+        form.fail(.recordLimited)
+        #expect(form.failure != nil)
+        form.fail("agenda.error.time")
+        #expect(form.failure == nil)
+        // Never written to a draft.
+        let data = try JSONEncoder().encode(state.form.failure.map { [$0] } ?? [])
+        #expect(String(decoding: data, as: UTF8.self) == "[null]")
+    }
+
     /// The last account used on this terminal is typed already and the
     /// focus is on the passphrase: a passphrase typed straight away goes
     /// where it is never drawn. The focused field shows it (bold label,

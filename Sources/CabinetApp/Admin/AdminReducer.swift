@@ -371,19 +371,19 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
     case .failed(let error):
         if state.route == .setup {
             state.setup.busy = nil
-            state.setup.secretary.fail("signin.error", ["message": error.message(state.catalog)])
+            state.setup.secretary.fail(error)
             return []
         }
         switch state.admin.dialog {
         case .newAccount(var form, let role):
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.admin.dialog = .newAccount(form, role: role)
         case .secondFactor(let offer, var form):
             form["code"] = ""
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.admin.dialog = .secondFactor(offer, form)
         case .newAbsence(var form):
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.admin.dialog = .newAbsence(form)
         default:
             state.admin.dialog = nil
@@ -391,7 +391,7 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
                 // Say how to do it again once the other desks are closed.
                 state.admin.say("admin.rekey.in_use", error: true)
             } else {
-                state.admin.say("signin.error", ["message": error.message(state.catalog)], error: true)
+                state.admin.say(error)
             }
         }
         return []

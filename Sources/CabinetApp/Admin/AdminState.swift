@@ -45,8 +45,10 @@ public struct AdminState: Codable, Equatable, Sendable {
     public var hoursFocus = 0
     /// The absences to come (reloaded, never drafted).
     public var absences: [Absence] = []
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     public var messageIsError = false
 
     public init() {}
@@ -73,6 +75,14 @@ public struct AdminState: Codable, Equatable, Sendable {
         messageArgs = args
         messageIsError = error
     }
+
+    /// Says `error` (kept typed: worded by the view).
+    mutating func say(_ error: CabinetError) {
+        say("signin.error", error: true)
+        failure = KeptError(error)
+    }
 }
 
 extension Language: Codable {}
+
+extension AdminState: KeepsMessage {}

@@ -21,7 +21,7 @@ func drawAdmin(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     }
     if let m = a.message {
         // Two lines at most, the last one just above the status line.
-        let lines = Array(wrap(c.text(m, a.messageArgs), width: w - 4).prefix(2))
+        let lines = Array(wrap(c.notice(m, a.messageArgs, a.failure), width: w - 4).prefix(2))
         for (i, line) in lines.enumerated() {
             canvas.put(line, x: 2, y: h - 3 - lines.count + i, style: a.messageIsError ? Style(.error, bold: true) : Style(.success),
                        maxWidth: w - 4)
@@ -122,7 +122,7 @@ private func drawHours(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) 
     canvas.put(c.text("admin.hours.absences"), x: 2, y: y, style: Style(.title, bold: true), maxWidth: w - 4)
     y += 1
     // Down to the message's lines (drawn by drawAdmin above the status line).
-    let messageLines = a.message.map { min(2, wrap(c.text($0, a.messageArgs), width: w - 4).count) } ?? 0
+    let messageLines = a.message.map { min(2, wrap(c.notice($0, a.messageArgs, a.failure), width: w - 4).count) } ?? 0
     let room = max(1, h - 3 - messageLines - y)
     if a.absences.isEmpty {
         canvas.put(c.text("admin.hours.none"), x: 4, y: y, style: Style(.muted), maxWidth: w - 6)
@@ -195,7 +195,7 @@ private func drawDialog(_ dialog: AdminState.Dialog, _ state: AppState, _ c: Cat
     default: add(c.text("admin.dialog.keys"), Style(.keyHint))
     }
     // The form's message, wrapped whole (a login's rules take two lines).
-    let messageLines = form.flatMap { f in f.message.map { wrap(c.text($0, f.messageArgs), width: inner).count } } ?? 0
+    let messageLines = form.flatMap { f in f.message.map { wrap(c.notice($0, f.messageArgs, f.failure), width: inner).count } } ?? 0
     let formRows = form.map { $0.fields.count + 2 + max(1, messageLines) } ?? 0
     let height = min(h - 2, lines.count + formRows + 3)
     let x0 = (w - boxWidth) / 2, y0 = max(1, (h - height) / 2)

@@ -379,15 +379,14 @@ func reduceAgendaResult(_ result: AgendaResult, _ state: inout AppState) -> [App
                 state.agenda.booking?.warning = key
                 state.agenda.booking?.warningArgs = args
             default:
-                let said = error.message(state.catalog)
                 if state.agenda.booking?.newPatient != nil {
-                    state.agenda.booking?.newPatient?.fail("signin.error", ["message": said])
+                    state.agenda.booking?.newPatient?.fail(error)
                 } else {
-                    state.agenda.booking?.form.fail("signin.error", ["message": said])
+                    state.agenda.booking?.form.fail(error)
                 }
             }
         } else {
-            state.agenda.say("signin.error", ["message": error.message(state.catalog)], error: true)
+            state.agenda.say(error)
         }
     }
     return []

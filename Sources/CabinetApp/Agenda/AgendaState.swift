@@ -27,8 +27,10 @@ public struct AgendaState: Codable, Equatable, Sendable {
     public var absences: [Absence] = []
     public var hours: OpeningHours = .standard
     public var token = ""
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     public var messageIsError = false
     public var loaded = false
 
@@ -42,6 +44,12 @@ public struct AgendaState: Codable, Equatable, Sendable {
         message = key
         messageArgs = args
         messageIsError = error
+    }
+
+    /// Says `error` (kept typed: worded by the view).
+    mutating func say(_ error: CabinetError) {
+        say("signin.error", error: true)
+        failure = KeptError(error)
     }
 
     func day(_ now: Date) -> CivilDate { date ?? PracticeClock.local(now).date }
@@ -122,3 +130,5 @@ public enum AgendaResult: Sendable, Equatable {
     case slot(Date?)
     case failed(CabinetError)
 }
+
+extension AgendaState: KeepsMessage {}

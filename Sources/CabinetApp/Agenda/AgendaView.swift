@@ -58,7 +58,7 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         canvas.fill(Rect(x: 0, y: canvas.rows - 3, width: canvas.columns, height: 1), style: .normal)
         drawForm(Form([g]), in: Rect(x: 2, y: canvas.rows - 3, width: min(50, canvas.columns - 4), height: 1), labelWidth: 24, c, &canvas)
         if let m = a.message {
-            let lines = wrap(c.text(m, a.messageArgs), width: canvas.columns - 4).prefix(3)
+            let lines = wrap(c.notice(m, a.messageArgs, a.failure), width: canvas.columns - 4).prefix(3)
             let y0 = canvas.rows - 3 - lines.count
             canvas.fill(Rect(x: 0, y: y0, width: canvas.columns, height: lines.count), style: .normal)
             for (i, line) in lines.enumerated() {
@@ -68,7 +68,7 @@ func drawAgenda(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
     } else if let m = a.message, a.booking == nil {
         // Whole: a message longer than the row takes the rows above it
         // (the day's keys) until the next key.
-        let lines = wrap(c.text(m, a.messageArgs), width: canvas.columns - 4).prefix(3)
+        let lines = wrap(c.notice(m, a.messageArgs, a.failure), width: canvas.columns - 4).prefix(3)
         let y0 = canvas.rows - 2 - lines.count
         canvas.fill(Rect(x: 0, y: y0, width: canvas.columns, height: lines.count), style: .normal)
         for (i, line) in lines.enumerated() {

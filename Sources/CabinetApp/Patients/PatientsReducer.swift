@@ -441,24 +441,23 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
     case .failed(let error):
         switch state.patients.editor {
         case .identity(let id, var form):
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.patients.editor = .identity(id: id, form: form)
         case .entry(var form):
-            form.message = "signin.error"
-            form.messageArgs = ["message": error.message(state.catalog)]
+            form.show(error)
             state.patients.editor = .entry(form)
         case .export(let entry, var form):
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.patients.editor = .export(entry: entry, form: form)
         case .flags(let id, var form):
-            form.fail("signin.error", ["message": error.message(state.catalog)])
+            form.fail(error)
             state.patients.editor = .flags(id: id, form: form)
         case nil:
             if case .patientNotFound = error {
                 state.patients.openID = nil
                 state.patients.record = nil
             }
-            state.patients.say("signin.error", ["message": error.message(state.catalog)], error: true)
+            state.patients.say(error)
         }
     }
     return []

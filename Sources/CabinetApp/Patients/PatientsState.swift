@@ -26,8 +26,10 @@ public struct EntryForm: Codable, Equatable, Sendable {
     public var editors: [String: TextEditor]
     public var order: [String]
     public var focus = 0
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
 
     init(kind: ClinicalKind, today: CivilDate, from entry: ClinicalEntry? = nil) {
         self.kind = kind
@@ -109,8 +111,10 @@ public struct PatientsState: Codable, Equatable, Sendable {
     public var editor: PatientEditor?
     /// A possible duplicate found on saving: Enter creates anyway.
     public var duplicateOf: Int64?
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     public var messageIsError = false
     public var loaded = false
     /// Échap was pressed on typed input: a second Échap drops it, any other
@@ -148,6 +152,12 @@ public struct PatientsState: Codable, Equatable, Sendable {
         messageIsError = error
     }
 
+    /// Says `error` (kept typed: worded by the view).
+    mutating func say(_ error: CabinetError) {
+        say("signin.error", error: true)
+        failure = KeptError(error)
+    }
+
     /// The entries shown in the current tab, newest first.
     var tabEntries: [ClinicalEntry] {
         let kinds: [ClinicalKind]
@@ -173,3 +183,7 @@ public enum PatientResult: Sendable, Equatable {
     case duplicate(Int64)
     case failed(CabinetError)
 }
+
+extension EntryForm: KeepsMessage {}
+
+extension PatientsState: KeepsMessage {}

@@ -26,7 +26,7 @@ func drawPatients(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         for (i, line) in lines.enumerated() { canvas.put(line, x: x0 + 2, y: y0 + 1 + i, style: Style(.warning), maxWidth: w - 4) }
     }
     if let m = p.message, p.editor == nil {
-        canvas.put(c.text(m, p.messageArgs), x: 2, y: canvas.rows - 3,
+        canvas.put(c.notice(m, p.messageArgs, p.failure), x: 2, y: canvas.rows - 3,
                    style: p.messageIsError ? Style(.error, bold: true) : Style(.success), maxWidth: canvas.columns - 4)
     }
 }
@@ -373,7 +373,7 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
         canvas.put(" " + title + " ", x: 3, y: 2, style: Style(.title, bold: true), maxWidth: inner)
         // The fields around the focused one when they do not all fit; the
         // message whole under them (up to four lines).
-        let messageLines = form.message.map { min(4, wrap(c.text($0, form.messageArgs), width: inner).count) } ?? 1
+        let messageLines = form.message.map { min(4, wrap(c.notice($0, form.messageArgs, form.failure), width: inner).count) } ?? 1
         let room = rect.height - 3 - messageLines
         var shown = form
         let start = max(0, min(form.focus - room / 2, form.fields.count - room))
@@ -396,7 +396,7 @@ private func drawPatientEditor(_ editor: PatientEditor, _ state: AppState, _ c: 
             y += 1
         }
         // The message, wrapped on up to three lines above the keys.
-        let message = form.message.map { Array(wrap(c.text($0, form.messageArgs), width: inner).prefix(3)) } ?? []
+        let message = form.message.map { Array(wrap(c.notice($0, form.messageArgs, form.failure), width: inner).prefix(3)) } ?? []
         let extra = max(0, message.count - 1)
         let multi = form.order.filter { form.editors[$0] != nil }
         let singleRows = form.order.count - multi.count

@@ -105,8 +105,10 @@ public struct Form: Codable, Equatable, Sendable {
     public var fields: [FormField]
     public var focus = 0
     /// A catalogue key and its arguments, shown under the form.
-    public var message: String?
+    public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
+    /// The error the message reports, worded by the view (`KeptError`).
+    public var failure: KeptError?
     /// The message is an error (drawn in the error style).
     public var messageIsError = false
 
@@ -142,6 +144,12 @@ public struct Form: Codable, Equatable, Sendable {
         message = key
         messageArgs = args
         messageIsError = true
+    }
+
+    /// Shows `error` under the form (kept typed: worded by the view).
+    public mutating func fail(_ error: CabinetError) {
+        fail("signin.error")
+        failure = KeptError(error)
     }
 
     /// Typing into the focused field (Tab and Enter are the caller's).
@@ -223,8 +231,10 @@ func drawMessage(_ form: Form, x: Int, y: Int, width: Int, lines: Int = 4, _ c: 
     guard let m = form.message else { return }
     let style = form.messageIsError ? Style(.error, bold: true) : Style(.warning)
     var row = y
-    for line in wrap(c.text(m, form.messageArgs), width: width).prefix(lines) {
+    for line in wrap(c.notice(m, form.messageArgs, form.failure), width: width).prefix(lines) {
         canvas.put(line, x: x, y: row, style: style, maxWidth: width)
         row += 1
     }
 }
+
+extension Form: KeepsMessage {}

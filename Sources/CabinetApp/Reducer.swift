@@ -39,15 +39,15 @@ public enum AppAction: Sendable, Equatable {
 /// over every case, without a default branch: a new effect that no
 /// performer handles does not compile.
 public enum AppEffect: Sendable, Equatable {
-    case signIn(login: String, passphrase: String, totp: String?)
+    case signIn(login: String, passphrase: Passphrase, totp: String?)
     /// Keep the draft sealed for the account, wipe the keys and the screen
     /// (scrollback included).
     case lock(draft: Draft?)
     case signOut(discardDraft: Bool)
     case quit
     /// The forced change: the session's one-time passphrase for `new`.
-    case changePassphrase(new: String)
-    case createCabinet(PracticeIdentity, login: String, passphrase: String)
+    case changePassphrase(new: Passphrase)
+    case createCabinet(PracticeIdentity, login: String, passphrase: Passphrase)
     case openDemo
     case admin(AdminEffect)
     case patients(PatientEffect)
@@ -58,7 +58,7 @@ public enum AppEffect: Sendable, Equatable {
 public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] {
     // An account disabled from another desk: whatever was being done, the
     // session locks and says why (the store refuses its writes already).
-    if let error = action.failure, case .accountDisabled = error { return reduce(&state, .sessionRevoked(error)) }
+    if let error = action.failure, case .session(.accountDisabled) = error { return reduce(&state, .sessionRevoked(error)) }
     switch action {
     case .sessionRevoked(let error):
         guard state.session != nil else { return [] }
@@ -91,7 +91,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return state.session != nil ? lock(&state) : []
     case .lockNotLogged(let error):
         // A disabled account's lock is not logged by design: say why it locked.
-        if case .accountDisabled = error {
+        if case .session(.accountDisabled) = error {
             state.form.show(error)
         } else {
             state.form.show(error, key: "signin.lock_not_logged")
@@ -211,7 +211,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             if state.route == .signIn { insert(text, into: &state.form) }
             if state.route == .changePassphrase {
                 let clean = text.filter { !$0.isNewline }
-                if state.change.focus == .new { state.change.new += clean } else { state.change.confirm += clean }
+                if state.change.focus == .new { state.change.new.append(clean) } else { state.change.confirm.append(clean) }
             }
             if state.route == .setup { pasteIntoSetup(text, &state) }
             if state.route == .main(.admin) { pasteIntoAdmin(text, &state) }
@@ -340,7 +340,7 @@ func lock(_ state: inout AppState) -> [AppEffect] {
 private func insert(_ text: String, into form: inout SignInForm) {
     switch form.focus {
     case .login: form.loginField.insert(text.filter { !$0.isNewline })
-    case .passphrase: form.passphrase += text.filter { !$0.isNewline }
+    case .passphrase: form.passphrase.append(FormField.clean(text))
     case .totp: form.totp += text.filter { $0.isNumber }
     }
 }
@@ -387,13 +387,13 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
         case .backspace:
             switch state.form.focus {
             case .login: break
-            case .passphrase: _ = state.form.passphrase.popLast()
+            case .passphrase: state.form.passphrase.removeLast()
             case .totp: _ = state.form.totp.popLast()
             }
         case .ctrl("u"):
             switch state.form.focus {
             case .login: break
-            case .passphrase: state.form.passphrase = ""
+            case .passphrase: state.form.passphrase.wipe()
             case .totp: state.form.totp = ""
             }
         case .escape:
@@ -472,13 +472,15 @@ private func quit(_ state: inout AppState) -> [AppEffect] {
 /// field. Only an exact login of this vault moves; anything else stays a
 /// passphrase, never shown.
 private func loginTypedAsPassphrase(_ state: inout AppState) -> Bool {
+    // Compared as bytes: the passphrase never becomes a `String` here.
     let typed = state.form.passphrase
-    guard state.form.focus == .passphrase, !typed.isEmpty, typed != state.form.login,
-          state.knownLogins.contains(typed) else { return false }
-    state.form.login = typed
-    state.form.passphrase = ""
+    guard state.form.focus == .passphrase, !typed.isEmpty,
+          let login = state.knownLogins.first(where: { $0 != state.form.login && Passphrase($0) == typed })
+    else { return false }
+    state.form.login = login
+    state.form.passphrase.wipe()
     state.form.message = "signin.login_moved"
-    state.form.messageArgs = ["login": typed]
+    state.form.messageArgs = ["login": login]
     return true
 }
 
@@ -529,7 +531,7 @@ private func handleChange(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 return []
             }
             guard form.new == form.confirm else {
-                state.change.confirm = ""
+                state.change.confirm.wipe()
                 state.change.message = "change.mismatch"
                 return []
             }
@@ -541,9 +543,11 @@ private func handleChange(_ key: Key, _ state: inout AppState) -> [AppEffect] {
     }
     switch key {
     case .char(let c):
-        if state.change.focus == .new { state.change.new.append(c) } else { state.change.confirm.append(c) }
+        if state.change.focus == .new { state.change.new.append(String(c)) } else { state.change.confirm.append(String(c)) }
     case .backspace:
-        if state.change.focus == .new { _ = state.change.new.popLast() } else { _ = state.change.confirm.popLast() }
+        if state.change.focus == .new { state.change.new.removeLast() } else { state.change.confirm.removeLast() }
+    case .ctrl("u"):
+        if state.change.focus == .new { state.change.new.wipe() } else { state.change.confirm.wipe() }
     default:
         break
     }

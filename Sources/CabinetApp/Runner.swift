@@ -167,8 +167,8 @@ public final class AppRunner {
         guard now.timeIntervalSince(lastPollAt) >= Self.refreshInterval else { return }
         lastPollAt = now
         let token: String
-        do { token = try practice().agenda.changeToken() } catch CabinetError.accountDisabled(let login) {
-            send(.sessionRevoked(.accountDisabled(login: login)))
+        do { token = try practice().agenda.changeToken() } catch CabinetError.session(.accountDisabled(let login)) {
+            send(.sessionRevoked(.session(.accountDisabled(login: login))))
             return
         } catch { return }
         defer { lastToken = token }
@@ -209,7 +209,7 @@ public final class AppRunner {
             draw() // show "signing in…" during the key derivation
             do {
                 return .signedIn(try services.signIn(login: login, passphrase: passphrase, totp: totp))
-            } catch CabinetError.secondFactorRequired {
+            } catch CabinetError.session(.secondFactorRequired) {
                 return .secondFactorNeeded
             } catch {
                 return .signInFailed(Self.cabinetError(error))
@@ -255,7 +255,7 @@ public final class AppRunner {
 
     /// The signed-in session's services, or `notSignedIn`.
     func practice() throws -> Practice {
-        guard let practice = services.practice else { throw CabinetError.notSignedIn }
+        guard let practice = services.practice else { throw CabinetError.session(.notSignedIn) }
         return practice
     }
 

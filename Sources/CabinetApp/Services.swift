@@ -57,10 +57,10 @@ public protocol AppServices: AnyObject {
 
     /// Signs in; throws `CabinetError` (wrong passphrase, delay, second factor…).
     /// The session comes back with the account's draft, if one was kept.
-    func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo
+    func signIn(login: String, passphrase: Passphrase, totp: String?) throws -> SessionInfo
     /// The forced change after a reset: replaces the one-time passphrase the
     /// session signed in with.
-    func changePassphrase(new: String) throws
+    func changePassphrase(new: Passphrase) throws
     /// Keeps `draft` sealed for the signed-in account (nil: none), then
     /// wipes the keys.
     /// Returns the error when the lock could not be written to the trail
@@ -75,7 +75,7 @@ public protocol AppServices: AnyObject {
 
     // First run.
     /// Creates the cabinet (doctor's account) and signs the doctor in.
-    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: Passphrase) throws
         -> (session: SessionInfo, recoveryKey: String)
     /// Creates (or reuses) the demonstration cabinet and points the services
     /// at it. Long work: run by the runner's worker, `progress` called with

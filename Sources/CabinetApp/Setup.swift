@@ -176,13 +176,13 @@ private func goOn(_ state: inout AppState) -> [AppEffect] {
         state.setup.passphrase.focus = 0
     case .passphrase:
         let f = state.setup.passphrase
-        if !state.setup.passphrasePolicy.problems(f["new"]).isEmpty {
+        if !state.setup.passphrasePolicy.problems(f.secret("new")).isEmpty {
             state.setup.passphrase.focus = 0
             state.setup.passphrase.fail("change.weak")
             return []
         }
-        guard f["new"] == f["confirm"] else {
-            state.setup.passphrase["confirm"] = ""
+        guard f.secret("new") == f.secret("confirm") else {
+            state.setup.passphrase.fields[1].wipeSecret()
             state.setup.passphrase.focus = 1
             state.setup.passphrase.fail("change.mismatch")
             return []
@@ -193,7 +193,7 @@ private func goOn(_ state: inout AppState) -> [AppEffect] {
                                         address: id["address"].trimmingCharacters(in: .whitespaces),
                                         phone: id["phone"].trimmingCharacters(in: .whitespaces),
                                         email: id["email"].trimmingCharacters(in: .whitespaces))
-        let passphrase = f["new"]
+        let passphrase = f.secret("new")
         state.setup.passphrase.wipeSecrets()
         state.setup.busy = "setup.creating"
         return [.createCabinet(identity, login: id["login"], passphrase: passphrase)]
@@ -298,7 +298,7 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
         y += 1
         y = drawForm(s.passphrase, in: Rect(x: x0 + 2, y: y, width: inner, height: 2), labelWidth: 28, c, &canvas)
         y += 1
-        drawPolicyFeedback(s.passphrase["new"], s.passphrasePolicy, c, &canvas, x: x0 + 2, y: &y, width: inner)
+        drawPolicyFeedback(s.passphrase.secret("new"), s.passphrasePolicy, c, &canvas, x: x0 + 2, y: &y, width: inner)
         y += 1
         drawMessage(s.passphrase, x: x0 + 2, y: y, width: inner, c, &canvas)
     case .recoveryKey:
@@ -349,7 +349,7 @@ func drawSetup(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas) {
 }
 
 /// The passphrase policy's feedback as the user types.
-func drawPolicyFeedback(_ text: String, _ policy: PassphrasePolicy, _ c: Catalog, _ canvas: inout Canvas,
+func drawPolicyFeedback(_ text: Passphrase, _ policy: PassphrasePolicy, _ c: Catalog, _ canvas: inout Canvas,
                         x: Int, y: inout Int, width: Int) {
     let problems = policy.problems(text)
     if text.isEmpty {

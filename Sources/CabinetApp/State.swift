@@ -65,8 +65,8 @@ public struct Draft: Codable, Equatable, Sendable {
 /// policy's live feedback.
 public struct ChangeForm: Sendable, Equatable {
     public enum Field: Int, Sendable { case new, confirm }
-    public var new = ""
-    public var confirm = ""
+    public var new = Passphrase()
+    public var confirm = Passphrase()
     public var focus: Field = .new
     public var message: String? { didSet { failure = nil } }
     public var messageArgs: [String: String] = [:]
@@ -84,7 +84,7 @@ public struct SignInForm: Sendable, Equatable {
         get { loginField.value }
         set { loginField.set(newValue) }
     }
-    public var passphrase = ""
+    public var passphrase = Passphrase()
     public var totp = ""
     public var focus: Field = .login
     public var needsTOTP = false

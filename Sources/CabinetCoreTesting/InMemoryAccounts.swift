@@ -18,7 +18,7 @@ public final class InMemoryAccounts: AccountRepository {
         public internal(set) var hasSecondFactor: Bool
         public internal(set) var hasSlot: Bool
         public internal(set) var mustChangePassphrase: Bool
-        public internal(set) var passphrase: String
+        public internal(set) var passphrase: Passphrase
 
         public var info: AccountInfo {
             AccountInfo(login: login, role: role, displayName: displayName, createdAt: createdAt, createdBy: createdBy,
@@ -65,7 +65,7 @@ public final class InMemoryAccounts: AccountRepository {
     private var issued = 0
 
     /// The session's own account exists, with `passphrase`.
-    public init(audit: InMemoryAudit, login: String, role: Role, passphrase: String = "phrase de passe fictive") {
+    public init(audit: InMemoryAudit, login: String, role: Role, passphrase: Passphrase = "phrase de passe fictive") {
         self.audit = audit
         self.login = login
         seed(login: login, role: role, passphrase: passphrase)
@@ -74,7 +74,7 @@ public final class InMemoryAccounts: AccountRepository {
     public func clearCalls() { calls.removeAll() }
 
     /// Adds an account as if created earlier (not a call, not logged).
-    public func seed(login: String, role: Role, displayName: String? = nil, passphrase: String = "phrase de passe fictive") {
+    public func seed(login: String, role: Role, displayName: String? = nil, passphrase: Passphrase = "phrase de passe fictive") {
         accounts[login] = StoredAccount(login: login, role: role, displayName: displayName, createdAt: audit.now, createdBy: "install",
                                         disabledAt: nil, hasSecondFactor: false, hasSlot: true, mustChangePassphrase: false,
                                         passphrase: passphrase)
@@ -96,7 +96,7 @@ public final class InMemoryAccounts: AccountRepository {
 
     private var own: StoredAccount {
         get throws {
-            guard let me = accounts[login], me.hasSlot else { throw CabinetError.accountDisabled(login: login) }
+            guard let me = accounts[login], me.hasSlot else { throw CabinetError.session(.accountDisabled(login: login)) }
             return me
         }
     }
@@ -115,11 +115,11 @@ public final class InMemoryAccounts: AccountRepository {
 
     public func create(login new: String, role: Role, displayName: String?) throws -> String {
         calls.append("create")
-        if accounts[new] != nil || reserved.contains(new) { throw CabinetError.accountExists(login: new) }
+        if accounts[new] != nil || reserved.contains(new) { throw CabinetError.accounts(.exists(login: new)) }
         let oneTime = oneTimePassphrase(createdPassphrase)
         accounts[new] = StoredAccount(login: new, role: role, displayName: displayName, createdAt: audit.now, createdBy: audit.actor,
                                       disabledAt: nil, hasSecondFactor: false, hasSlot: true, mustChangePassphrase: true,
-                                      passphrase: oneTime)
+                                      passphrase: Passphrase(oneTime))
         audit.log(.accountCreated, object: new, detail: role.rawValue)
         return oneTime
     }
@@ -128,12 +128,12 @@ public final class InMemoryAccounts: AccountRepository {
     /// oneself demoted).
     public func reset(login target: String, role newRole: Role?) throws -> String {
         calls.append("reset")
-        guard var account = accounts[target] else { throw CabinetError.accountNotFound(login: target) }
+        guard var account = accounts[target] else { throw CabinetError.accounts(.notFound(login: target)) }
         let oldRole = account.role
         let role = newRole ?? oldRole
         if oldRole == .doctor && role != .doctor {
             let others = holders.filter { $0.login != target }.count
-            if others == 0 || target == login { throw CabinetError.lastHolder }
+            if others == 0 || target == login { throw CabinetError.accounts(.lastHolder) }
         }
         let oneTime = oneTimePassphrase(resetPassphrase)
         account.role = role
@@ -141,7 +141,7 @@ public final class InMemoryAccounts: AccountRepository {
         account.hasSlot = true
         account.hasSecondFactor = false
         account.mustChangePassphrase = true
-        account.passphrase = oneTime
+        account.passphrase = Passphrase(oneTime)
         accounts[target] = account
         audit.log(.accountReset, object: target)
         if role != oldRole { audit.log(.roleChanged, object: target, detail: "\(oldRole.rawValue) -> \(role.rawValue)") }
@@ -152,8 +152,8 @@ public final class InMemoryAccounts: AccountRepository {
     /// account that cannot sign in anyway.
     public func disable(login target: String) throws {
         calls.append("disable")
-        guard var account = accounts[target], account.hasSlot else { throw CabinetError.accountNotFound(login: target) }
-        if account.role == .doctor && holders.count <= 1 { throw CabinetError.lastHolder }
+        guard var account = accounts[target], account.hasSlot else { throw CabinetError.accounts(.notFound(login: target)) }
+        if account.role == .doctor && holders.count <= 1 { throw CabinetError.accounts(.lastHolder) }
         account.hasSlot = false
         account.hasSecondFactor = false
         account.disabledAt = audit.now
@@ -172,10 +172,10 @@ public final class InMemoryAccounts: AccountRepository {
         return reviewedAt
     }
 
-    public func changeOwnPassphrase(new: String) throws {
+    public func changeOwnPassphrase(new: Passphrase) throws {
         calls.append("changeOwnPassphrase")
         var me = try own
-        guard !new.isEmpty else { throw CabinetError.emptyPassphrase }
+        guard !new.isEmpty else { throw CabinetError.session(.emptyPassphrase) }
         me.passphrase = new
         me.mustChangePassphrase = false
         accounts[login] = me
@@ -189,7 +189,7 @@ public final class InMemoryAccounts: AccountRepository {
 
     public func beginSecondFactor(issuer: String) throws -> SecondFactorEnrollment {
         calls.append("beginSecondFactor")
-        if try own.hasSecondFactor { throw CabinetError.secondFactorAlreadyActive }
+        if try own.hasSecondFactor { throw CabinetError.accounts(.secondFactorAlreadyActive) }
         let secret = enrollmentSecret
         pendingSecret = secret
         return SecondFactorEnrollment(secretBase32: secret, uri: "otpauth://totp/\(issuer):\(login)?secret=\(secret)&issuer=\(issuer)")
@@ -198,8 +198,8 @@ public final class InMemoryAccounts: AccountRepository {
     public func confirmSecondFactor(code: String, now: Date) throws {
         calls.append("confirmSecondFactor")
         var me = try own
-        guard pendingSecret != nil else { throw CabinetError.secondFactorNotPending }
-        guard code == acceptedCode else { throw CabinetError.wrongSecondFactor }
+        guard pendingSecret != nil else { throw CabinetError.accounts(.secondFactorNotPending) }
+        guard code == acceptedCode else { throw CabinetError.session(.wrongSecondFactor) }
         pendingSecret = nil
         me.hasSecondFactor = true
         accounts[login] = me

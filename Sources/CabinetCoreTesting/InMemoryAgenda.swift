@@ -162,7 +162,7 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
 
     public func setStatus(_ id: Int64, _ status: AppointmentStatus, category: String, now: Date) throws {
         calls.append("setStatus")
-        guard var a = stored[id] else { throw CabinetError.appointmentNotFound(id: id) }
+        guard var a = stored[id] else { throw CabinetError.agenda(.notFound(id: id)) }
         a.status = status
         if status == .arrived { a.arrivedAt = now } else if status == .booked { a.arrivedAt = nil }
         if status.isCancelled { a.cancelCategory = category }
@@ -174,7 +174,7 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
 
     public func changeToken() throws -> String {
         calls.append("changeToken")
-        if accountDisabled { throw CabinetError.accountDisabled(login: audit.actor) }
+        if accountDisabled { throw CabinetError.session(.accountDisabled(login: audit.actor)) }
         return String(changes)
     }
 
@@ -233,7 +233,7 @@ public final class InMemoryAgenda: AgendaRepository, AgendaWriting {
 
     public func reschedule(_ id: Int64, patient: Int64, start: Date, minutes: Int) throws {
         calls.append("reschedule")
-        guard var a = stored[id] else { throw CabinetError.appointmentNotFound(id: id) }
+        guard var a = stored[id] else { throw CabinetError.agenda(.notFound(id: id)) }
         a.start = start
         a.minutes = minutes
         stored[id] = a

@@ -96,12 +96,12 @@ public final class InMemoryPatients: PatientRepository {
     }
 
     private func stored(_ id: Int64) throws -> StoredPatient {
-        guard let p = patients[id] else { throw CabinetError.patientNotFound(id: id) }
+        guard let p = patients[id] else { throw CabinetError.patients(.notFound(id: id)) }
         return p
     }
 
     private func requireWritable(_ id: Int64) throws {
-        if try stored(id).flags.limited { throw CabinetError.recordLimited }
+        if try stored(id).flags.limited { throw CabinetError.patients(.recordLimited) }
     }
 
     // MARK: Identity
@@ -128,7 +128,7 @@ public final class InMemoryPatients: PatientRepository {
     public func update(_ id: Int64, _ identity: PatientIdentity, now: Date) throws {
         calls.append("update")
         var p = try stored(id)
-        if p.flags.limited { throw CabinetError.recordLimited }
+        if p.flags.limited { throw CabinetError.patients(.recordLimited) }
         let changed = p.identity.changedFields(to: identity)
         guard !changed.isEmpty else { return }
         p.versions.append(IdentityVersion(version: p.version + 1, at: now, author: audit.actor, identity: identity))
@@ -236,7 +236,7 @@ public final class InMemoryPatients: PatientRepository {
         if let supersedes {
             // The entry corrected: of the same patient and the same kind.
             guard let old = clinical[supersedes], old.patientID == patient, old.kind == kind else {
-                throw CabinetError.entryNotFound(id: supersedes)
+                throw CabinetError.patients(.entryNotFound(id: supersedes))
             }
         }
         let id = nextEntry
@@ -266,9 +266,9 @@ public final class InMemoryPatients: PatientRepository {
     /// entry, as the store does with the disk.
     public func importDocument(patient: Int64, path: String, title: String, date: CivilDate, now: Date) throws -> Int64 {
         calls.append("importDocument")
-        guard let bytes = files[path] else { throw CabinetError.io(path: path, errno: ENOENT) }
+        guard let bytes = files[path] else { throw CabinetError.vault(.io(path: path, errno: ENOENT)) }
         guard bytes.count <= Self.documentMaxBytes else {
-            throw CabinetError.documentTooLarge(maxMegabytes: Self.documentMaxBytes / 1_048_576)
+            throw CabinetError.patients(.documentTooLarge(maxMegabytes: Self.documentMaxBytes / 1_048_576))
         }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let mime = Self.mime(bytes, name: name)
@@ -282,7 +282,7 @@ public final class InMemoryPatients: PatientRepository {
 
     public func readDocument(entry: Int64) throws -> (title: String, mime: String, bytes: [UInt8]) {
         calls.append("readDocument")
-        guard let doc = documents[entry] else { throw CabinetError.entryNotFound(id: entry) }
+        guard let doc = documents[entry] else { throw CabinetError.patients(.entryNotFound(id: entry)) }
         audit.log(.recordOpened, object: "patient:\(doc.patient)", detail: "document:\(entry)")
         return (doc.title, doc.mime, doc.bytes)
     }
@@ -290,8 +290,8 @@ public final class InMemoryPatients: PatientRepository {
     /// Writes into `exported` (a path already written: EEXIST, as O_EXCL).
     public func exportDocument(entry: Int64, to path: String) throws {
         calls.append("exportDocument")
-        guard let doc = documents[entry] else { throw CabinetError.entryNotFound(id: entry) }
-        if exported[path] != nil || files[path] != nil { throw CabinetError.io(path: path, errno: EEXIST) }
+        guard let doc = documents[entry] else { throw CabinetError.patients(.entryNotFound(id: entry)) }
+        if exported[path] != nil || files[path] != nil { throw CabinetError.vault(.io(path: path, errno: EEXIST)) }
         exported[path] = doc.bytes
         audit.log(.export, object: "patient:\(doc.patient)", detail: "document:\(entry)")
     }

@@ -21,11 +21,11 @@ public enum DemoCabinet {
                               progress: (Int64, Int64) -> Void = { _, _ in }) throws {
         Vault.makePrivateDirectory(for: demo)
         let doctor = accounts[0], secretary = accounts[1]
-        let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: doctor.passphrase,
+        let (vault, _) = try Vault.create(at: demo, doctorLogin: doctor.login, passphrase: Passphrase(doctor.passphrase),
                                           metadata: ["doctor_name": Catalog.current.text("demo.doctor_name"), "demo": "1"],
                                           kdf: kdf)
         defer { vault.lock() }
-        try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: secretary.passphrase)
+        try vault.createDemoAccount(login: secretary.login, role: .secretary, passphrase: Passphrase(secretary.passphrase))
         // Fictitious patients with fifteen years of care.
         _ = try vault.fillDemo(patients: patients, years: 15) { done, total in progress(Int64(done), Int64(total)) }
     }

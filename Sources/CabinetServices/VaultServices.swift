@@ -36,7 +36,7 @@ public final class VaultServices: AppServices {
 
     /// The services of the session, or `notSignedIn`.
     func services() throws -> Practice {
-        guard let practice else { throw CabinetError.notSignedIn }
+        guard let practice else { throw CabinetError.session(.notSignedIn) }
         return practice
     }
 
@@ -60,18 +60,17 @@ public final class VaultServices: AppServices {
                            language: language, draft: draft, hasSecondFactor: accounts.hasSecondFactor)
     }
 
-    public func signIn(login: String, passphrase: String, totp: String?) throws -> SessionInfo {
+    public func signIn(login: String, passphrase: Passphrase, totp: String?) throws -> SessionInfo {
         // A locked session's keys are already gone; a new sign-in unlocks anew.
         vault?.lock()
         closed()
         let v = try Vault.signIn(at: path, login: login, passphrase: passphrase, totp: totp)
         opened(v)
         DeskMemory.remember(login: login, vaultPath: path)
-        // The one-time passphrase is kept only until the forced change.
         return sessionInfo(v)
     }
 
-    public func changePassphrase(new: String) throws {
+    public func changePassphrase(new: Passphrase) throws {
         try services().accounts.changeOwnPassphrase(new: new)
     }
 
@@ -102,7 +101,7 @@ public final class VaultServices: AppServices {
 
     // MARK: - First run
 
-    public func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+    public func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: Passphrase) throws
         -> (session: SessionInfo, recoveryKey: String) {
         var meta = ["doctor_name": identity.doctorName]
         if !identity.rpps.isEmpty { meta["doctor_rpps"] = identity.rpps }

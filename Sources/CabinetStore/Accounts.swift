@@ -45,12 +45,12 @@ extension Vault {
 
     /// Signs in with a passphrase: the attempt delay, the key slot, the
     /// second factor for accounts that have one, and the audit trail.
-    public static func signIn(at path: String, login: String, passphrase: String, totp: String? = nil,
+    public static func signIn(at path: String, login: String, passphrase: Passphrase, totp: String? = nil,
                               now: Date = Date()) throws -> Vault {
         try signIn(at: path, login: login, passphrase: passphrase, totp: totp, now: now, kdfOverride: nil)
     }
 
-    static func signIn(at path: String, login: String, passphrase: String, totp: String?, now: Date,
+    static func signIn(at path: String, login: String, passphrase: Passphrase, totp: String?, now: Date,
                        kdfOverride: KDFParameters?) throws -> Vault {
         let vault = try unlockCountingAttempts(at: path, login: login, passphrase: passphrase, now: now, openDatabase: true)
         do {
@@ -72,7 +72,7 @@ extension Vault {
     /// all checked before any of them had failed, and all evaluated. Attempts
     /// on one vault are therefore taken one at a time, whatever the login:
     /// each turn is at most one key derivation (about half a second).
-    public static func unlockCountingAttempts(at path: String, login: String, passphrase: String, now: Date = Date(),
+    public static func unlockCountingAttempts(at path: String, login: String, passphrase: Passphrase, now: Date = Date(),
                                               openDatabase: Bool) throws -> Vault {
         try checkOpenable(path)
         let attempts = AttemptsFile(vaultPath: path)
@@ -85,16 +85,16 @@ extension Vault {
             // The clock moves while this attempt waits for its turn.
             let checkedAt = now.addingTimeInterval(max(0, Date().timeIntervalSince(started)))
             let wait = try file.update { $0.wait(for: who, now: checkedAt) }
-            if wait > 0 { throw CabinetError.tooManyAttempts(seconds: wait) }
+            if wait > 0 { throw CabinetError.session(.tooManyAttempts(seconds: wait)) }
             let derivation = Date()
             do {
                 return try unlock(at: path, login: login, passphrase: passphrase, openDatabase: false)
-            } catch CabinetError.wrongPassphrase {
+            } catch CabinetError.session(.wrongPassphrase) {
                 // The wait counts from the failure, not from the start of the
                 // attempt: the key derivation must not eat the first delays.
                 let failedAt = checkedAt.addingTimeInterval(max(0, Date().timeIntervalSince(derivation)))
                 try file.update { $0.recordFailure(who, reason: known ? "passphrase" : "unknown-login", now: failedAt) }
-                throw CabinetError.wrongPassphrase
+                throw CabinetError.session(.wrongPassphrase)
             }
         }
         // The database outside the turn: opening it may wait for the other
@@ -117,14 +117,14 @@ extension Vault {
             let viaRecovery = session.viaRecoveryKey
             var usedStep: Int64?
             if !viaRecovery, let secret = try secondFactorSecret(login: login) {
-                guard let code = totp, !code.isEmpty else { throw CabinetError.secondFactorRequired }
+                guard let code = totp, !code.isEmpty else { throw CabinetError.session(.secondFactorRequired) }
                 let me = login
                 let last = try read { db in
                     try Int64.fetchOne(db, sql: "SELECT totp_last_step FROM account WHERE login = ?", arguments: [me])
                 }
                 guard let step = TOTP(secret: secret).validate(code, at: now, lastUsedStep: last) else {
                     try attempts.recordFailure(login, reason: "totp", now: now)
-                    throw CabinetError.wrongSecondFactor
+                    throw CabinetError.session(.wrongSecondFactor)
                 }
                 usedStep = step
             }
@@ -151,10 +151,11 @@ extension Vault {
                 try checkpointAtSignIn(db)
             }
             if rosterTrusted { try recordDatabaseSize() }
-        } catch CabinetError.secondFactorRequired {
+            try rewrapComposedPassphrase()
+        } catch CabinetError.session(.secondFactorRequired) {
             // Left unlocked so that the caller can ask for the code and call
             // again; the caller locks when it cannot.
-            throw CabinetError.secondFactorRequired
+            throw CabinetError.session(.secondFactorRequired)
         } catch {
             lock()
             throw error
@@ -206,26 +207,26 @@ extension Vault {
 
     func createAccount(login newLogin: String, role newRole: Role, displayName: String?, kdf: KDFParameters) throws -> String {
         let oneTime = Self.oneTimePassphrase()
-        try createAccount(login: newLogin, role: newRole, displayName: displayName, passphrase: oneTime,
+        try createAccount(login: newLogin, role: newRole, displayName: displayName, passphrase: Passphrase(oneTime),
                           mustChange: true, kdf: kdf)
         return oneTime
     }
 
     /// An account of the demonstration cabinet: its published passphrase,
     /// no forced change. Refused on a vault that is not a demo.
-    public func createDemoAccount(login newLogin: String, role newRole: Role, passphrase: String) throws {
+    public func createDemoAccount(login newLogin: String, role newRole: Role, passphrase: Passphrase) throws {
         let demo = try read { db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'demo'") }
         guard demo == "1" else { throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue) }
         try createAccount(login: newLogin, role: newRole, displayName: nil, passphrase: passphrase, mustChange: false,
                           kdf: .moderate)
     }
 
-    func createAccount(login newLogin: String, role newRole: Role, displayName: String?, passphrase: String,
+    func createAccount(login newLogin: String, role newRole: Role, displayName: String?, passphrase: Passphrase,
                        mustChange: Bool, kdf: KDFParameters) throws {
         let exists = try read { db in
             try Bool.fetchOne(db, sql: "SELECT 1 FROM account WHERE login = ?", arguments: [newLogin]) ?? false
         }
-        if exists || newLogin == "recovery" { throw CabinetError.accountExists(login: newLogin) }
+        if exists || newLogin == "recovery" { throw CabinetError.accounts(.exists(login: newLogin)) }
         try addSlot(login: newLogin, role: SlotRole(newRole), passphrase: passphrase, mustChange: mustChange, kdf: kdf)
         let key = try auditKey(), actor = session.actor
         _ = try write { db in
@@ -269,11 +270,11 @@ extension Vault {
         let hasSlot = envelope.slots.contains { !$0.isRecovery && $0.login == target }
         let listedSlot = roster?.entry(login: target)?.slot != nil
         let rowEnabled = info.map { ($0["disabled_at"] as String?) == nil } ?? false
-        guard hasSlot || listedSlot || rowEnabled else { throw CabinetError.accountNotFound(login: target) }
+        guard hasSlot || listedSlot || rowEnabled else { throw CabinetError.accounts(.notFound(login: target)) }
         let role = listedRole(target)?.practiceRole ?? info.flatMap { Role(rawValue: $0["role"]) } ?? .secretary
         if role == .doctor {
             let holders = envelope.slots.filter { (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery }.count
-            if holders <= 1 { throw CabinetError.lastHolder }
+            if holders <= 1 { throw CabinetError.accounts(.lastHolder) }
         }
         if hasSlot {
             try removeSlot(login: target)
@@ -308,7 +309,7 @@ extension Vault {
 
     func resetAccount(login target: String, role newRole: Role?, kdf: KDFParameters) throws -> String {
         let info = try read { db in try Row.fetchOne(db, sql: "SELECT role FROM account WHERE login = ?", arguments: [target]) }
-        guard let info else { throw CabinetError.accountNotFound(login: target) }
+        guard let info else { throw CabinetError.accounts(.notFound(login: target)) }
         // The role from the authenticated list: the account row is under the
         // data key only (a row edited to "doctor" must not earn a doctor's
         // slot at the next reset).
@@ -320,14 +321,14 @@ extension Vault {
             let holders = envelope.slots.filter {
                 (listedRole($0.login) ?? $0.role) == .doctor && !$0.isRecovery && $0.login != target
             }.count
-            if holders == 0 || target == login { throw CabinetError.lastHolder }
+            if holders == 0 || target == login { throw CabinetError.accounts(.lastHolder) }
         }
         let oneTime = Self.oneTimePassphrase()
         var secret = Array(oneTime.utf8)
         defer { secret.wipe() }
-        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.wrongPassphrase }
+        guard let dataKey = dataKeyForMaintenance else { throw CabinetError.session(.notSignedIn) }
         let clinical: SecureBytes? = SlotRole(role).holdsClinicalKey ? clinicalKeyForSealing : nil
-        if SlotRole(role).holdsClinicalKey && clinical == nil { throw CabinetError.wrongPassphrase }
+        if SlotRole(role).holdsClinicalKey && clinical == nil { throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue) }
         let (slot, sk) = try KeySlot.makeWithSecret(role: SlotRole(role), login: target, mustChange: true, secret: secret,
                                                     kdf: kdf, vaultID: vaultID, dataKey: dataKey, clinicalKey: clinical)
         // The list first (new slot key, new signing key, no second factor),
@@ -335,7 +336,7 @@ extension Vault {
         try list(slot, sk: sk, secondFactor: false)
         try updateEnvelope { env in
             env.slots.removeAll { !$0.isRecovery && $0.login == target }
-            if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+            if env.slots.count >= Envelope.maxSlots { throw CabinetError.vault(.tooManySlots) }
             env.slots.append(slot)
         }
         let key = try auditKey(), actor = session.actor
@@ -371,7 +372,7 @@ extension Vault {
     }
 
     /// Changes this session's passphrase and logs it.
-    func changeOwnPassphrase(new: String, kdf: KDFParameters) throws {
+    func changeOwnPassphrase(new: Passphrase, kdf: KDFParameters) throws {
         try changePassphrase(new: new, kdf: kdf)
         try audit(.passphraseChanged, object: login)
     }
@@ -379,7 +380,7 @@ extension Vault {
     // MARK: - Second factor
 
     private func sealOwn(_ secret: [UInt8], purpose: String) throws -> Data {
-        guard let sk = slotSecretKey else { throw CabinetError.wrongPassphrase }
+        guard let sk = slotSecretKey else { throw CabinetError.session(.notSignedIn) }
         let s = SecureBytes.copy(secret)
         return Data(aeadSeal(s, key: KeySlot.ownKey(sk: sk, purpose: purpose), ad: Array(login.utf8) + vaultID))
     }
@@ -399,7 +400,7 @@ extension Vault {
         guard let sealed else { return nil }
         // Active but not readable by this slot: the envelope or the row was
         // altered. Refuse rather than skip the second factor.
-        guard let secret = try openOwn(sealed, purpose: "totp", for: account) else { throw CabinetError.envelopeAltered }
+        guard let secret = try openOwn(sealed, purpose: "totp", for: account) else { throw CabinetError.integrity(.envelopeAltered) }
         return secret
     }
 
@@ -412,11 +413,11 @@ extension Vault {
     /// Starts enrolling a second factor for this session's account (doctors):
     /// a new secret, shown once; active only after `confirmSecondFactor`.
     func beginSecondFactorEnrollment(issuer: String) throws -> SecondFactorEnrollment {
-        guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
+        guard !session.viaRecoveryKey else { throw CabinetError.accounts(.secondFactorNotForRole) }
         let active = try read { db in
             try Data.fetchOne(db, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [login])
         }
-        if active != nil { throw CabinetError.secondFactorAlreadyActive }
+        if active != nil { throw CabinetError.accounts(.secondFactorAlreadyActive) }
         var secret = TOTP.generateSecret()
         defer { secret.wipe() }
         let sealed = try sealOwn(secret, purpose: "totp")
@@ -435,11 +436,11 @@ extension Vault {
             try Data.fetchOne(db, sql: "SELECT totp_pending FROM account WHERE login = ?", arguments: [me])
         }
         guard let pending, var secret = try openOwn(pending, purpose: "totp", for: me) else {
-            throw CabinetError.secondFactorNotPending
+            throw CabinetError.accounts(.secondFactorNotPending)
         }
         defer { secret.wipe() }
         guard let step = TOTP(secret: secret).validate(code, at: now, lastUsedStep: nil) else {
-            throw CabinetError.wrongSecondFactor
+            throw CabinetError.session(.wrongSecondFactor)
         }
         let key = try auditKey()
         _ = try write { db in
@@ -455,7 +456,7 @@ extension Vault {
     func disableSecondFactor() throws {
         // The recovery key has no factor of its own; a holder who lost the
         // phone resets the account instead (`user reset`).
-        guard !session.viaRecoveryKey else { throw CabinetError.secondFactorNotForRole }
+        guard !session.viaRecoveryKey else { throw CabinetError.accounts(.secondFactorNotForRole) }
         let me = login, key = try auditKey()
         _ = try write { db in
             try db.execute(sql: "UPDATE account SET totp_sealed = NULL, totp_pending = NULL, totp_last_step = NULL WHERE login = ?",

@@ -92,7 +92,7 @@ struct AttemptsFile {
         let fd = try openChecked()
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw CabinetError.io(path: path, errno: errno) }
+            guard errno == EINTR else { throw CabinetError.vault(.io(path: path, errno: errno)) }
         }
         return try body(Locked(fd: fd))
     }
@@ -108,23 +108,23 @@ struct AttemptsFile {
             }
             guard errno == EEXIST else {
                 // ELOOP: a symbolic link at the path (O_NOFOLLOW).
-                if errno == ELOOP { throw CabinetError.unsafeAttemptsFile(path: path) }
-                throw CabinetError.io(path: path, errno: errno)
+                if errno == ELOOP { throw CabinetError.vault(.unsafeAttemptsFile(path: path)) }
+                throw CabinetError.vault(.io(path: path, errno: errno))
             }
             let fd = open(path, flags)
             if fd < 0 {
                 if errno == ENOENT { continue }  // removed in between: create it
-                if errno == ELOOP { throw CabinetError.unsafeAttemptsFile(path: path) }
-                throw CabinetError.io(path: path, errno: errno)
+                if errno == ELOOP { throw CabinetError.vault(.unsafeAttemptsFile(path: path)) }
+                throw CabinetError.vault(.io(path: path, errno: errno))
             }
             var st = stat()
             guard fstat(fd, &st) == 0, acceptable(st) else {
                 close(fd)
-                throw CabinetError.unsafeAttemptsFile(path: path)
+                throw CabinetError.vault(.unsafeAttemptsFile(path: path))
             }
             return fd
         }
-        throw CabinetError.io(path: path, errno: EEXIST)
+        throw CabinetError.vault(.io(path: path, errno: EEXIST))
     }
 
     private func acceptable(_ st: stat) -> Bool {

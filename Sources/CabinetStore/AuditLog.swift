@@ -68,7 +68,7 @@ package enum AuditLog {
     static func key(_ db: Database) throws -> SecureBytes {
         guard let hex = try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'audit_key'"),
               let bytes = hexBytes(hex), bytes.count == 32 else {
-            throw CabinetError.auditChainBroken(seq: 0)
+            throw CabinetError.integrity(.auditChainBroken(seq: 0))
         }
         return SecureBytes.copy(bytes)
     }

@@ -132,8 +132,8 @@ struct Envelope: Equatable {
         var buf = [UInt8](repeating: 0, count: totalSize)
         let rc = csealed_envelope_read(path, &buf, Int32(totalSize), 0)
         guard rc == 0 else {
-            if rc == 522 { throw CabinetError.notAVault(path: path) }
-            throw CabinetError.io(path: path, errno: errno == 0 ? EIO : errno)
+            if rc == 522 { throw CabinetError.vault(.notAVault(path: path)) }
+            throw CabinetError.vault(.io(path: path, errno: errno == 0 ? EIO : errno))
         }
         var out: [(Envelope, Int, (SecureBytes) -> Bool)] = []
         var sawDamage = false, future: Int?
@@ -145,15 +145,15 @@ struct Envelope: Equatable {
             case .noMagic: break
             }
         }
-        if let future { throw CabinetError.futureFormat(found: future, supported: Int(formatVersion)) }
-        if out.isEmpty { throw sawDamage ? CabinetError.envelopeDamaged : CabinetError.notAVault(path: path) }
+        if let future { throw CabinetError.vault(.futureFormat(found: future, supported: Int(formatVersion))) }
+        if out.isEmpty { throw sawDamage ? CabinetError.integrity(.envelopeDamaged) : CabinetError.vault(.notAVault(path: path)) }
         return out.sorted { $0.0.generation > $1.0.generation }.map { (envelope: $0.0, index: $0.1, macValid: $0.2) }
     }
 
     /// The newest copy whose MAC checks under `headerKey`.
     static func read(path: String, headerKey: SecureBytes) throws -> (Envelope, index: Int) {
         for c in try candidates(path: path) where c.macValid(headerKey) { return (c.envelope, c.index) }
-        throw CabinetError.envelopeAltered
+        throw CabinetError.integrity(.envelopeAltered)
     }
 
     /// Reads both copies of the file at `path` and returns the newest intact
@@ -169,8 +169,8 @@ struct Envelope: Equatable {
         let rc = csealed_envelope_read(path, &buf, Int32(totalSize), 0)
         guard rc == 0 else {
             // SQLITE_IOERR_SHORT_READ: the file is shorter than an envelope.
-            if rc == 522 { throw CabinetError.notAVault(path: path) }
-            throw CabinetError.io(path: path, errno: errno == 0 ? EIO : errno)
+            if rc == 522 { throw CabinetError.vault(.notAVault(path: path)) }
+            throw CabinetError.vault(.io(path: path, errno: errno == 0 ? EIO : errno))
         }
         var best: (Envelope, Int, (SecureBytes) -> Bool)?
         var sawDamage = false, future: Int?
@@ -185,9 +185,9 @@ struct Envelope: Equatable {
             case .noMagic: break
             }
         }
-        if let future { throw CabinetError.futureFormat(found: future, supported: Int(formatVersion)) }
+        if let future { throw CabinetError.vault(.futureFormat(found: future, supported: Int(formatVersion))) }
         guard let best else {
-            throw sawDamage ? CabinetError.envelopeDamaged : CabinetError.notAVault(path: path)
+            throw sawDamage ? CabinetError.integrity(.envelopeDamaged) : CabinetError.vault(.notAVault(path: path))
         }
         return (best.0, best.1, best.2, intact)
     }

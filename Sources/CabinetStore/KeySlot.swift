@@ -33,7 +33,7 @@ public struct KDFParameters: Equatable, Sendable {
                 }
             }
             // Fails only when the memory limit cannot be allocated.
-            if rc != 0 { throw CabinetError.io(path: "argon2id", errno: ENOMEM) }
+            if rc != 0 { throw CabinetError.vault(.io(path: "argon2id", errno: ENOMEM)) }
         }
     }
 }

@@ -38,7 +38,7 @@ extension Vault {
     /// runs SQLite's `integrity_check` when no page failed. Works on a vault
     /// unlocked without opening its database.
     public func verify() throws -> VerifyReport {
-        guard let vfs = vfsPointer else { throw CabinetError.wrongPassphrase }
+        guard let vfs = vfsPointer else { throw CabinetError.session(.notSignedIn) }
         var report = VerifyReport()
         let list = FailureList()
         let ctx = Unmanaged.passUnretained(list).toOpaque()
@@ -49,12 +49,12 @@ extension Vault {
         }
         var pages: Int64 = 0
         let bad = csealed_verify_main(vfs, path, cb, ctx, &pages)
-        if bad < 0 { throw CabinetError.io(path: path, errno: EIO) }
+        if bad < 0 { throw CabinetError.vault(.io(path: path, errno: EIO)) }
         report.pagesChecked = pages
         var frames: Int64 = 0
         var torn: Int32 = 0
         if csealed_verify_wal(vfs, path + "-wal", cb, ctx, &frames, &torn) < 0 {
-            throw CabinetError.io(path: path + "-wal", errno: EIO)
+            throw CabinetError.vault(.io(path: path + "-wal", errno: EIO))
         }
         report.walFrames = frames
         report.tornWALTail = torn != 0
@@ -76,7 +76,7 @@ extension Vault {
             try check.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: vfs)
             let rows = try check.exec("PRAGMA integrity_check", vfs: vfs)
             report.integrityErrors = rows == ["ok"] ? [] : rows
-        } catch CabinetError.damaged(let region) {
+        } catch CabinetError.integrity(.damaged(let region)) {
             report.damaged.append(region)
         }
         if report.damaged.isEmpty && database != nil { report.tampered = try verifyTrust() }
@@ -118,17 +118,17 @@ extension Vault {
     /// complete, the vault is unchanged" with what to check.
     static func rekeyFailure(_ error: any Error) -> any Error {
         switch error {
-        case CabinetError.busy: return CabinetError.vaultInUse
-        case CabinetError.databaseError, CabinetError.io, CabinetError.integrityCheckFailed, CabinetError.notAVault,
-             CabinetError.readOnlyLocation:
-            return CabinetError.rekeyFailed
+        case CabinetError.vault(.busy): return CabinetError.vault(.inUse)
+        case CabinetError.vault(.databaseError), CabinetError.vault(.io), CabinetError.integrity(.integrityCheckFailed), CabinetError.vault(.notAVault),
+             CabinetError.vault(.readOnlyLocation):
+            return CabinetError.vault(.rekeyFailed)
         case is CabinetError: return error
-        default: return CabinetError.rekeyFailed
+        default: return CabinetError.vault(.rekeyFailed)
         }
     }
 
     private func performRekey(interruptAfter: RekeyStep?, progress: ((Int64, Int64) -> Void)?) throws {
-        guard let oldVFS = vfsPointer else { throw CabinetError.wrongPassphrase }
+        guard let oldVFS = vfsPointer else { throw CabinetError.session(.notSignedIn) }
         func step(_ s: RekeyStep) throws { if interruptAfter == s { throw CabinetError.cancelled } }
         let oldName = String(cString: csealed_name(oldVFS))
         let temp = path + ".rekey"
@@ -146,10 +146,10 @@ extension Vault {
         try source.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: oldVFS)
         do {
             let mode = try source.exec("PRAGMA journal_mode = DELETE", vfs: oldVFS)
-            guard mode.first == "delete" else { throw CabinetError.vaultInUse }
+            guard mode.first == "delete" else { throw CabinetError.vault(.inUse) }
             try source.exec("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT", vfs: oldVFS)
-        } catch CabinetError.busy {
-            throw CabinetError.vaultInUse
+        } catch CabinetError.vault(.busy) {
+            throw CabinetError.vault(.inUse)
         }
         try step(.exclusiveAccess)
 
@@ -228,7 +228,7 @@ extension Vault {
         do {
             var pages: Int64 = 0
             let bad = csealed_verify_main(newVFS, temp, nil, nil, &pages)
-            guard bad == 0, pages == total else { throw CabinetError.integrityCheckFailed(count: max(1, Int(bad))) }
+            guard bad == 0, pages == total else { throw CabinetError.integrity(.integrityCheckFailed(count: max(1, Int(bad)))) }
             let check = try RawConnection(uri: newURI, readOnly: true)
             defer { check.close() }
             try check.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: newVFS)
@@ -236,7 +236,7 @@ extension Vault {
             let schema = "SELECT group_concat(type || ' ' || name || ' ' || rootpage || ' ' || coalesce(sql, ''), char(10)) FROM sqlite_master"
             let copied = try check.exec(schema, vfs: newVFS), original = try source.exec(schema, vfs: oldVFS)
             guard copied == original, try check.exec("PRAGMA page_count", vfs: newVFS) == [String(total)] else {
-                throw CabinetError.integrityCheckFailed(count: 1)
+                throw CabinetError.integrity(.integrityCheckFailed(count: 1))
             }
         }
         try step(.verified)
@@ -245,14 +245,14 @@ extension Vault {
         let fd = open(temp, O_RDONLY | O_CLOEXEC)
         guard fd >= 0, fsync(fd) == 0 else {
             if fd >= 0 { close(fd) }
-            throw CabinetError.io(path: temp, errno: errno)
+            throw CabinetError.vault(.io(path: temp, errno: errno))
         }
         close(fd)
         try step(.synced)
 
         // 6. The atomic swap, then the old inode is marked retired for any
         //    process that slipped in before our exclusive lock.
-        guard rename(temp, path) == 0 else { throw CabinetError.io(path: path, errno: errno) }
+        guard rename(temp, path) == 0 else { throw CabinetError.vault(.io(path: path, errno: errno)) }
         Vault.syncDirectory(of: path)
         _ = try? source.exec("INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('retired', '1')", vfs: oldVFS)
         try step(.swapped)

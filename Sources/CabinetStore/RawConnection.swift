@@ -36,7 +36,7 @@ package final class RawConnection {
     /// Runs `sql`; returns the first column of every row as text.
     @discardableResult
     package func exec(_ sql: String, vfs: OpaquePointer? = nil) throws -> [String] {
-        guard open else { throw CabinetError.wrongPassphrase }
+        guard open else { throw CabinetError.session(.notSignedIn) }
         var stmt: OpaquePointer?
         var rows: [String] = []
         var tail: UnsafePointer<CChar>?
@@ -80,21 +80,21 @@ public enum StoreErrors {
 
     package static func map(code: Int32, vfs: OpaquePointer?) -> CabinetError {
         let primary = code & 0xFF
-        if code == 522 /* SQLITE_IOERR_SHORT_READ */ { return .damaged(.page(0)) }
+        if code == 522 /* SQLITE_IOERR_SHORT_READ */ { return .integrity(.damaged(.page(0))) }
         if code == (10 | (32 << 8)) { // SQLITE_IOERR_DATA: a page failed authentication
-            return .damaged(region(vfs) ?? .page(0))
+            return .integrity(.damaged(region(vfs) ?? .page(0)))
         }
         switch primary {
         // Another connection (another desk) holds the lock past the busy
         // timeout: SQLITE_BUSY, SQLITE_LOCKED and every extended code of
         // theirs (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT, LOCKED_…).
-        case SQLITE_BUSY, SQLITE_LOCKED: return .busy
-        case SQLITE_CORRUPT: return .integrityCheckFailed(count: 1)
-        case SQLITE_NOTADB: return .notAVault(path: "")
-        case SQLITE_FULL: return .diskFull
-        case SQLITE_READONLY: return .readOnlyLocation(path: "")
-        case SQLITE_CANTOPEN: return .io(path: "", errno: ENOENT)
-        default: return .databaseError(code: code)
+        case SQLITE_BUSY, SQLITE_LOCKED: return .vault(.busy)
+        case SQLITE_CORRUPT: return .integrity(.integrityCheckFailed(count: 1))
+        case SQLITE_NOTADB: return .vault(.notAVault(path: ""))
+        case SQLITE_FULL: return .vault(.diskFull)
+        case SQLITE_READONLY: return .vault(.readOnlyLocation(path: ""))
+        case SQLITE_CANTOPEN: return .vault(.io(path: "", errno: ENOENT))
+        default: return .vault(.databaseError(code: code))
         }
     }
 

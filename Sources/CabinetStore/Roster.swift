@@ -138,7 +138,7 @@ struct Roster: Equatable {
         guard mac.count == 32,
               sodium_memcmp(mac, Self.mac(body: body, vaultID: vaultID, clinicalKey: clinicalKey), 32) == 0,
               let roster = decode(body), roster.vaultID == vaultID, roster.check == checkValue(clinicalKey)
-        else { throw CabinetError.tampered(.roster) }
+        else { throw CabinetError.integrity(.tampered(.roster)) }
         return roster
     }
 

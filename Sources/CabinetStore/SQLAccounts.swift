@@ -33,7 +33,7 @@ final class SQLAccountRepository: AccountRepository {
     func disable(login: String) throws { try vault.disableAccount(login: login) }
     func recordReview() throws { try vault.recordAccountsReview() }
     func lastReview() throws -> Date? { try vault.lastAccountsReview() }
-    func changeOwnPassphrase(new: String) throws {
+    func changeOwnPassphrase(new: Passphrase) throws {
         try vault.changeOwnPassphrase(new: new, kdf: kdf)
     }
     var hasSecondFactor: Bool { vault.hasSecondFactor }

@@ -36,7 +36,7 @@ extension Vault {
             }
             // A format-2 envelope, or a doctor's slot rewrapped by format 2,
             // proves that the list existed: it was removed.
-            if envelope.version >= 2 || (ck != nil && slotVersion >= 2) { throw CabinetError.tampered(.rosterMissing) }
+            if envelope.version >= 2 || (ck != nil && slotVersion >= 2) { throw CabinetError.integrity(.tampered(.rosterMissing)) }
             // Format 1: the slot's role until a doctor's sign-in upgrades.
             guard let ck else { return }
             try upgradeToFormat2(clinicalKey: ck)
@@ -45,24 +45,24 @@ extension Vault {
         let current: Roster
         if let ck {
             guard let r = try database.read({ try Roster.loadVerified($0, vaultID: vaultID, clinicalKey: ck) }) else {
-                throw CabinetError.tampered(.rosterMissing)
+                throw CabinetError.integrity(.tampered(.rosterMissing))
             }
             current = r
             rosterTrusted = true
         } else {
             guard let stored, let r = Roster.decode(stored.body), r.vaultID == vaultID else {
-                throw CabinetError.tampered(.roster)
+                throw CabinetError.integrity(.tampered(.roster))
             }
             current = r
         }
         // The slot must be the one the list names for this login: a slot
         // appended without the list (a hidden one) opens nothing.
         guard let entry = current.entry(login: login), entry.slot == slotPublicKey else {
-            throw CabinetError.tampered(.unlistedSlot(login: login))
+            throw CabinetError.integrity(.tampered(.unlistedSlot(login: login)))
         }
         if entry.role != role {
             // The slot claims more than the list gives, or less: the list wins.
-            if entry.role.holdsClinicalKey && ck == nil { throw CabinetError.tampered(.roster) }
+            if entry.role.holdsClinicalKey && ck == nil { throw CabinetError.integrity(.tampered(.roster)) }
             role = entry.role
             if !entry.role.holdsClinicalKey {
                 dropClinicalKey()
@@ -75,7 +75,7 @@ extension Vault {
                 // substituted together with a forged list is refused here.
                 if let cp = try Self.loadCheckpoint(db) {
                     guard cp.stamp.count == 32, sodium_memcmp(cp.stamp, checkpointStamp(cp.value, ck), 32) == 0 else {
-                        throw CabinetError.tampered(.checkpoint(seq: cp.seq))
+                        throw CabinetError.integrity(.tampered(.checkpoint(seq: cp.seq)))
                     }
                     let first = try Int64.fetchOne(db, sql: "SELECT first_seq FROM audit_anchor WHERE id = 1") ?? 1
                     let stored = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [cp.seq])
@@ -87,21 +87,21 @@ extension Vault {
                     // What this desk saw last: a list or a trail older than
                     // that was put back from an old copy.
                     if let w = readWitness(ck) {
-                        if current.generation < w.generation { throw CabinetError.tampered(.roster) }
+                        if current.generation < w.generation { throw CabinetError.integrity(.tampered(.roster)) }
                         let seen = try Data.fetchOne(db, sql: "SELECT mac FROM audit WHERE seq = ?", arguments: [w.seq])
                         if cp.seq < w.seq || (w.seq >= first && seen.map({ [UInt8]($0) }) != w.mac) {
                             trailFinding = .checkpoint(seq: w.seq)
                         }
                     }
                 } else {
-                    throw CabinetError.tampered(.checkpoint(seq: 0))
+                    throw CabinetError.integrity(.tampered(.checkpoint(seq: 0)))
                 }
                 // The newest clinical row must open under this key (its
                 // fields are sealed with it): a substituted key shows here.
                 if let r = try Row.fetchOne(db, sql: "SELECT uid, kind, sealed FROM clinical_entry ORDER BY id DESC LIMIT 1") {
                     let kind = ClinicalKind(rawValue: r[1]) ?? .consultation
                     if ClinicalSeal.openFields([UInt8](r[2] as Data), kind: kind, uid: [UInt8](r[0] as Data), key: ck) == nil {
-                        throw CabinetError.tampered(.roster)
+                        throw CabinetError.integrity(.tampered(.roster))
                     }
                 }
             }
@@ -111,7 +111,7 @@ extension Vault {
             let sealed = try database.read {
                 try Data.fetchOne($0, sql: "SELECT totp_sealed FROM account WHERE login = ?", arguments: [me])
             }
-            if sealed == nil { throw CabinetError.tampered(.secondFactorRemoved(login: login)) }
+            if sealed == nil { throw CabinetError.integrity(.tampered(.secondFactorRemoved(login: login))) }
         }
         roster = current
     }
@@ -158,7 +158,7 @@ extension Vault {
                             SELECT EXISTS (SELECT 1 FROM audit WHERE action = 'vault.upgraded' OR sig IS NOT NULL)
                                 OR EXISTS (SELECT 1 FROM clinical_entry WHERE mac IS NOT NULL)
                             """) ?? false)
-                    if seen { throw CabinetError.tampered(.rosterMissing) }
+                    if seen { throw CabinetError.integrity(.tampered(.rosterMissing)) }
                     var rows: [String: (role: String, totp: Bool)] = [:]
                     for r in try Row.fetchAll(db, sql: "SELECT login, role, totp_sealed IS NOT NULL FROM account") {
                         rows[r[0]] = (r[1], r[2])
@@ -224,7 +224,7 @@ extension Vault {
             throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue)
         }
         guard var r = try Roster.loadVerified(db, vaultID: vaultID, clinicalKey: ck) else {
-            throw CabinetError.tampered(.rosterMissing)
+            throw CabinetError.integrity(.tampered(.rosterMissing))
         }
         try change(&r)
         r.generation += 1
@@ -506,8 +506,8 @@ extension Vault {
         let pages = mainFilePages(path)
         var wst = stat()
         let walHasFrames = stat(path + "-wal", &wst) == 0 && wst.st_size >= 32 + 24 + Int(CSEALED_PAGE_SIZE)
-        if pages == 0 && !walHasFrames { throw CabinetError.tampered(.truncated) }
-        if env.version >= 2, env.databaseCreated, pages < env.databasePages { throw CabinetError.tampered(.truncated) }
+        if pages == 0 && !walHasFrames { throw CabinetError.integrity(.tampered(.truncated)) }
+        if env.version >= 2, env.databaseCreated, pages < env.databasePages { throw CabinetError.integrity(.tampered(.truncated)) }
     }
 
     // MARK: - Clinical rows
@@ -537,7 +537,7 @@ extension Vault {
                                       kind: row[offset + 3], occurredOn: row[offset + 4], supersedes: row[offset + 5],
                                       at: row[offset + 6], author: row[offset + 7], sealed: [UInt8](row[offset + 8] as Data))
         guard let mac, mac.count == 32, sodium_memcmp([UInt8](mac), expected, 32) == 0 else {
-            throw CabinetError.tampered(.clinicalEntry(id: id))
+            throw CabinetError.integrity(.tampered(.clinicalEntry(id: id)))
         }
     }
 
@@ -577,7 +577,7 @@ extension Vault {
         try read { db in
             let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.clinicalColumns) FROM clinical_entry ORDER BY id")
             while let r = try rows.next() {
-                do { try Self.checkClinicalRow(r, key: key) } catch CabinetError.tampered(let f) { findings.append(f) }
+                do { try Self.checkClinicalRow(r, key: key) } catch CabinetError.integrity(.tampered(let f)) { findings.append(f) }
             }
             if let f = try checkpointFinding(db) ?? trailFinding { findings.append(f) }
             if try !settingsHold(db) { findings.append(.settings) }

@@ -37,6 +37,10 @@ public final class Vault: @unchecked Sendable {
     /// This session's own slot rewrapped at the current version, written
     /// once the list of accounts exists (Trust.swift, `upgradeOwnSlot`).
     var pendingSlotRewrap: KeySlot?
+    /// This session's slot as opened with a passphrase's decomposed (NFD)
+    /// bytes, and the same slot rewrapped with the composed ones: written
+    /// once the sign-in completes (`rewrapComposedPassphrase`).
+    var pendingComposedRewrap: (opened: KeySlot, composed: KeySlot)?
     /// What a doctor's sign-in found in the trail (its checkpoint no longer
     /// matching): the checkpoint is then left where it is.
     var trailFinding: TamperFinding?
@@ -109,24 +113,24 @@ public final class Vault: @unchecked Sendable {
     /// Creates a vault at `path` with a doctor's slot and a recovery slot.
     /// Returns the open vault and the recovery key, to be shown once.
     /// Nothing is left behind when creation fails.
-    public static func create(at path: String, doctorLogin: String, passphrase: String,
+    public static func create(at path: String, doctorLogin: String, passphrase: Passphrase,
                               metadata: [String: String] = [:]) throws -> (Vault, recoveryKey: String) {
         try create(at: path, doctorLogin: doctorLogin, passphrase: passphrase, metadata: metadata, kdf: .moderate)
     }
 
     @_spi(Testing)
-    public static func create(at path: String, doctorLogin: String, passphrase: String,
+    public static func create(at path: String, doctorLogin: String, passphrase: Passphrase,
                               metadata: [String: String] = [:], kdf: KDFParameters) throws -> (Vault, recoveryKey: String) {
         ProcessHardening.apply()
         try validateLogin(doctorLogin)
         let problems = PassphrasePolicy.forAccount(login: doctorLogin, doctorName: metadata["doctor_name"]).problems(passphrase)
-        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
+        if !problems.isEmpty { throw CabinetError.session(.passphraseTooWeak(problems: problems)) }
         try checkCreatable(path)
 
         let dataKey = SecureBytes.random(32), clinicalKey = SecureBytes.random(32)
         var recovery = RecoveryKey.generate()
         defer { recovery.wipe() }
-        var secret = Array(passphrase.utf8)
+        var secret = passphrase.withBytes { Array($0) }
         defer { secret.wipe() }
         let vaultID = randomBytes(16)
         let (doctor, doctorSecret) = try KeySlot.makeWithSecret(role: .doctor, login: doctorLogin, mustChange: false,
@@ -174,22 +178,22 @@ public final class Vault: @unchecked Sendable {
 
     static func validateLogin(_ login: String) throws {
         // Core's rule (the first run and the Administration use the same).
-        if !Login.isValid(login) || login.utf8.count > KeySlot.maxLogin { throw CabinetError.invalidLogin(login: login) }
+        if !Login.isValid(login) || login.utf8.count > KeySlot.maxLogin { throw CabinetError.accounts(.invalidLogin(login: login)) }
     }
 
     /// Refuses an existing file, a directory, a missing parent or a read-only place.
     static func checkCreatable(_ path: String) throws {
         var st = stat()
         if stat(path, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
-            throw CabinetError.vaultExists(path: path)
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.vault(.isDirectory(path: path)) }
+            throw CabinetError.vault(.exists(path: path))
         }
         let parent = PathNames.parent(path)
         var pst = stat()
         guard stat(parent, &pst) == 0, (pst.st_mode & S_IFMT) == S_IFDIR else {
-            throw CabinetError.missingParent(path: parent)
+            throw CabinetError.vault(.missingParent(path: parent))
         }
-        if access(parent, W_OK) != 0 { throw CabinetError.readOnlyLocation(path: parent) }
+        if access(parent, W_OK) != 0 { throw CabinetError.vault(.readOnlyLocation(path: parent)) }
     }
 
     /// Writes the envelope (both copies) into a new file, O_EXCL, then syncs
@@ -202,19 +206,19 @@ public final class Vault: @unchecked Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else {
             switch errno {
-            case EEXIST: throw CabinetError.vaultExists(path: path)
-            case EACCES, EROFS, EPERM: throw CabinetError.readOnlyLocation(path: path)
+            case EEXIST: throw CabinetError.vault(.exists(path: path))
+            case EACCES, EROFS, EPERM: throw CabinetError.vault(.readOnlyLocation(path: path))
             case ENOENT, ENOTDIR:
                 // The parent was checked to be a directory: a place like /proc
                 // that refuses new files.
                 let parent = PathNames.parent(path)
                 var pst = stat()
                 if stat(parent.isEmpty ? "." : parent, &pst) == 0 && (pst.st_mode & S_IFMT) == S_IFDIR {
-                    throw CabinetError.readOnlyLocation(path: parent)
+                    throw CabinetError.vault(.readOnlyLocation(path: parent))
                 }
-                throw CabinetError.missingParent(path: parent)
-            case ENOSPC: throw CabinetError.diskFull
-            default: throw CabinetError.io(path: path, errno: errno)
+                throw CabinetError.vault(.missingParent(path: parent))
+            case ENOSPC: throw CabinetError.vault(.diskFull)
+            default: throw CabinetError.vault(.io(path: path, errno: errno))
             }
         }
         _ = fchmod(fd, mode) // umask must not widen nor narrow what we chose
@@ -224,7 +228,7 @@ public final class Vault: @unchecked Sendable {
         close(fd)
         guard written == bytes.count, synced else {
             unlink(path)
-            throw err == ENOSPC ? CabinetError.diskFull : CabinetError.io(path: path, errno: err)
+            throw err == ENOSPC ? CabinetError.vault(.diskFull) : CabinetError.vault(.io(path: path, errno: err))
         }
         syncDirectory(of: path)
     }
@@ -243,24 +247,42 @@ public final class Vault: @unchecked Sendable {
 
     /// Unlocks with an account's passphrase. Fails at the slot, before SQLite
     /// reads anything, when the passphrase is wrong.
-    public static func unlock(at path: String, login: String, passphrase: String, openDatabase: Bool = true) throws -> Vault {
+    public static func unlock(at path: String, login: String, passphrase: Passphrase, openDatabase: Bool = true) throws -> Vault {
         ProcessHardening.apply()
         try checkOpenable(path)
-        var secret = Array(passphrase.utf8)
+        var secret = passphrase.withBytes { Array($0) }
         defer { secret.wipe() }
         // Same answer for an unknown login and a wrong passphrase: no account
         // enumeration from the sign-in prompt.
-        return try finishUnlock(path: path, secret: secret, wrong: .wrongPassphrase,
-                                pick: { $0.slot(login: login) }, openDatabase: openDatabase)
+        do {
+            return try finishUnlock(path: path, secret: secret, wrong: .session(.wrongPassphrase),
+                                    pick: { $0.slot(login: login) }, openDatabase: openDatabase)
+        } catch CabinetError.session(.wrongPassphrase) {
+            // Before Cabinet composed passphrases (Passphrase.swift), a slot
+            // got the bytes as typed: one typed decomposed (a letter, then
+            // its accent) holds NFD bytes. Tried once; the slot is then
+            // rewrapped with the composed bytes at the end of the sign-in.
+            guard let variant = passphrase.decomposedVariant else { throw CabinetError.session(.wrongPassphrase) }
+            var old = variant.withBytes { Array($0) }
+            defer { old.wipe() }
+            let vault = try finishUnlock(path: path, secret: old, wrong: .session(.wrongPassphrase),
+                                         pick: { $0.slot(login: login) }, openDatabase: openDatabase)
+            if let sk = vault.slotSecret, var slot = vault.envelope.slots.first(where: { $0.publicKey == vault.slotPublicKey }) {
+                let opened = slot
+                try slot.wrapSecret(sk, secret: secret, vaultID: vault.vaultID)
+                vault.pendingComposedRewrap = (opened, slot)
+            }
+            return vault
+        }
     }
 
     /// Unlocks with the recovery key (the doctor's way back to everything).
     public static func unlock(at path: String, recoveryKey: String, openDatabase: Bool = true) throws -> Vault {
         ProcessHardening.apply()
         try checkOpenable(path)
-        guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.invalidRecoveryKey }
+        guard var secret = RecoveryKey.parse(recoveryKey) else { throw CabinetError.session(.invalidRecoveryKey) }
         defer { secret.wipe() }
-        return try finishUnlock(path: path, secret: secret, wrong: .wrongRecoveryKey,
+        return try finishUnlock(path: path, secret: secret, wrong: .session(.wrongRecoveryKey),
                                 pick: { $0.recoverySlot }, openDatabase: openDatabase)
     }
 
@@ -295,7 +317,7 @@ public final class Vault: @unchecked Sendable {
             }
             return vault
         }
-        throw sawSlotOpen ? CabinetError.envelopeAltered : wrong
+        throw sawSlotOpen ? CabinetError.integrity(.envelopeAltered) : wrong
     }
 
     private static func finishUnlock(path: String, env: Envelope, slot: KeySlot, sk: SecureBytes, dataKey: SecureBytes,
@@ -303,7 +325,7 @@ public final class Vault: @unchecked Sendable {
         try checkNotTruncated(path, env)
         var clinical: SecureBytes?
         if slot.role.holdsClinicalKey {
-            guard let ck = try slot.openClinical(sk: sk, vaultID: env.vaultID) else { throw CabinetError.envelopeAltered }
+            guard let ck = try slot.openClinical(sk: sk, vaultID: env.vaultID) else { throw CabinetError.integrity(.envelopeAltered) }
             clinical = ck
         }
         // A re-key interrupted before its swap leaves a stale copy: remove it.
@@ -317,13 +339,13 @@ public final class Vault: @unchecked Sendable {
         var st = stat()
         guard stat(path, &st) == 0 else {
             // Nothing is written when opening: a missing folder is simply "no vault here".
-            if errno == ENOENT || errno == ENOTDIR { throw CabinetError.vaultNotFound(path: path) }
-            throw CabinetError.io(path: path, errno: errno)
+            if errno == ENOENT || errno == ENOTDIR { throw CabinetError.vault(.notFound(path: path)) }
+            throw CabinetError.vault(.io(path: path, errno: errno))
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
-        if st.st_size == 0 { throw CabinetError.emptyFile(path: path) }
-        if st.st_size < off_t(Envelope.totalSize) { throw CabinetError.notAVault(path: path) }
-        if access(path, R_OK) != 0 { throw CabinetError.io(path: path, errno: errno) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.vault(.isDirectory(path: path)) }
+        if st.st_size == 0 { throw CabinetError.vault(.emptyFile(path: path)) }
+        if st.st_size < off_t(Envelope.totalSize) { throw CabinetError.vault(.notAVault(path: path)) }
+        if access(path, R_OK) != 0 { throw CabinetError.vault(.io(path: path, errno: errno)) }
     }
 
     // MARK: - VFS and database
@@ -335,14 +357,14 @@ public final class Vault: @unchecked Sendable {
         let pageKey = SubKey.page.derive(from: dataKey), maskKey = SubKey.mask.derive(from: dataKey)
         let name = "cabinet-\(getpid())-\(counter.next())"
         let vfs = pageKey.withBytes { pk in maskKey.withBytes { mk in csealed_register(name, pk, mk, fileID) } }
-        guard let vfs else { throw CabinetError.io(path: name, errno: ENOMEM) }
+        guard let vfs else { throw CabinetError.vault(.io(path: name, errno: ENOMEM)) }
         return vfs
     }
 
     /// Opens the GRDB pool through the vault's VFS and runs the migrations.
     public func openDatabase() throws {
         guard database == nil else { return }
-        guard let vfs else { throw CabinetError.wrongPassphrase }
+        guard let vfs else { throw CabinetError.session(.notSignedIn) }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeoutForTests ?? Self.busyTimeout)
         config.prepareDatabase { db in try Self.prepare(db) }
@@ -353,7 +375,7 @@ public final class Vault: @unchecked Sendable {
             try Schema.migrator.migrate(pool)
             if try pool.read({ db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") }) != nil {
                 try pool.close()
-                throw CabinetError.vaultRetired
+                throw CabinetError.vault(.retired)
             }
             database = pool
             do {
@@ -402,27 +424,27 @@ public final class Vault: @unchecked Sendable {
 
     /// Adds an account's slot. The doctor's session gives the clinical key to
     /// doctors and replacements; a secretary's slot never carries it.
-    public func addSlot(login: String, role: SlotRole, passphrase: String, mustChange: Bool = false) throws {
+    public func addSlot(login: String, role: SlotRole, passphrase: Passphrase, mustChange: Bool = false) throws {
         try addSlot(login: login, role: role, passphrase: passphrase, mustChange: mustChange, kdf: .moderate)
     }
 
     @_spi(Testing)
-    public func addSlot(login: String, role: SlotRole, passphrase: String, mustChange: Bool, kdf: KDFParameters) throws {
-        guard role != .recovery else { throw CabinetError.invalidLogin(login: login) }
+    public func addSlot(login: String, role: SlotRole, passphrase: Passphrase, mustChange: Bool, kdf: KDFParameters) throws {
+        guard role != .recovery else { throw CabinetError.accounts(.invalidLogin(login: login)) }
         try Self.validateLogin(login)
-        guard let dataKey else { throw CabinetError.wrongPassphrase }
-        var secret = Array(passphrase.utf8)
+        guard let dataKey else { throw CabinetError.session(.notSignedIn) }
+        var secret = passphrase.withBytes { Array($0) }
         defer { secret.wipe() }
         let clinical: SecureBytes? = role.holdsClinicalKey ? clinicalKey : nil
-        if role.holdsClinicalKey && clinical == nil { throw CabinetError.wrongPassphrase }
-        if envelope.slot(login: login) != nil { throw CabinetError.accountExists(login: login) }
-        if envelope.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+        if role.holdsClinicalKey && clinical == nil { throw CabinetError.permissionDenied(operation: Privilege.manageAccounts.rawValue) }
+        if envelope.slot(login: login) != nil { throw CabinetError.accounts(.exists(login: login)) }
+        if envelope.slots.count >= Envelope.maxSlots { throw CabinetError.vault(.tooManySlots) }
         let (slot, sk) = try KeySlot.makeWithSecret(role: role, login: login, mustChange: mustChange, secret: secret, kdf: kdf,
                                                     vaultID: vaultID, dataKey: dataKey, clinicalKey: clinical)
         try list(slot, sk: sk, secondFactor: false)
         try updateEnvelope { env in
-            if env.slot(login: login) != nil { throw CabinetError.accountExists(login: login) }
-            if env.slots.count >= Envelope.maxSlots { throw CabinetError.tooManySlots }
+            if env.slot(login: login) != nil { throw CabinetError.accounts(.exists(login: login)) }
+            if env.slots.count >= Envelope.maxSlots { throw CabinetError.vault(.tooManySlots) }
             env.slots.append(slot)
         }
     }
@@ -465,16 +487,16 @@ public final class Vault: @unchecked Sendable {
     /// this session's own slot is rewrapped; refused as `accountDisabled`
     /// when the envelope no longer holds the slot this session opened (reset
     /// or disabled from another desk meanwhile).
-    func changePassphrase(new: String, kdf: KDFParameters) throws {
+    func changePassphrase(new: Passphrase, kdf: KDFParameters) throws {
         let problems = passphrasePolicy().problems(new)
-        if !problems.isEmpty { throw CabinetError.passphraseTooWeak(problems: problems) }
-        guard let sk = slotSecret, role != .recovery else { throw CabinetError.notSignedIn }
-        var fresh = Array(new.utf8)
+        if !problems.isEmpty { throw CabinetError.session(.passphraseTooWeak(problems: problems)) }
+        guard let sk = slotSecret, role != .recovery else { throw CabinetError.session(.notSignedIn) }
+        var fresh = new.withBytes { Array($0) }
         defer { fresh.wipe() }
         let me = login, mine = slotPublicKey
         try updateEnvelope { env in
             guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == me }), env.slots[i].publicKey == mine else {
-                throw CabinetError.accountDisabled(login: me)
+                throw CabinetError.session(.accountDisabled(login: me))
             }
             var slot = env.slots[i]
             slot.kdf = kdf
@@ -486,12 +508,25 @@ public final class Vault: @unchecked Sendable {
         mustChangePassphrase = false
     }
 
+    /// Writes this session's slot rewrapped with the composed (NFC) bytes
+    /// of its passphrase when the sign-in opened it with the decomposed
+    /// ones: from then on the passphrase opens at the first try, whatever
+    /// the keyboard sends. Only if the slot is still the one opened.
+    func rewrapComposedPassphrase() throws {
+        guard let pending = pendingComposedRewrap else { return }
+        pendingComposedRewrap = nil
+        try updateEnvelope { env in
+            guard let i = env.slots.firstIndex(where: { $0 == pending.opened }) else { return }
+            env.slots[i] = pending.composed
+        }
+    }
+
     /// Removes an account's slot (the recovery slot cannot be removed),
     /// then takes it off the list of accounts.
     public func removeSlot(login: String) throws {
         try updateEnvelope { env in
             guard let i = env.slots.firstIndex(where: { !$0.isRecovery && $0.login == login }) else {
-                throw CabinetError.unknownAccount(login: login)
+                throw CabinetError.session(.unknownAccount(login: login))
             }
             env.slots.remove(at: i)
         }
@@ -512,7 +547,7 @@ public final class Vault: @unchecked Sendable {
     /// lock. The older copy is overwritten; the newer one stays intact until
     /// the new one is synced.
     func updateEnvelope(_ change: (inout Envelope) throws -> Void) throws {
-        guard let dataKey else { throw CabinetError.wrongPassphrase }
+        guard let dataKey else { throw CabinetError.session(.notSignedIn) }
         let path = self.path
         func body() throws {
             let (current, index) = try Envelope.read(path: path, headerKey: SubKey.headerMAC.derive(from: dataKey))
@@ -643,24 +678,24 @@ extension Vault {
     func checkStillListed() throws {
         guard let envelope = try? Envelope.read(path: path).0 else { return }
         let listed = session.viaRecoveryKey ? envelope.recoverySlot != nil : envelope.slot(login: session.login) != nil
-        if !listed { throw CabinetError.accountDisabled(login: session.login) }
+        if !listed { throw CabinetError.session(.accountDisabled(login: session.login)) }
     }
 
     /// Reads through the pool; SQLite errors come back as `CabinetError`
     /// (a page that fails authentication is named).
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.notSignedIn }
+        guard let database else { throw CabinetError.session(.notSignedIn) }
         do { return try database.read(body) } catch let e as DatabaseError { throw map(e) }
     }
 
     /// Writes in one transaction; refuses on a vault retired by a re-key made
     /// from another desk.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.notSignedIn }
+        guard let database else { throw CabinetError.session(.notSignedIn) }
         do {
             return try database.write { db in
                 if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
-                    throw CabinetError.vaultRetired
+                    throw CabinetError.vault(.retired)
                 }
                 try checkStillListed()
                 return try body(db)
@@ -672,13 +707,13 @@ extension Vault {
     /// the first read, so a check and the write that depends on it cannot be
     /// separated by another process's commit (two desks booking one slot).
     public func writeImmediate<T>(_ body: (Database) throws -> T) throws -> T {
-        guard let database else { throw CabinetError.notSignedIn }
+        guard let database else { throw CabinetError.session(.notSignedIn) }
         do {
             return try database.writeWithoutTransaction { db in
                 var result: Result<T, any Error> = .failure(CabinetError.cancelled)
                 try db.inTransaction(.immediate) {
                     if try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'retired'") != nil {
-                        throw CabinetError.vaultRetired
+                        throw CabinetError.vault(.retired)
                     }
                     try checkStillListed()
                     result = .success(try body(db))

@@ -38,7 +38,7 @@ public final class SealedSQL {
     /// work. With `collect`, returns the first column of every row as text.
     @discardableResult
     public func runScript(_ script: [UInt8], collect: Bool = false) throws -> [String] {
-        guard raw.isOpen else { throw CabinetError.wrongPassphrase }
+        guard raw.isOpen else { throw CabinetError.session(.notSignedIn) }
         var rows: [String] = []
         var text = script
         text.append(0)
@@ -75,7 +75,7 @@ public final class SealedSQL {
 
     /// Runs one statement with bound text/int/blob parameters.
     public func run(_ sql: String, _ params: [SQLParam]) throws {
-        guard raw.isOpen else { throw CabinetError.wrongPassphrase } // the vault was locked
+        guard raw.isOpen else { throw CabinetError.session(.notSignedIn) } // the vault was locked
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(raw.handle, sql, -1, &stmt, nil) == SQLITE_OK else {
             throw StoreErrors.map(code: sqlite3_extended_errcode(raw.handle), vfs: vfs)
@@ -107,7 +107,7 @@ public enum SQLParam {
 extension Vault {
     /// A new bare connection to this vault (temp_store=MEMORY, no mmap).
     public func openSQL() throws -> SealedSQL {
-        guard let vfs = vfsPointer else { throw CabinetError.wrongPassphrase }
+        guard let vfs = vfsPointer else { throw CabinetError.session(.notSignedIn) }
         let raw = try RawConnection(uri: Self.uri(path: path, vfs: String(cString: csealed_name(vfs))))
         var reserve = Int32(CSEALED_RESERVE)
         _ = sqlite3_file_control(raw.handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve)

@@ -170,7 +170,7 @@ struct Bench {
         if !FileManager.default.fileExists(atPath: path) || !FileManager.default.fileExists(atPath: timing) {
             for s in ["", "-wal", "-shm", ".attempts", ".seconds"] { unlink(path + s) }
             say("making the demo vault \(patients) patients / \(years) years (once; kept in \(dataDirectory))…")
-            let (v, _) = try Vault.create(at: path, doctorLogin: Self.login, passphrase: Self.passphrase,
+            let (v, _) = try Vault.create(at: path, doctorLogin: Self.login, passphrase: Passphrase(Self.passphrase),
                                           metadata: ["doctor_name": try BenchText.require().doctorName, "demo": "1"])
             let t0 = benchNow()
             var last = 0.0
@@ -209,7 +209,7 @@ struct Bench {
 
     mutating func measureVault(_ path: String, label: String) throws {
         let services = VaultServices(path: path)
-        let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        let info = try services.signIn(login: Self.login, passphrase: Passphrase(Self.passphrase), totp: nil)
         defer { services.signOut(discardDraft: true) }
         guard let practice = services.practice else { return }
         let patients = practice.patients
@@ -324,22 +324,22 @@ struct Bench {
             try p.run()
             p.waitUntilExit()
             let t = benchNow() - t0
-            guard p.terminationStatus == 0 else { throw CabinetError.io(path: copy, errno: EIO) }
+            guard p.terminationStatus == 0 else { throw CabinetError.vault(.io(path: copy, errno: EIO)) }
             return t
         }
         let rounds = quick ? 1 : 3
         var copies: [Double] = [], verifies: [Double] = [], rekeys: [Double] = [], trusts: [Double] = []
         for _ in 0..<rounds {
             // verify beside cp: the keys unlocked first (Argon2 not timed).
-            let v = try Vault.unlock(at: path, login: Self.login, passphrase: Self.passphrase, openDatabase: false)
+            let v = try Vault.unlock(at: path, login: Self.login, passphrase: Passphrase(Self.passphrase), openDatabase: false)
             let t0 = benchNow()
             let report = try v.verify()
             verifies.append(benchNow() - t0)
             v.lock()
-            guard report.isOK else { throw CabinetError.integrityCheckFailed(count: report.damaged.count + report.integrityErrors.count) }
+            guard report.isOK else { throw CabinetError.integrity(.integrityCheckFailed(count: report.damaged.count + report.integrityErrors.count)) }
             // cp, then re-key that copy (its unlock not timed), then delete it.
             copies.append(try cp())
-            let r = try Vault.unlock(at: copy, login: Self.login, passphrase: Self.passphrase)
+            let r = try Vault.unlock(at: copy, login: Self.login, passphrase: Passphrase(Self.passphrase))
             // What a doctor's `cabinet verify` adds, on the copy (opening
             // the database writes): the trail's chain and signatures, the
             // list of accounts, every clinical row's MAC.
@@ -347,7 +347,7 @@ struct Bench {
             let chain = try r.practice().audit.verify()
             let findings = try r.verifyTrust()
             trusts.append(benchNow() - t2)
-            guard chain.isOK, findings.isEmpty else { throw CabinetError.integrityCheckFailed(count: findings.count + 1) }
+            guard chain.isOK, findings.isEmpty else { throw CabinetError.integrity(.integrityCheckFailed(count: findings.count + 1)) }
             let t1 = benchNow()
             try r.rekey()
             rekeys.append(benchNow() - t1)
@@ -370,7 +370,7 @@ struct Bench {
 
     mutating func measureWeek(_ path: String, rounds: Int) throws {
         let services = VaultServices(path: path)
-        let info = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        let info = try services.signIn(login: Self.login, passphrase: Passphrase(Self.passphrase), totp: nil)
         defer { services.signOut(discardDraft: true) }
         guard let agenda = services.practice?.agenda else { return }
         var state = AppState(now: Date())
@@ -413,7 +413,7 @@ struct Bench {
     /// left every day taken (the search reads a week, then 91 days).
     mutating func measureSlot(_ path: String) throws {
         let services = VaultServices(path: path)
-        _ = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        _ = try services.signIn(login: Self.login, passphrase: Passphrase(Self.passphrase), totp: nil)
         defer { services.signOut(discardDraft: true) }
         guard let agenda = services.practice?.agenda else { return }
         var times: [Double] = []
@@ -428,7 +428,7 @@ struct Bench {
 
     mutating func measureOpen(_ path: String, rounds: Int) throws {
         let services = VaultServices(path: path)
-        _ = try services.signIn(login: Self.login, passphrase: Self.passphrase, totp: nil)
+        _ = try services.signIn(login: Self.login, passphrase: Passphrase(Self.passphrase), totp: nil)
         defer { services.signOut(discardDraft: true) }
         guard let patients = services.practice?.patients else { return }
         var opens: [Double] = []
@@ -469,7 +469,7 @@ struct Bench {
     /// then read the resident set (the Argon2 memory is freed by then).
     static func residentAfterOpening(_ vault: String) throws -> Int {
         let services = VaultServices(path: vault)
-        _ = try services.signIn(login: login, passphrase: passphrase, totp: nil)
+        _ = try services.signIn(login: login, passphrase: Passphrase(passphrase), totp: nil)
         defer { services.signOut(discardDraft: true) }
         guard let practice = services.practice else { return 0 }
         _ = try practice.patients.search("ma")
@@ -500,7 +500,7 @@ struct StoreBench {
             let path = PathNames.join(dir, name)
             for s in ["", "-wal", "-shm", "-journal"] { unlink(path + s) }
             if sealed {
-                let (vault, _) = try Vault.create(at: path, doctorLogin: "bench", passphrase: Bench.passphrase, kdf: .minimumForTests)
+                let (vault, _) = try Vault.create(at: path, doctorLogin: "bench", passphrase: Passphrase(Bench.passphrase), kdf: .minimumForTests)
                 return (try vault.openSQL(), vault)
             }
             return (try SealedSQL.plain(path: path), nil)
@@ -564,12 +564,12 @@ struct StoreBench {
         }
         sealedVault?.lock()
         let unlockPath = PathNames.join(dir, "unlock.vault")
-        let (created, _) = try Vault.create(at: unlockPath, doctorLogin: "bench", passphrase: Bench.passphrase)
+        let (created, _) = try Vault.create(at: unlockPath, doctorLogin: "bench", passphrase: Passphrase(Bench.passphrase))
         created.lock()
         var unlock: [Double] = []
         for _ in 0..<(quick ? 1 : 5) {
             let t0 = benchNow()
-            let v = try Vault.unlock(at: unlockPath, login: "bench", passphrase: Bench.passphrase, openDatabase: false)
+            let v = try Vault.unlock(at: unlockPath, login: "bench", passphrase: Passphrase(Bench.passphrase), openDatabase: false)
             unlock.append(benchNow() - t0)
             v.lock()
         }
@@ -678,13 +678,13 @@ enum PseudoTerminal {
         // /dev/ptmx by hand (posix_openpt and friends are not exported to
         // Swift by Glibc): unlock the slave, ask its number (Linux ioctls).
         let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
-        guard master >= 0 else { throw CabinetError.io(path: "/dev/ptmx", errno: errno) }
+        guard master >= 0 else { throw CabinetError.vault(.io(path: "/dev/ptmx", errno: errno)) }
         defer { close(master) }
         var unlock: Int32 = 0
         var number: UInt32 = 0
         let TIOCSPTLCK: UInt = 0x4004_5431, TIOCGPTN: UInt = 0x8004_5430
         guard ioctl(master, TIOCSPTLCK, &unlock) == 0, ioctl(master, TIOCGPTN, &number) == 0 else {
-            throw CabinetError.io(path: "/dev/ptmx", errno: errno)
+            throw CabinetError.vault(.io(path: "/dev/ptmx", errno: errno))
         }
         let slavePath = "/dev/pts/\(number)"
         var winsize = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
@@ -710,7 +710,7 @@ enum PseudoTerminal {
         defer { cArgs.forEach { free($0) }; cEnv.forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attr, &cArgs, &cEnv)
-        guard rc == 0 else { throw CabinetError.io(path: path, errno: rc) }
+        guard rc == 0 else { throw CabinetError.vault(.io(path: path, errno: rc)) }
         var out = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65_536)
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)

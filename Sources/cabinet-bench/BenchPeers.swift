@@ -192,16 +192,16 @@ enum PeerBench {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let d = FileManager.default.contents(atPath: script) else {
-                throw CabinetError.io(path: script, errno: FileManager.default.fileExists(atPath: script) ? EACCES : ENOENT)
+                throw CabinetError.vault(.io(path: script, errno: FileManager.default.fileExists(atPath: script) ? EACCES : ENOENT))
             }
             data = d
         }
         let vault: Vault
         if FileManager.default.fileExists(atPath: path) {
             // One bare connection, like the shells: no GRDB pool beside it.
-            vault = try Vault.unlock(at: path, login: vaultLogin, passphrase: vaultPassphrase, openDatabase: false)
+            vault = try Vault.unlock(at: path, login: vaultLogin, passphrase: Passphrase(vaultPassphrase), openDatabase: false)
         } else {
-            vault = try Vault.create(at: path, doctorLogin: vaultLogin, passphrase: vaultPassphrase,
+            vault = try Vault.create(at: path, doctorLogin: vaultLogin, passphrase: Passphrase(vaultPassphrase),
                                      kdf: .minimumForTests).0
         }
         defer { vault.lock() }

@@ -17,7 +17,7 @@ struct SecretOutput {
         let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             if errno == EEXIST { throw CabinetError.usage(key: "error.out_exists") }
-            throw CabinetError.io(path: file, errno: errno)
+            throw CabinetError.vault(.io(path: file, errno: errno))
         }
         self.fd = fd
     }
@@ -263,8 +263,8 @@ struct TOTPCommand: ParsableCommand {
                     do {
                         try vault.practice().accounts.confirmSecondFactor(code: code)
                         break
-                    } catch CabinetError.wrongSecondFactor {
-                        Term.err(CabinetError.wrongSecondFactor.message(L))
+                    } catch CabinetError.session(.wrongSecondFactor) {
+                        Term.err(CabinetError.session(.wrongSecondFactor).message(L))
                     }
                 }
                 Term.out(L.text("totp.active"))

@@ -78,7 +78,7 @@ enum AgendaInput {
     /// Refuses a length outside 1 minute … 8 hours (exit 1), before signing in.
     static func checkMinutes(_ minutes: Int) throws {
         guard minutes > 0, minutes <= AgendaRules.maxMinutes else {
-            throw CabinetError.bookingRefused(key: BookingProblem.duration.messageKey, args: BookingProblem.duration.messageArgs)
+            throw CabinetError.agenda(.bookingRefused(key: BookingProblem.duration.messageKey, args: BookingProblem.duration.messageArgs))
         }
     }
 
@@ -194,7 +194,7 @@ struct AgendaCommand: ParsableCommand {
             if nextFree, let when {
                 if when.time != nil {
                     guard let s = try AgendaInput.instant(when) else {
-                        throw CabinetError.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:])
+                        throw CabinetError.agenda(.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:]))
                     }
                     from = max(s, now)
                 } else {
@@ -220,9 +220,9 @@ struct AgendaCommand: ParsableCommand {
                     id = try vault.practice().agenda.book(patient: patient, start: start, minutes: length, type: kind.id, reason: reasonText,
                                         force: force, now: now)
                 }
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.practice().agenda.mayForce {
+            } catch CabinetError.agenda(.bookingNeedsForce(let key, let args)) where force && !vault.practice().agenda.mayForce {
                 Term.err(L.text("agenda.error.force_doctor"))
-                throw CabinetError.bookingNeedsForce(key: key, args: args)
+                throw CabinetError.agenda(.bookingNeedsForce(key: key, args: args))
             }
             try AgendaInput.printBooked(try vault.practice().agenda.appointment(id), json: global.json)
             // Personal data, sometimes health data: only when preparation is needed.
@@ -355,9 +355,9 @@ struct AgendaCommand: ParsableCommand {
             try AgendaInput.refuseCancelled(try vault.practice().agenda.appointment(id))
             do {
                 try vault.practice().agenda.move(id, to: start, minutes: minutes, force: force)
-            } catch CabinetError.bookingNeedsForce(let key, let args) where force && !vault.practice().agenda.mayForce {
+            } catch CabinetError.agenda(.bookingNeedsForce(let key, let args)) where force && !vault.practice().agenda.mayForce {
                 Term.err(L.text("agenda.error.force_doctor"))
-                throw CabinetError.bookingNeedsForce(key: key, args: args)
+                throw CabinetError.agenda(.bookingNeedsForce(key: key, args: args))
             }
             try AgendaInput.printBooked(try vault.practice().agenda.appointment(id), json: global.json)
         }
@@ -439,9 +439,9 @@ struct AgendaCommand: ParsableCommand {
                 if code == ENOENT {
                     // Split by hand: Foundation's path helpers trap on some short relative names.
                     let parent = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-                    throw CabinetError.missingParent(path: parent.isEmpty ? "/" : parent)
+                    throw CabinetError.vault(.missingParent(path: parent.isEmpty ? "/" : parent))
                 }
-                throw CabinetError.io(path: path, errno: code)
+                throw CabinetError.vault(.io(path: path, errno: code))
             }
             var failure: Int32 = 0
             if fchmod(fd, 0o600) != 0 { failure = errno }
@@ -465,8 +465,8 @@ struct AgendaCommand: ParsableCommand {
             if close(fd) != 0 && failure == 0 { failure = errno }
             guard failure == 0 else {
                 unlink(path)
-                if failure == ENOSPC { throw CabinetError.diskFull }
-                throw CabinetError.io(path: path, errno: failure)
+                if failure == ENOSPC { throw CabinetError.vault(.diskFull) }
+                throw CabinetError.vault(.io(path: path, errno: failure))
             }
         }
     }
@@ -542,7 +542,7 @@ extension AgendaCommand {
                 let a = try AgendaInput.when(from), b = try AgendaInput.when(to)
                 guard let start = a.time.map({ PracticeClock.instant(a.date, $0) }) ?? PracticeClock.dayBounds(a.date).0,
                       let end = b.time.map({ PracticeClock.instant(b.date, $0) }) ?? PracticeClock.dayBounds(b.date).1
-                else { throw CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:]) }
+                else { throw CabinetError.agenda(.bookingRefused(key: "booking.nonexistent_time", args: [:])) }
                 let vault = try global.signIn().vault
                 defer { vault.signOut() }
                 let id = try vault.practice().agenda.addAbsence(from: start, to: end, label: label)

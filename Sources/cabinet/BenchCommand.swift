@@ -19,6 +19,6 @@ struct BenchCommand: ParsableCommand {
         guard access(bench, X_OK) == 0 else { throw CabinetError.usage(key: "error.bench_missing") }
         let argv = ([bench] + options).map { strdup($0) } + [nil]
         execv(bench, argv)
-        throw CabinetError.io(path: bench, errno: errno)
+        throw CabinetError.vault(.io(path: bench, errno: errno))
     }
 }

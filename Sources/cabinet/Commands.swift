@@ -84,7 +84,7 @@ struct VerifyCommand: ParsableCommand {
                 "envelopeCopyDamaged": report.envelopeCopyDamaged,
             ]
             if let audit { obj["auditEntries"] = audit.entries; obj["auditFirstBad"] = audit.firstBad ?? NSNull() }
-            obj["tampered"] = findings.map { CabinetError.tampered($0).message(L) }
+            obj["tampered"] = findings.map { CabinetError.integrity(.tampered($0)).message(L) }
             obj["damaged"] = report.damaged.map { region -> [String: Any] in
                 switch region {
                 case .page(let n): return ["region": "page", "index": n]
@@ -99,15 +99,15 @@ struct VerifyCommand: ParsableCommand {
             Term.out(L.text("verify.pages", ["pages": String(report.pagesChecked), "frames": String(report.walFrames)]))
             if report.tornWALTail { Term.out(L.text("verify.torn_tail")) }
             if report.envelopeCopyDamaged { Term.err(L.text("verify.envelope_copy")) }
-            for region in report.damaged { Term.err(CabinetError.damaged(region).message(L)) }
+            for region in report.damaged { Term.err(CabinetError.integrity(.damaged(region)).message(L)) }
             if !report.integrityErrors.isEmpty {
-                Term.err(CabinetError.integrityCheckFailed(count: report.integrityErrors.count).message(L))
+                Term.err(CabinetError.integrity(.integrityCheckFailed(count: report.integrityErrors.count)).message(L))
             }
             if let audit {
                 if let bad = audit.firstBad { Term.err(audit.error(bad).message(L)) }
                 else { Term.out(L.text("verify.audit_ok", ["count": String(audit.entries)])) }
             }
-            for f in findings { Term.err(CabinetError.tampered(f).message(L)) }
+            for f in findings { Term.err(CabinetError.integrity(.tampered(f)).message(L)) }
             if report.isOK && auditOK { Term.out(L.text("verify.ok")) }
         }
         if !(report.isOK && auditOK) { throw ArgumentParser.ExitCode(CabinetCore.ExitCode.integrity.rawValue) }
@@ -129,9 +129,9 @@ struct PasswdCommand: ParsableCommand {
         let signed = try global.signIn(allowPendingChange: true)
         let vault = signed.vault
         defer { vault.signOut() }
-        let fresh: String
+        let fresh: Passphrase
         if let newPasswordFile {
-            fresh = try Term.firstLine(ofFile: newPasswordFile)
+            fresh = try Term.secretFirstLine(ofFile: newPasswordFile)
         } else {
             fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
         }

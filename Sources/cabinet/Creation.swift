@@ -8,19 +8,19 @@ import Foundation
 struct Creation {
     let global: GlobalOptions
 
-    static func askNewPassphrase(_ policy: PassphrasePolicy) throws -> String {
+    static func askNewPassphrase(_ policy: PassphrasePolicy) throws -> Passphrase {
         Term.err(L.text("policy.intro"))
         while true {
-            let p = try Term.ask(L.text("prompt.new_passphrase"), secret: true)
-            if p.isEmpty { throw CabinetError.emptyPassphrase }
+            let p = try Term.askSecret(L.text("prompt.new_passphrase"))
+            if p.isEmpty { throw CabinetError.session(.emptyPassphrase) }
             let problems = policy.problems(p)
             if !problems.isEmpty {
-                Term.err(CabinetError.passphraseTooWeak(problems: problems).message(L))
+                Term.err(CabinetError.session(.passphraseTooWeak(problems: problems)).message(L))
                 continue
             }
-            let again = try Term.ask(L.text("prompt.confirm_passphrase"), secret: true)
+            let again = try Term.askSecret(L.text("prompt.confirm_passphrase"))
             if again == p { return p }
-            Term.err(CabinetError.passphraseMismatch.message(L))
+            Term.err(CabinetError.session(.passphraseMismatch).message(L))
         }
     }
 
@@ -38,10 +38,10 @@ struct Creation {
         try Vault.preflightCreate(path)
         let name = doctorName.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty else { throw CabinetError.usage(key: "error.doctor_name_empty") }
-        let passphrase: String
+        let passphrase: Passphrase
         if let file = global.passwordFile {
-            passphrase = try Term.firstLine(ofFile: file)
-            if passphrase.isEmpty { throw CabinetError.emptyPassphrase }
+            passphrase = try Term.secretFirstLine(ofFile: file)
+            if passphrase.isEmpty { throw CabinetError.session(.emptyPassphrase) }
         } else {
             passphrase = try Self.askNewPassphrase(.forAccount(login: login, doctorName: name))
         }

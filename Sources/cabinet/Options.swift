@@ -33,9 +33,9 @@ struct GlobalOptions: ParsableArguments {
     var usesDefaultPath: Bool { vault == nil && (ProcessInfo.processInfo.environment["CABINET_VAULT"] ?? "").isEmpty }
 
     /// The passphrase from `--password-file`, or asked on the terminal.
-    func passphrase(prompt: String) throws -> String {
-        if let passwordFile { return try Term.firstLine(ofFile: passwordFile) }
-        return try Term.ask(prompt, secret: true)
+    func passphrase(prompt: String) throws -> Passphrase {
+        if let passwordFile { return try Term.secretFirstLine(ofFile: passwordFile) }
+        return try Term.askSecret(prompt)
     }
 
     /// Signs in (recovery key file, or `--user` with a passphrase and the
@@ -58,7 +58,7 @@ struct GlobalOptions: ParsableArguments {
     func forcedChange(_ vault: Vault) throws {
         guard passwordFile == nil, Term.hasTerminal else {
             vault.signOut()
-            throw CabinetError.mustChangePassphrase
+            throw CabinetError.session(.mustChangePassphrase)
         }
         Term.err(L.text("passwd.forced"))
         let fresh = try Creation.askNewPassphrase(vault.passphrasePolicy())
@@ -82,10 +82,10 @@ struct GlobalOptions: ParsableArguments {
     func completeSignIn(_ vault: Vault) throws {
         do {
             try vault.completeSignIn(totp: totp)
-        } catch CabinetError.secondFactorRequired {
+        } catch CabinetError.session(.secondFactorRequired) {
             guard totp == nil, Term.hasTerminal else {
                 vault.lock()
-                throw CabinetError.secondFactorRequired
+                throw CabinetError.session(.secondFactorRequired)
             }
             let code = try Term.ask(L.text("prompt.totp"))
             do { try vault.completeSignIn(totp: code) } catch { vault.lock(); throw error }

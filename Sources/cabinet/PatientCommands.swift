@@ -116,7 +116,7 @@ struct PatientCommand: ParsableCommand {
             do throws(DateProblem) {
                 day = try PatientInput.day(birthDate)
             } catch {
-                throw CabinetError.invalidField(field: "birth_date", key: error.messageKey)
+                throw CabinetError.patients(.invalidField(field: "birth_date", key: error.messageKey))
             }
             let last = lastName.trimmingCharacters(in: .whitespaces)
             let birth = (birthName ?? "").trimmingCharacters(in: .whitespaces)
@@ -139,8 +139,8 @@ struct PatientCommand: ParsableCommand {
             }
             let clean = identity.sanitized()
             let problems = clean.problems(today: today)
-            if problems.count == 1 && ok { throw CabinetError.invalidField(field: problems[0].field, key: problems[0].key) }
-            for p in problems { Term.err(CabinetError.invalidField(field: p.field, key: p.key).message(L)) }
+            if problems.count == 1 && ok { throw CabinetError.patients(.invalidField(field: problems[0].field, key: problems[0].key)) }
+            for p in problems { Term.err(CabinetError.patients(.invalidField(field: p.field, key: p.key)).message(L)) }
             if !problems.isEmpty || !ok { throw CabinetError.usage(key: "error.nothing_saved") }
             return clean
         }

@@ -42,22 +42,48 @@ enum Term {
 
     /// Reads the first line of `path` (`-` = standard input), without its newline.
     static func firstLine(ofFile path: String) throws -> String {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw CabinetError.io(path: path, errno: FileManager.default.fileExists(atPath: path) ? EACCES : ENOENT)
-            }
-            data = d
-        }
+        let data = try contents(ofFile: path)
         let text = String(decoding: data, as: UTF8.self)
         return String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
             .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
     }
 
-    /// Asks on the terminal; `secret` turns echo off.
-    static func ask(_ prompt: String, secret: Bool = false) throws -> String {
+    private static func contents(ofFile path: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw CabinetError.vault(.io(path: path, errno: FileManager.default.fileExists(atPath: path) ? EACCES : ENOENT))
+        }
+        return d
+    }
+
+    /// Asks on the terminal (echo on).
+    static func ask(_ prompt: String) throws -> String {
+        var bytes = try readLine(prompt, secret: false)
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Asks for a passphrase, echo off: the bytes go straight into a
+    /// `Passphrase` (NFC) and are zeroed here; no `String` keeps them.
+    static func askSecret(_ prompt: String) throws -> Passphrase {
+        var bytes = try readLine(prompt, secret: true)
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return bytes.withUnsafeBytes { Passphrase(utf8: $0) }
+    }
+
+    /// The first line of a password file (or of standard input for `-`),
+    /// as a `Passphrase`; the file's bytes read are zeroed.
+    static func secretFirstLine(ofFile path: String) throws -> Passphrase {
+        var data = try contents(ofFile: path)
+        defer { data.withUnsafeMutableBytes { p in if let b = p.baseAddress { memset(b, 0, p.count) } } }
+        return data.withUnsafeBytes { (all: UnsafeRawBufferPointer) -> Passphrase in
+            var n = all.firstIndex(of: 10) ?? all.count
+            if n > 0 && all[n - 1] == 13 { n -= 1 }
+            return Passphrase(utf8: UnsafeRawBufferPointer(rebasing: all[0..<n]))
+        }
+    }
+
+    private static func readLine(_ prompt: String, secret: Bool) throws -> [UInt8] {
         let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { throw CabinetError.terminalRequired }
         defer { close(fd) }
@@ -76,13 +102,12 @@ enum Term {
             }
         }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
         var c: UInt8 = 0
         while read(fd, &c, 1) == 1 {
             if c == 10 { break }
             bytes.append(c)
         }
-        let s = String(decoding: bytes, as: UTF8.self)
-        for i in bytes.indices { bytes[i] = 0 }
-        return s
+        return bytes
     }
 }

@@ -28,11 +28,11 @@ final class FakeServices: AppServices {
     /// Accounts whose next sign-in must change the passphrase (besides those
     /// the repository marks so: created or reset since).
     var mustChange: Set<String> = ["neuf"]
-    var changed: [String] = []
+    var changed: [Passphrase] = []
     var current: String?
     /// The passphrase of a session that must change it (as the vault's
     /// services keep it until the forced change).
-    private var oneTime: String?
+    private var oneTime: Passphrase?
     var signIns: [String] = []
     var locks = 0
     var signOuts = 0
@@ -54,14 +54,14 @@ final class FakeServices: AppServices {
                                             accounts: accounts, audit: audit)
     }
 
-    func signIn(login: String, passphrase: String, totp code: String?) throws -> SessionInfo {
+    func signIn(login: String, passphrase: Passphrase, totp code: String?) throws -> SessionInfo {
         signIns.append(login)
         guard let account = repositories.accounts.accounts[login], account.hasSlot, account.passphrase == passphrase else {
-            throw CabinetError.wrongPassphrase
+            throw CabinetError.session(.wrongPassphrase)
         }
         if let expected = totp[login] {
-            guard let code else { throw CabinetError.secondFactorRequired }
-            guard code == expected else { throw CabinetError.wrongSecondFactor }
+            guard let code else { throw CabinetError.session(.secondFactorRequired) }
+            guard code == expected else { throw CabinetError.session(.wrongSecondFactor) }
         }
         current = login
         oneTime = mustChange.contains(login) || account.mustChangePassphrase ? passphrase : nil
@@ -74,8 +74,8 @@ final class FakeServices: AppServices {
                            draft: drafts[login], hasSecondFactor: accounts.hasSecondFactor)
     }
 
-    func changePassphrase(new: String) throws {
-        guard let current, let practice, let oneTime else { throw CabinetError.wrongPassphrase }
+    func changePassphrase(new: Passphrase) throws {
+        guard let current, let practice, let oneTime else { throw CabinetError.session(.wrongPassphrase) }
         try practice.accounts.changeOwnPassphrase(new: new)
         self.oneTime = nil
         changed.append(new)
@@ -95,7 +95,7 @@ final class FakeServices: AppServices {
         var notLogged: CabinetError?
         if let current {
             drafts[current] = draft
-            if lockTrailFails { notLogged = .diskFull } else { try? practice?.audit.record(.lock) }
+            if lockTrailFails { notLogged = .vault(.diskFull) } else { try? practice?.audit.record(.lock) }
         }
         closed()
         return notLogged
@@ -110,7 +110,7 @@ final class FakeServices: AppServices {
         if discardDraft, let current { drafts[current] = nil }
         closed()
     }
-    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: String) throws
+    func createCabinet(_ identity: PracticeIdentity, login: String, passphrase: Passphrase) throws
         -> (session: SessionInfo, recoveryKey: String) {
         repositories.accounts.seed(login: login, role: .doctor, passphrase: passphrase)
         repositories.accounts.identity = identity
@@ -123,7 +123,7 @@ final class FakeServices: AppServices {
          DemoAccount(login: "accueil", passphrase: "Accueil-Fictif-2026!", role: .secretary)]
     }
     func beginSecondFactor() throws -> SecondFactorOffer {
-        guard let practice else { throw CabinetError.notSignedIn }
+        guard let practice else { throw CabinetError.session(.notSignedIn) }
         let enrollment = try practice.accounts.beginSecondFactor(issuer: "Cabinet")
         // The QR code itself is the QRCode module's (tested with it): a block
         // of its size stands for it.
@@ -131,7 +131,7 @@ final class FakeServices: AppServices {
                                  qrLines: Array(repeating: String(repeating: "█", count: 31), count: 16))
     }
     func readDocument(entry: Int64) throws -> DocumentContent {
-        guard let practice else { throw CabinetError.notSignedIn }
+        guard let practice else { throw CabinetError.session(.notSignedIn) }
         let (title, mime, bytes) = try practice.patients.readDocument(entry: entry)
         // Text as is (a PDF's text through pdftotext is VaultServices', tested on a real vault).
         return DocumentContent(title: title, mime: mime, size: bytes.count,
@@ -260,6 +260,27 @@ final class Harness {
         #expect(h.runner.state.form.login == "doc" && h.runner.state.form.passphrase.isEmpty)
     }
 
+    /// The passphrase is bytes from the first key (never a `String` in the
+    /// state: a dump of the state shows nothing of it), composed as typed:
+    /// accents arriving as keys of their own after their letters sign in
+    /// as the precomposed letters do.
+    @Test func aPassphraseTypedDecomposedSignsInAndIsNeverInTheState() throws {
+        let h = Harness()
+        let secret = "Hélène-Fictive-Été-42"
+        h.fake.repositories.accounts.seed(login: "helene", role: .doctor, passphrase: Passphrase(secret))
+        h.runner.step(nil)
+        h.type("helene"); h.keys(.tab)
+        for scalar in secret.decomposedStringWithCanonicalMapping.unicodeScalars {
+            h.runner.step(.key(.char(Character(scalar))))
+        }
+        let dump = String(reflecting: h.runner.state)
+        #expect(!dump.contains("Fictive") && !dump.contains("Hélène-"), "the passphrase shows in the state")
+        #expect(h.runner.state.form.passphrase == Passphrase(secret))
+        h.keys(.enter)
+        #expect(h.runner.state.route == .main(.agenda))
+        #expect(h.runner.state.form.passphrase.isEmpty)
+    }
+
     /// An error stays an error in the state; the view words it in the
     /// catalogue it draws with, so the same state shows English words to an
     /// English session (words kept from the reducer showed French ones).
@@ -267,17 +288,17 @@ final class Harness {
         let h = Harness()
         h.signIn("doc", "mauvais")
         let state = h.runner.state
-        #expect(state.form.failure == KeptError(.wrongPassphrase))
+        #expect(state.form.failure == KeptError(.session(.wrongPassphrase)))
         let french = render(state, catalog: Catalog.load(.french)).lines().joined(separator: "\n")
         let english = render(state, catalog: Catalog.load(.english)).lines().joined(separator: "\n")
-        let fr = CabinetError.wrongPassphrase.message(Catalog.load(.french))
-        let en = CabinetError.wrongPassphrase.message(Catalog.load(.english))
+        let fr = CabinetError.session(.wrongPassphrase).message(Catalog.load(.french))
+        let en = CabinetError.session(.wrongPassphrase).message(Catalog.load(.english))
         #expect(fr != en)
         #expect(french.contains(fr) && !french.contains(en))
         #expect(english.contains(en) && !english.contains(fr), "\(english)")
         // A new message forgets the error it replaced.
         var form = Form([FormField("x", label: "patient.field.birth_name")])
-        form.fail(.recordLimited)
+        form.fail(.patients(.recordLimited))
         #expect(form.failure != nil)
         form.fail("agenda.error.time")
         #expect(form.failure == nil)

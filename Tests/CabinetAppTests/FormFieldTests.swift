@@ -44,6 +44,23 @@ import TerminalUITesting
         #expect(g.value == "hélène")
     }
 
+    /// A secret field holds bytes (`Passphrase`), composed as typed, and a
+    /// draft never carries them.
+    @Test func aSecretFieldIsBytesAndNeverInADraft() throws {
+        var form = Form([FormField("new", label: "change.new", maxLength: 256, secret: true)])
+        for k in Self.scalarKeys("Secret-Fictif-Été".decomposedStringWithCanonicalMapping) { _ = form.edit(k) }
+        #expect(form.secret("new") == Passphrase("Secret-Fictif-Été"))
+        #expect(form["new"] == "" && form.hasInput)
+        _ = form.edit(.backspace)
+        #expect(form.secret("new") == Passphrase("Secret-Fictif-Ét"))
+        let json = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
+        #expect(!json.contains("Fictif") && !json.contains("Secret"))
+        let back = try JSONDecoder().decode(Form.self, from: Data(json.utf8))
+        #expect(back.secret("new").isEmpty)
+        form.wipeSecrets()
+        #expect(form.secret("new").isEmpty)
+    }
+
     @Test func drawingNeverTrapsWhateverTheCursor() {
         var form = Form([FormField("name", label: "patient.field.birth_name")])
         for k in Self.scalarKeys(Self.decomposed + Self.decomposed) { _ = form.edit(k) }

@@ -226,7 +226,7 @@ import TerminalUITesting
     /// the command line; found by a new-user trial).
     @Test func aRekeyRefusedForAnOpenDeskCanBeDoneAgainWithK() throws {
         let h = Self.signedInAdmin()
-        h.fake.repositories.accounts.rekeyError = .vaultInUse
+        h.fake.repositories.accounts.rekeyError = .vault(.inUse)
         h.keys(.char("d"), .enter, .enter)
         #expect(h.fake.repositories.accounts.rekeys == 0)
         #expect(NarrowScreenTests.showsWhole(h.text, "puis changez la clé avec la touche k"), "\(h.text)")

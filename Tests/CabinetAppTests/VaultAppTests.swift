@@ -63,7 +63,7 @@ import TerminalUI
         #expect(FileManager.default.fileExists(atPath: dir.vault))
         #expect(h.screen.current?.line(0).contains("Dr Marie Durand-Lefèvre") == true)
         // What the compliance documents will need, sealed in the vault.
-        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Passphrase(Self.pass))
         defer { v.signOut() }
         let identity = try v.practiceIdentity()
         #expect(identity["doctor_rpps"] == "10003456786")
@@ -107,7 +107,7 @@ import TerminalUI
         #expect(!h.text.contains("Canari"))
         h.keys(.function(10))
         // Even holding the data key, her session cannot open the doctor's draft.
-        let sec = try Vault.signIn(at: dir.vault, login: "accueil", passphrase: onetime)
+        let sec = try Vault.signIn(at: dir.vault, login: "accueil", passphrase: Passphrase(onetime))
         #expect(try sec.loadDraft() == nil)
         sec.signOut()
         // The doctor comes back to the form as typed.
@@ -169,7 +169,7 @@ import TerminalUI
         while h.runner.state.admin.selectedAccount?.login != "remplacant" { h.keys(.down) }
         h.keys(.char("d"), .enter, .enter)
         #expect(h.text.contains("Clé de données changée"), "\(h.text)")
-        #expect(throws: CabinetError.self) { try Vault.signIn(at: dir.vault, login: "remplacant", passphrase: onetime) }
+        #expect(throws: CabinetError.self) { try Vault.signIn(at: dir.vault, login: "remplacant", passphrase: Passphrase(onetime)) }
         // Settings: the delay, saved in the vault.
         h.keys(.tab, .left, .left, .enter)
         #expect(h.text.contains("Réglages enregistrés"))
@@ -226,7 +226,7 @@ import TerminalUI
         for _ in 0..<8 { s.keys(.right) }
         #expect(!s.allFramesText.contains("Canari") && !s.allFramesText.contains("Douleur"))
         // Opening the record was logged, for both.
-        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+        let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Passphrase(Self.pass))
         defer { v.signOut() }
         let trail = try v.practice().audit.entries(object: "patient:1")
         #expect(trail.contains { $0.actor == "accueil" && $0.action == "record.opened" })
@@ -286,7 +286,7 @@ import TerminalUI
         #expect(h.text.contains("06 12 34 56 78"), "shown as typed: \(h.text)")
         let id = try #require(h.runner.state.patients.openID)
         func versions() throws -> (Int, Int) {
-            let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Self.pass)
+            let v = try Vault.signIn(at: dir.vault, login: "mdurand", passphrase: Passphrase(Self.pass))
             defer { v.signOut() }
             let record = try v.practice().patients.record(id)
             let writes = try v.practice().audit.entries(object: "patient:\(id)").filter { $0.object == "patient:\(id)" && $0.action == AuditAction.recordWritten.rawValue }.count
@@ -310,7 +310,7 @@ import TerminalUI
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/documents")
         let services = VaultServices(path: dir.vault, kdf: .minimumForTests)
-        _ = try services.signIn(login: "mdurand", passphrase: Self.pass, totp: nil)
+        _ = try services.signIn(login: "mdurand", passphrase: Passphrase(Self.pass), totp: nil)
         defer { services.signOut(discardDraft: true) }
         let patients = try #require(services.practice).patients
         let id = try patients.add(PatientIdentity(birthName: "Fictif", firstNames: "Paul", sex: .male,

@@ -620,3 +620,20 @@ struct ParsingTests {
         #expect(!help.stdout.contains("--password "), "\(help.stdout)")
     }
 }
+
+@Suite("Passphrases typed decomposed")
+struct DecomposedPassphraseCLITests {
+    @Test("a passphrase set composed opens from a decomposed password file, and the reverse")
+    func decomposedPasswordFile() throws {
+        let sb = try Sandbox()
+        defer { sb.remove() }
+        let accented = "Hélène-Fictive-Été-42"
+        let nfc = try sb.write("nfc.txt", accented.precomposedStringWithCanonicalMapping + "\n")
+        let nfd = try sb.write("nfd.txt", accented.decomposedStringWithCanonicalMapping + "\n")
+        let vault = sb.path("accents.vault")
+        let r = try sb.run(["init", "--vault", vault, "--doctor-name", doctorName, "--login", doctorLogin, "--password-file", nfd])
+        try #require(r.status == 0, "\(r.stderr)")
+        #expect(try sb.verify(vault, passwordFile: nfc).status == 0)
+        #expect(try sb.verify(vault, passwordFile: nfd).status == 0)
+    }
+}

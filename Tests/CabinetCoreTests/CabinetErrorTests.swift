@@ -4,48 +4,59 @@ import Testing
 
 /// One value of every case, with fictitious arguments.
 let everyError: [CabinetError] = [
-    .wrongPassphrase, .wrongRecoveryKey, .unknownAccount(login: "dupont"),
-    .vaultNotFound(path: "/tmp/absent.vault"), .vaultExists(path: "/tmp/v.vault"),
-    .notAVault(path: "/tmp/photo.jpg"), .emptyFile(path: "/tmp/vide.vault"),
-    .isDirectory(path: "/tmp"), .missingParent(path: "/nulle/part"),
-    .readOnlyLocation(path: "/proc"), .futureFormat(found: 99, supported: 1),
-    .envelopeDamaged, .envelopeAltered,
-    .damaged(.page(3)), .damaged(.journalPage(4)), .damaged(.walFrame(5)), .damaged(.envelope),
-    .integrityCheckFailed(count: 2), .passphraseTooWeak(problems: PassphraseProblem.allCases),
-    .passphraseMismatch, .emptyPassphrase, .invalidRecoveryKey, .accountExists(login: "martin"),
-    .invalidLogin(login: "é"), .tooManySlots, .vaultRetired, .vaultInUse, .busy, .rekeyFailed, .diskFull,
-    .io(path: "/tmp/v.vault", errno: EIO), .databaseError(code: 11),
+    .session(.wrongPassphrase), .session(.wrongRecoveryKey), .session(.unknownAccount(login: "dupont")),
+    .vault(.notFound(path: "/tmp/absent.vault")), .vault(.exists(path: "/tmp/v.vault")),
+    .vault(.notAVault(path: "/tmp/photo.jpg")), .vault(.emptyFile(path: "/tmp/vide.vault")),
+    .vault(.isDirectory(path: "/tmp")), .vault(.missingParent(path: "/nulle/part")),
+    .vault(.readOnlyLocation(path: "/proc")), .vault(.futureFormat(found: 99, supported: 1)),
+    .integrity(.envelopeDamaged), .integrity(.envelopeAltered),
+    .integrity(.damaged(.page(3))), .integrity(.damaged(.journalPage(4))), .integrity(.damaged(.walFrame(5))), .integrity(.damaged(.envelope)),
+    .integrity(.integrityCheckFailed(count: 2)), .session(.passphraseTooWeak(problems: PassphraseProblem.allCases)),
+    .session(.passphraseMismatch), .session(.emptyPassphrase), .session(.invalidRecoveryKey), .accounts(.exists(login: "martin")),
+    .accounts(.invalidLogin(login: "é")), .vault(.tooManySlots), .vault(.retired), .vault(.inUse), .vault(.busy), .vault(.rekeyFailed), .vault(.diskFull),
+    .vault(.io(path: "/tmp/v.vault", errno: EIO)), .vault(.databaseError(code: 11)),
     .usage(key: "error.doctor_name_empty"), .cancelled, .terminalRequired,
-    .tampered(.roster), .tampered(.unlistedSlot(login: "cachee")), .tampered(.clinicalEntry(id: 12)),
-    .tampered(.truncated), .tampered(.secondFactorRemoved(login: "martin")), .tampered(.checkpoint(seq: 40)),
-    .tampered(.signature(seq: 41)), .tampered(.rosterMissing), .tampered(.settings),
+    .integrity(.tampered(.roster)), .integrity(.tampered(.unlistedSlot(login: "cachee"))), .integrity(.tampered(.clinicalEntry(id: 12))),
+    .integrity(.tampered(.truncated)), .integrity(.tampered(.secondFactorRemoved(login: "martin"))), .integrity(.tampered(.checkpoint(seq: 40))),
+    .integrity(.tampered(.signature(seq: 41))), .integrity(.tampered(.rosterMissing)), .integrity(.tampered(.settings)),
+    .integrity(.tampered(.clinicalField(id: 12, field: "entry.field.examination"))), .integrity(.auditChainBroken(seq: 9)),
+    .session(.notSignedIn), .session(.accountDisabled(login: "martin")), .session(.tooManyAttempts(seconds: 30)),
+    .session(.secondFactorRequired), .session(.wrongSecondFactor), .session(.mustChangePassphrase),
+    .vault(.unsafeAttemptsFile(path: "/tmp/v.vault.attempts")),
+    .accounts(.lastHolder), .accounts(.cannotDisableSelf), .accounts(.notFound(login: "martin")),
+    .accounts(.secondFactorNotForRole), .accounts(.secondFactorAlreadyActive), .accounts(.secondFactorNotPending),
+    .patients(.notFound(id: 3)), .patients(.entryNotFound(id: 4)), .patients(.recordLimited),
+    .patients(.possibleDuplicate(id: 5)), .patients(.documentTooLarge(maxMegabytes: 20)),
+    .patients(.invalidField(field: "phone", key: "phone.characters")), .patients(.archived(id: 6)),
+    .agenda(.notFound(id: 7)), .agenda(.bookingRefused(key: "booking.past", args: [:])),
+    .permissionDenied(operation: "readClinical"),
 ]
 
 @Suite("Errors and exit codes")
 struct CabinetErrorTests {
     @Test func exitCodesFollowCLImd() {
-        #expect(CabinetError.wrongPassphrase.exitCode.rawValue == 2)
-        #expect(CabinetError.wrongRecoveryKey.exitCode.rawValue == 2)
-        #expect(CabinetError.unknownAccount(login: "x").exitCode.rawValue == 2)
-        #expect(CabinetError.damaged(.page(3)).exitCode.rawValue == 3)
-        #expect(CabinetError.damaged(.walFrame(1)).exitCode.rawValue == 3)
-        #expect(CabinetError.envelopeDamaged.exitCode.rawValue == 3)
-        #expect(CabinetError.envelopeAltered.exitCode.rawValue == 3)
-        #expect(CabinetError.integrityCheckFailed(count: 1).exitCode.rawValue == 3)
-        #expect(CabinetError.notAVault(path: "f").exitCode.rawValue == 3)
-        #expect(CabinetError.emptyFile(path: "f").exitCode.rawValue == 3)
-        #expect(CabinetError.vaultNotFound(path: "f").exitCode.rawValue == 5)
-        #expect(CabinetError.vaultExists(path: "f").exitCode.rawValue == 6)
-        #expect(CabinetError.accountExists(login: "x").exitCode.rawValue == 6)
-        #expect(CabinetError.busy.exitCode.rawValue == 6)
-        #expect(CabinetError.rekeyFailed.exitCode.rawValue == 7)
-        #expect(CabinetError.missingParent(path: "d").exitCode.rawValue == 7)
-        #expect(CabinetError.readOnlyLocation(path: "d").exitCode.rawValue == 7)
-        #expect(CabinetError.diskFull.exitCode.rawValue == 7)
-        #expect(CabinetError.io(path: "f", errno: EIO).exitCode.rawValue == 7)
-        #expect(CabinetError.isDirectory(path: "d").exitCode.rawValue == 1)
-        #expect(CabinetError.futureFormat(found: 2, supported: 1).exitCode.rawValue == 1)
-        #expect(CabinetError.passphraseTooWeak(problems: [.tooShort]).exitCode.rawValue == 1)
+        #expect(CabinetError.session(.wrongPassphrase).exitCode.rawValue == 2)
+        #expect(CabinetError.session(.wrongRecoveryKey).exitCode.rawValue == 2)
+        #expect(CabinetError.session(.unknownAccount(login: "x")).exitCode.rawValue == 2)
+        #expect(CabinetError.integrity(.damaged(.page(3))).exitCode.rawValue == 3)
+        #expect(CabinetError.integrity(.damaged(.walFrame(1))).exitCode.rawValue == 3)
+        #expect(CabinetError.integrity(.envelopeDamaged).exitCode.rawValue == 3)
+        #expect(CabinetError.integrity(.envelopeAltered).exitCode.rawValue == 3)
+        #expect(CabinetError.integrity(.integrityCheckFailed(count: 1)).exitCode.rawValue == 3)
+        #expect(CabinetError.vault(.notAVault(path: "f")).exitCode.rawValue == 3)
+        #expect(CabinetError.vault(.emptyFile(path: "f")).exitCode.rawValue == 3)
+        #expect(CabinetError.vault(.notFound(path: "f")).exitCode.rawValue == 5)
+        #expect(CabinetError.vault(.exists(path: "f")).exitCode.rawValue == 6)
+        #expect(CabinetError.accounts(.exists(login: "x")).exitCode.rawValue == 6)
+        #expect(CabinetError.vault(.busy).exitCode.rawValue == 6)
+        #expect(CabinetError.vault(.rekeyFailed).exitCode.rawValue == 7)
+        #expect(CabinetError.vault(.missingParent(path: "d")).exitCode.rawValue == 7)
+        #expect(CabinetError.vault(.readOnlyLocation(path: "d")).exitCode.rawValue == 7)
+        #expect(CabinetError.vault(.diskFull).exitCode.rawValue == 7)
+        #expect(CabinetError.vault(.io(path: "f", errno: EIO)).exitCode.rawValue == 7)
+        #expect(CabinetError.vault(.isDirectory(path: "d")).exitCode.rawValue == 1)
+        #expect(CabinetError.vault(.futureFormat(found: 2, supported: 1)).exitCode.rawValue == 1)
+        #expect(CabinetError.session(.passphraseTooWeak(problems: [.tooShort])).exitCode.rawValue == 1)
         #expect(CabinetError.usage(key: "k").exitCode.rawValue == 1)
     }
 
@@ -58,17 +69,17 @@ struct CabinetErrorTests {
 
     @Test func damagedPageMessageNamesThePage() {
         let fr = Catalog.load(.french)
-        #expect(CabinetError.damaged(.page(812)).message(fr).contains("page 812"))
+        #expect(CabinetError.integrity(.damaged(.page(812))).message(fr).contains("page 812"))
         let en = Catalog.load(.english)
-        #expect(CabinetError.damaged(.page(812)).message(en).contains("812"))
-        #expect(CabinetError.damaged(.walFrame(17)).message(fr).contains("17"))
+        #expect(CabinetError.integrity(.damaged(.page(812))).message(en).contains("812"))
+        #expect(CabinetError.integrity(.damaged(.walFrame(17))).message(fr).contains("17"))
     }
 
     @Test func messagesFillTheirArguments() {
         let fr = Catalog.load(.french)
-        #expect(CabinetError.vaultNotFound(path: "/tmp/absent.vault").message(fr).contains("/tmp/absent.vault"))
-        #expect(CabinetError.futureFormat(found: 99, supported: 1).message(fr).contains("99"))
-        let weak = CabinetError.passphraseTooWeak(problems: [.tooShort, .noDigit]).message(fr)
+        #expect(CabinetError.vault(.notFound(path: "/tmp/absent.vault")).message(fr).contains("/tmp/absent.vault"))
+        #expect(CabinetError.vault(.futureFormat(found: 99, supported: 1)).message(fr).contains("99"))
+        let weak = CabinetError.session(.passphraseTooWeak(problems: [.tooShort, .noDigit])).message(fr)
         #expect(weak.contains("au moins 12 caractères"))
         #expect(weak.contains("au moins un chiffre"))
         #expect(!weak.contains("majuscule"))
@@ -102,7 +113,7 @@ struct CabinetErrorTests {
 
     @Test func frenchAndEnglishMessagesDiffer() {
         let fr = Catalog.load(.french), en = Catalog.load(.english)
-        #expect(CabinetError.wrongPassphrase.message(fr) == "Identifiant ou mot de passe incorrect.")
-        #expect(CabinetError.wrongPassphrase.message(en) == "Wrong login or passphrase.")
+        #expect(CabinetError.session(.wrongPassphrase).message(fr) == "Identifiant ou mot de passe incorrect.")
+        #expect(CabinetError.session(.wrongPassphrase).message(en) == "Wrong login or passphrase.")
     }
 }

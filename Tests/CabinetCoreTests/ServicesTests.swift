@@ -169,18 +169,18 @@ struct PatientsServiceTests {
         var raw = try fictitious()
         // Nothing left once the escape sequence is stripped.
         raw.birthName = "\u{1B}[0m  "
-        #expect(throws: CabinetError.invalidField(field: "birth_name", key: "patient.error.birth_name")) {
+        #expect(throws: CabinetError.patients(.invalidField(field: "birth_name", key: "patient.error.birth_name"))) {
             try desk.patients.add(raw, now: now)
         }
         raw = try fictitious("Fictif", "")
-        #expect(throws: CabinetError.invalidField(field: "first_names", key: "patient.error.first_names")) {
+        #expect(throws: CabinetError.patients(.invalidField(field: "first_names", key: "patient.error.first_names"))) {
             try desk.patients.add(raw, now: now)
         }
         raw = try fictitious(born: (2027, 1, 1))
-        #expect(throws: CabinetError.invalidField(field: "birth_date", key: DateProblem.future.messageKey)) {
+        #expect(throws: CabinetError.patients(.invalidField(field: "birth_date", key: DateProblem.future.messageKey))) {
             try desk.patients.add(raw, now: now)
         }
-        #expect(throws: CabinetError.invalidField(field: "birth_date", key: DateProblem.future.messageKey)) {
+        #expect(throws: CabinetError.patients(.invalidField(field: "birth_date", key: DateProblem.future.messageKey))) {
             try desk.patients.update(1, raw, now: now)
         }
         #expect(repos.patients.calls.isEmpty)
@@ -195,7 +195,7 @@ struct PatientsServiceTests {
         repos.clearCalls()
         // The same names typed otherwise, the same date of birth.
         let twin = try fictitious("FICTIF", "camille")
-        #expect(throws: CabinetError.possibleDuplicate(id: first)) { try desk.patients.add(twin, now: now) }
+        #expect(throws: CabinetError.patients(.possibleDuplicate(id: first))) { try desk.patients.add(twin, now: now) }
         #expect(repos.patients.calls == ["duplicates"])
         #expect(try desk.patients.duplicates(of: twin) == [first])
         repos.clearCalls()
@@ -208,7 +208,7 @@ struct PatientsServiceTests {
         #expect(try desk.patients.duplicates(of: twin, excluding: first) == [second])
         #expect(!(try desk.patients.duplicates(of: twin).contains(other)))
         // `save` with no id creates, with the same duplicate rule.
-        #expect(throws: CabinetError.possibleDuplicate(id: first)) {
+        #expect(throws: CabinetError.patients(.possibleDuplicate(id: first))) {
             try desk.patients.save(nil, twin, allowDuplicate: false, now: now)
         }
     }
@@ -237,7 +237,7 @@ struct PatientsServiceTests {
         #expect(repos.patients.patients[id]?.version == 2)
         #expect(try desk.patients.identityVersions(id).map(\.version) == [1, 2])
         #expect(try desk.patients.history(id).map(\.detail) == ["created", "used_name"])
-        #expect(throws: CabinetError.patientNotFound(id: 42)) { try desk.patients.update(42, raw, now: now) }
+        #expect(throws: CabinetError.patients(.notFound(id: 42))) { try desk.patients.update(42, raw, now: now) }
     }
 
     @Test func anExactLastNameComesBeforeACompoundOne() throws {
@@ -280,16 +280,16 @@ struct PatientsServiceTests {
                                                  now: now)
         let consultation = try doctor.patients.addEntry(patient: id, kind: .consultation, occurredOn: day,
                                                         fields: ["reason": "Contrôle fictif"], now: now)
-        #expect(throws: CabinetError.entryNotFound(id: 999)) {
+        #expect(throws: CabinetError.patients(.entryNotFound(id: 999))) {
             try doctor.patients.addEntry(patient: id, kind: .allergy, occurredOn: day, fields: ["substance": "Pollen"],
                                          supersedes: 999, now: now)
         }
         // An entry of another kind is not corrected as an allergy.
-        #expect(throws: CabinetError.entryNotFound(id: consultation)) {
+        #expect(throws: CabinetError.patients(.entryNotFound(id: consultation))) {
             try doctor.patients.addEntry(patient: id, kind: .allergy, occurredOn: day, fields: ["substance": "Pollen"],
                                          supersedes: consultation, now: now)
         }
-        #expect(throws: CabinetError.patientNotFound(id: 42)) {
+        #expect(throws: CabinetError.patients(.notFound(id: 42))) {
             try doctor.patients.addEntry(patient: 42, kind: .allergy, occurredOn: day, fields: ["substance": "Pollen"], now: now)
         }
         let fix = try doctor.patients.addEntry(patient: id, kind: .allergy, occurredOn: day,
@@ -330,8 +330,8 @@ struct PatientsServiceTests {
         #expect(repos.audit.contains(.recordWritten, object: "patient:\(id)", detail: "flags:deceased=false,hold=false,limited=true"))
         var changed = try fictitious()
         changed.city = "Ville-Fictive"
-        #expect(throws: CabinetError.recordLimited) { try doctor.patients.update(id, changed, now: now) }
-        #expect(throws: CabinetError.recordLimited) {
+        #expect(throws: CabinetError.patients(.recordLimited)) { try doctor.patients.update(id, changed, now: now) }
+        #expect(throws: CabinetError.patients(.recordLimited)) {
             try doctor.patients.addEntry(patient: id, kind: .allergy, occurredOn: try servicesDay(2026, 3, 2),
                                          fields: ["substance": "Pollen fictif"], now: now)
         }
@@ -342,7 +342,7 @@ struct PatientsServiceTests {
         try doctor.patients.setFlags(id, PatientFlags())
         try doctor.patients.update(id, changed, now: now)
         #expect(repos.patients.identity(id)?.city == "Ville-Fictive")
-        #expect(throws: CabinetError.patientNotFound(id: 42)) { try doctor.patients.setFlags(42, PatientFlags()) }
+        #expect(throws: CabinetError.patients(.notFound(id: 42))) { try doctor.patients.setFlags(42, PatientFlags()) }
     }
 
     @Test func aDocumentIsReadBackAndEveryOpeningLogged() throws {
@@ -360,8 +360,8 @@ struct PatientsServiceTests {
         try doctor.patients.exportDocument(entry: entry, to: "/fictif/copie.txt")
         #expect(repos.patients.exported["/fictif/copie.txt"] == bytes)
         #expect(repos.audit.contains(.export, object: "patient:\(id)", detail: "document:\(entry)"))
-        #expect(throws: CabinetError.entryNotFound(id: 77)) { try doctor.patients.readDocument(entry: 77) }
-        #expect(throws: CabinetError.io(path: "/fictif/absent.pdf", errno: ENOENT)) {
+        #expect(throws: CabinetError.patients(.entryNotFound(id: 77))) { try doctor.patients.readDocument(entry: 77) }
+        #expect(throws: CabinetError.vault(.io(path: "/fictif/absent.pdf", errno: ENOENT))) {
             try doctor.patients.importDocument(patient: id, path: "/fictif/absent.pdf", title: "Absent",
                                                date: try servicesDay(2026, 2, 27), now: now)
         }
@@ -393,13 +393,13 @@ struct AgendaServiceTests {
         for role in [Role.secretary, .doctor] {
             let (p, repos) = practice(role)
             let past = try servicesParis(try servicesDay(2026, 3, 2), 7, 0)
-            #expect(throws: CabinetError.bookingRefused(key: "booking.past", args: [:])) {
+            #expect(throws: CabinetError.agenda(.bookingRefused(key: "booking.past", args: [:]))) {
                 try p.agenda.book(patient: 1, start: past, minutes: 20, type: "consultation", force: true, now: now)
             }
-            #expect(throws: CabinetError.bookingRefused(key: "booking.duration", args: ["max": "8"])) {
+            #expect(throws: CabinetError.agenda(.bookingRefused(key: "booking.duration", args: ["max": "8"]))) {
                 try p.agenda.book(patient: 1, start: try at(9, 0), minutes: 0, type: "consultation", force: true, now: now)
             }
-            #expect(throws: CabinetError.bookingRefused(key: "booking.nonexistent_time", args: [:])) {
+            #expect(throws: CabinetError.agenda(.bookingRefused(key: "booking.nonexistent_time", args: [:]))) {
                 try p.agenda.book(patient: 1, start: nil, minutes: 20, type: "consultation", force: true, now: now)
             }
             #expect(!repos.agenda.calls.contains("insert"))
@@ -413,7 +413,7 @@ struct AgendaServiceTests {
         let (desk, repos) = practice(.secretary)
         #expect(!desk.agenda.mayForce)
         for force in [false, true] {
-            #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+            #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.outside_hours", args: [:]))) {
                 try desk.agenda.book(patient: 1, start: try at(13, 0), minutes: 20, type: "consultation", force: force, now: now)
             }
         }
@@ -425,7 +425,7 @@ struct AgendaServiceTests {
         #expect(repos.agenda.stored[usual]?.bookedBy == "accueil")
 
         let (doctor, doctorRepos) = practice(.doctor)
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.outside_hours", args: [:]))) {
             try doctor.agenda.book(patient: 1, start: try at(13, 0), minutes: 20, type: "consultation", now: now)
         }
         let id = try doctor.agenda.book(patient: 1, start: try at(13, 0), minutes: 20, type: "consultation", force: true, now: now)
@@ -438,10 +438,10 @@ struct AgendaServiceTests {
         let (doctor, repos) = practice(.doctor)
         _ = try doctor.agenda.addAbsence(from: try at(10, 0), to: try at(11, 0), label: "Formation fictive")
         let desk = repos.desk(.secretary)
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.patient_deceased", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.patient_deceased", args: [:]))) {
             try desk.agenda.book(patient: 3, start: try at(9, 0), minutes: 20, type: "consultation", force: true, now: now)
         }
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation fictive"])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation fictive"]))) {
             try desk.agenda.book(patient: 1, start: try at(10, 30), minutes: 20, type: "consultation", force: true, now: now)
         }
         #expect(repos.agenda.stored.isEmpty)
@@ -458,7 +458,7 @@ struct AgendaServiceTests {
         let changes = repos.agenda.changes
         let trail = repos.audit.trail.count
         for force in [false, true] {
-            #expect(throws: CabinetError.appointmentConflict(id: first, patient: name, start: nine)) {
+            #expect(throws: CabinetError.agenda(.conflict(id: first, patient: name, start: nine))) {
                 try desk.agenda.book(patient: 1, start: try at(9, 10), minutes: 20, type: "consultation", force: force, now: now)
             }
         }
@@ -492,8 +492,8 @@ struct AgendaServiceTests {
         // Arrival.
         try desk.agenda.setStatus(again, .arrived, now: now)
         #expect(try desk.agenda.appointment(again).arrivedAt == now)
-        #expect(throws: CabinetError.appointmentNotFound(id: 9)) { try desk.agenda.appointment(9) }
-        #expect(throws: CabinetError.appointmentNotFound(id: 9)) { try desk.agenda.cancel(9, byPatient: false, now: now) }
+        #expect(throws: CabinetError.agenda(.notFound(id: 9))) { try desk.agenda.appointment(9) }
+        #expect(throws: CabinetError.agenda(.notFound(id: 9))) { try desk.agenda.cancel(9, byPatient: false, now: now) }
     }
 
     @Test func aMovedAppointmentDoesNotConflictWithItself() throws {
@@ -505,26 +505,26 @@ struct AgendaServiceTests {
         #expect(repos.agenda.stored[first]?.start == (try at(9, 10)))
         #expect(repos.audit.contains(.appointmentMoved, object: "patient:1", detail: "appointment:\(first)"))
         // Longer, it reaches the next one.
-        #expect(throws: CabinetError.appointmentConflict(id: second, patient: name, start: try at(9, 30))) {
+        #expect(throws: CabinetError.agenda(.conflict(id: second, patient: name, start: try at(9, 30)))) {
             try desk.agenda.move(first, to: try at(9, 10), minutes: 30, now: now)
         }
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.outside_hours", args: [:]))) {
             try desk.agenda.move(first, to: try at(12, 20), minutes: 20, force: true, now: now)
         }
-        #expect(throws: CabinetError.appointmentNotFound(id: 9)) { try desk.agenda.move(9, to: try at(10, 0), now: now) }
+        #expect(throws: CabinetError.agenda(.notFound(id: 9))) { try desk.agenda.move(9, to: try at(10, 0), now: now) }
         #expect(repos.agenda.stored[first]?.start == (try at(9, 10)))
         #expect(repos.agenda.stored[first]?.minutes == 20)
     }
 
     @Test func anArchivedOrUnknownPatientIsNotBooked() throws {
         let (desk, repos) = practice(.secretary)
-        #expect(throws: CabinetError.patientArchived(id: 2)) {
+        #expect(throws: CabinetError.patients(.archived(id: 2))) {
             try desk.agenda.book(patient: 2, start: try at(9, 0), minutes: 20, type: "consultation", now: now)
         }
-        #expect(throws: CabinetError.patientArchived(id: 2)) {
+        #expect(throws: CabinetError.patients(.archived(id: 2))) {
             try desk.agenda.bookNextFree(patient: 2, from: try at(9, 0), minutes: 20, type: "consultation", now: now)
         }
-        #expect(throws: CabinetError.patientNotFound(id: 99)) {
+        #expect(throws: CabinetError.patients(.notFound(id: 99))) {
             try desk.agenda.book(patient: 99, start: try at(9, 0), minutes: 20, type: "consultation", now: now)
         }
         #expect(repos.agenda.stored.isEmpty)
@@ -563,7 +563,7 @@ struct AgendaServiceTests {
         _ = try desk.agenda.book(patient: 1, start: try at(9, 0), minutes: 20, type: "consultation", now: now)
         #expect(try desk.agenda.changeToken() != before)
         repos.agenda.accountDisabled = true
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.agenda.changeToken() }
+        #expect(throws: CabinetError.session(.accountDisabled(login: "accueil"))) { try desk.agenda.changeToken() }
     }
 }
 
@@ -573,11 +573,11 @@ struct AgendaServiceTests {
 struct AccountsServiceTests {
     @Test func aLoginFollowsTheRule() throws {
         let (doctor, repos) = InMemoryPractice.make(role: .doctor)
-        #expect(throws: CabinetError.invalidLogin(login: "Marie Durand")) {
+        #expect(throws: CabinetError.accounts(.invalidLogin(login: "Marie Durand"))) {
             try doctor.accounts.create(login: "Marie Durand", role: .secretary)
         }
-        #expect(throws: CabinetError.invalidLogin(login: "")) { try doctor.accounts.create(login: "", role: .secretary) }
-        #expect(throws: CabinetError.accountExists(login: "recovery")) {
+        #expect(throws: CabinetError.accounts(.invalidLogin(login: ""))) { try doctor.accounts.create(login: "", role: .secretary) }
+        #expect(throws: CabinetError.accounts(.exists(login: "recovery"))) {
             try doctor.accounts.create(login: "recovery", role: .doctor)
         }
         #expect(repos.accounts.calls.isEmpty)
@@ -589,7 +589,7 @@ struct AccountsServiceTests {
         #expect(repos.accounts.accounts["accueil"]?.mustChangePassphrase == true)
         #expect(repos.audit.contains(.accountCreated, object: "accueil", detail: "secretary"))
         repos.clearCalls()
-        #expect(throws: CabinetError.accountExists(login: "accueil")) { try doctor.accounts.create(login: "accueil", role: .secretary) }
+        #expect(throws: CabinetError.accounts(.exists(login: "accueil"))) { try doctor.accounts.create(login: "accueil", role: .secretary) }
         #expect(repos.accounts.calls == ["exists"])
         _ = try doctor.accounts.create(login: "remplacant", role: .replacement, displayName: "\u{07}")
         #expect(repos.accounts.accounts["remplacant"]?.displayName == nil)
@@ -599,14 +599,14 @@ struct AccountsServiceTests {
     @Test func nobodyDisablesThemselves() throws {
         let (doctor, repos) = InMemoryPractice.make(role: .doctor)
         repos.accounts.seed(login: "dr.associe", role: .doctor)
-        #expect(throws: CabinetError.cannotDisableSelf) { try doctor.accounts.disable(login: "dr.titulaire") }
+        #expect(throws: CabinetError.accounts(.cannotDisableSelf)) { try doctor.accounts.disable(login: "dr.titulaire") }
         #expect(repos.accounts.calls.isEmpty)
         try doctor.accounts.disable(login: "dr.associe")
         #expect(repos.accounts.accounts["dr.associe"]?.hasSlot == false)
         #expect(repos.audit.contains(.accountDisabled, object: "dr.associe"))
-        #expect(throws: CabinetError.accountNotFound(login: "dr.associe")) { try doctor.accounts.disable(login: "dr.associe") }
+        #expect(throws: CabinetError.accounts(.notFound(login: "dr.associe"))) { try doctor.accounts.disable(login: "dr.associe") }
         // The repository keeps a holder: she cannot demote herself, the last one.
-        #expect(throws: CabinetError.lastHolder) { try doctor.accounts.reset(login: "dr.titulaire", role: .secretary) }
+        #expect(throws: CabinetError.accounts(.lastHolder)) { try doctor.accounts.reset(login: "dr.titulaire", role: .secretary) }
     }
 
     @Test func theLockDelayStaysWithinItsBounds() throws {
@@ -625,10 +625,10 @@ struct AccountsServiceTests {
     @Test func aSecondFactorIsEnrolledWithOneCode() throws {
         let (replacement, repos) = InMemoryPractice.make(role: .replacement)
         #expect(!replacement.accounts.hasSecondFactor)
-        #expect(throws: CabinetError.secondFactorNotPending) { try replacement.accounts.confirmSecondFactor(code: "123456", now: servicesNow) }
+        #expect(throws: CabinetError.accounts(.secondFactorNotPending)) { try replacement.accounts.confirmSecondFactor(code: "123456", now: servicesNow) }
         let enrollment = try replacement.accounts.beginSecondFactor(issuer: "Cabinet fictif")
         #expect(!enrollment.secretBase32.isEmpty)
-        #expect(throws: CabinetError.wrongSecondFactor) { try replacement.accounts.confirmSecondFactor(code: "000000", now: servicesNow) }
+        #expect(throws: CabinetError.session(.wrongSecondFactor)) { try replacement.accounts.confirmSecondFactor(code: "000000", now: servicesNow) }
         try replacement.accounts.confirmSecondFactor(code: repos.accounts.acceptedCode, now: servicesNow)
         #expect(replacement.accounts.hasSecondFactor)
         #expect(repos.audit.contains(.totpEnrolled))

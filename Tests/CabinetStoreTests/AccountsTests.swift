@@ -13,9 +13,9 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     let (vault, recovery, path) = try makeVault(dir)
     for (login, role) in [("remp", Role.replacement), ("accueil", Role.secretary)] {
         let once = try vault.practice(kdf: .minimumForTests).accounts.create(login: login, role: role, displayName: nil)
-        let v = try Vault.unlock(at: path, login: login, passphrase: once)
+        let v = try Vault.unlock(at: path, login: login, passphrase: Passphrase(once))
         #expect(v.mustChangePassphrase)
-        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(new: secretaryPass)
+        try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(new: Passphrase(secretaryPass))
         v.lock()
     }
     vault.lock()
@@ -51,7 +51,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, _) = try practice(dir)
         for login in ["remp", "accueil"] {
-            let v = try Vault.signIn(at: path, login: login, passphrase: secretaryPass)
+            let v = try Vault.signIn(at: path, login: login, passphrase: Passphrase(secretaryPass))
             #expect(throws: CabinetError.permissionDenied(operation: "manageAccounts")) {
                 _ = try v.practice(kdf: .minimumForTests).accounts.create(login: "x\(login)", role: .secretary, displayName: nil)
             }
@@ -77,13 +77,13 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func aSecretaryCannotDecryptClinicalDataAtTheCryptoLevel() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let doctor = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         guard let clinical = doctor.clinicalKeyForSealing else { Issue.record("doctor without clinical key"); return }
         let sealed = aeadSeal(SecureBytes.copy(Array("Antécédent fictif : asthme".utf8) + [UInt8](repeating: 0, count: 6)),
                               key: clinical, ad: Array("clinical".utf8))
         doctor.lock()
 
-        let sec = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(sec.clinicalKeyForSealing == nil)
         for key in [sec.dataKeyForMaintenance, sec.slotSecretKey].compactMap({ $0 }) {
             #expect(aeadOpen(sealed, key: key, ad: Array("clinical".utf8)) == nil)
@@ -112,16 +112,16 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func resetForcesAChangeAtNextSignIn() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let once = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
         #expect(PassphrasePolicy().problems(once).isEmpty)
         doctor.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
-        let v = try Vault.signIn(at: path, login: "accueil", passphrase: once)
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }
+        let v = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(once))
         #expect(v.mustChangePassphrase)
         try v.practice(kdf: .minimumForTests).accounts.changeOwnPassphrase(new: "Nouvelle-Phrase-Accueil-9")
         v.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: once) }
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(once)) }
         let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
         #expect(!after.mustChangePassphrase)
         after.lock()
@@ -133,23 +133,23 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func aChangeRewrapsWithTheSecretAlreadyOpenedAndNeverAStaleSlot() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let once = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
-        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: once)
+        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(once))
         #expect(desk.mustChangePassphrase)
         // Reset again from the doctor's desk while the front desk is open.
         let again = try doctor.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) {
+        #expect(throws: CabinetError.session(.accountDisabled(login: "accueil"))) {
             try desk.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
         }
         desk.lock()
         doctor.lock()
         // The second reset's passphrase still opens; then the change holds.
-        let fresh = try Vault.signIn(at: path, login: "accueil", passphrase: again)
+        let fresh = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(again))
         try fresh.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
         #expect(!fresh.mustChangePassphrase)
         fresh.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: again) }
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(again)) }
         let after = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
         #expect(!after.mustChangePassphrase)
         after.lock()
@@ -158,15 +158,15 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func disablingRemovesTheSlotButKeepsTheRecord() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
-        #expect(throws: CabinetError.cannotDisableSelf) { try doctor.practice().accounts.disable(login: "doc") }
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
+        #expect(throws: CabinetError.accounts(.cannotDisableSelf)) { try doctor.practice().accounts.disable(login: "doc") }
         try doctor.practice().accounts.disable(login: "accueil")
         let list = try doctor.practice().accounts.list()
         let accueil = try #require(list.first { $0.login == "accueil" })
         #expect(accueil.disabledAt != nil && !accueil.hasSlot)
-        #expect(throws: CabinetError.accountNotFound(login: "accueil")) { try doctor.practice().accounts.disable(login: "accueil") }
+        #expect(throws: CabinetError.accounts(.notFound(login: "accueil"))) { try doctor.practice().accounts.disable(login: "accueil") }
         doctor.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }
     }
 
     @Test func demoAccountsOnlyInADemoVault() throws {
@@ -181,7 +181,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
     @Test func theLockDelayIsASettingOfTheHolderBetweenOneAndThirtyMinutes() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(try doctor.practice().accounts.lockAfterMinutes() == 10)
         try doctor.practice().accounts.setLockAfterMinutes(5)
         #expect(try doctor.practice().accounts.lockAfterMinutes() == 5)
@@ -189,7 +189,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         #expect(throws: CabinetError.usage(key: "error.lock_after")) { try doctor.practice().accounts.setLockAfterMinutes(0) }
         #expect(try doctor.practice().audit.entries().contains { $0.action == "settings.changed" && $0.detail == "lock_after_minutes=5" })
         doctor.lock()
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(try sec.practice().accounts.lockAfterMinutes() == 5)
         #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try sec.practice().accounts.setLockAfterMinutes(20) }
         sec.lock()
@@ -200,7 +200,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (path, _) = try practice(dir)
         let t0 = Date() // real time: sign-in also prunes traces older than 6 months before `now`
         for i in 0..<4 {
-            #expect(throws: CabinetError.wrongPassphrase) {
+            #expect(throws: CabinetError.session(.wrongPassphrase)) {
                 try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil, now: t0.addingTimeInterval(Double(i) * 10))
             }
         }
@@ -210,14 +210,14 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let recorded = try #require(try AttemptsFile(vaultPath: path).update { $0.last["remp"] })
         #expect(recorded >= t0.addingTimeInterval(30).timeIntervalSince1970)
         let last = Date(timeIntervalSince1970: recorded)
-        #expect(throws: CabinetError.tooManyAttempts(seconds: 2)) {
-            try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(0.5))
+        #expect(throws: CabinetError.session(.tooManyAttempts(seconds: 2))) {
+            try Vault.signIn(at: path, login: "remp", passphrase: Passphrase(secretaryPass), totp: nil, now: last.addingTimeInterval(0.5))
         }
         // A new process reads the same file (the delay is not in memory).
         #expect(try AttemptsFile(vaultPath: path).wait(for: "remp", now: last.addingTimeInterval(1)) == 1)
         // Other accounts are not held back.
-        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass, totp: nil, now: last).lock()
-        let v = try Vault.signIn(at: path, login: "remp", passphrase: secretaryPass, totp: nil, now: last.addingTimeInterval(2.5))
+        try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass), totp: nil, now: last).lock()
+        let v = try Vault.signIn(at: path, login: "remp", passphrase: Passphrase(secretaryPass), totp: nil, now: last.addingTimeInterval(2.5))
         #expect(try AttemptsFile(vaultPath: path).wait(for: "remp", now: last.addingTimeInterval(3)) == 0)
         // The failures reached the sealed trail at the next sign-in.
         let failures = try v.practice().audit.entries().filter { $0.action == "signin.failed" && $0.actor == "remp" }
@@ -229,28 +229,28 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, recovery) = try practice(dir)
         let t = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 30).rounded(.down) * 30 + 15)
-        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let e = try doctor.practice().accounts.beginSecondFactor(issuer: "Cabinet")
         #expect(e.uri.hasPrefix("otpauth://totp/Cabinet:doc?secret=\(e.secretBase32)"))
         let totp = TOTP(secret: try #require(Base32.decode(e.secretBase32)))
         #expect(!doctor.hasSecondFactor, "not active before a code is confirmed")
         let wrong = totp.code(at: t) == "000000" ? "111111" : "000000"
-        #expect(throws: CabinetError.wrongSecondFactor) { try doctor.practice().accounts.confirmSecondFactor(code: wrong, now: t) }
+        #expect(throws: CabinetError.session(.wrongSecondFactor)) { try doctor.practice().accounts.confirmSecondFactor(code: wrong, now: t) }
         try doctor.practice().accounts.confirmSecondFactor(code: totp.code(at: t), now: t)
         #expect(doctor.hasSecondFactor)
         doctor.lock()
 
         let t2 = t.addingTimeInterval(60)
-        #expect(throws: CabinetError.secondFactorRequired) {
-            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: nil, now: t2)
+        #expect(throws: CabinetError.session(.secondFactorRequired)) {
+            try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass), totp: nil, now: t2)
         }
         let code = totp.code(at: t2)
-        try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: code, now: t2).lock()
-        #expect(throws: CabinetError.wrongSecondFactor) {
-            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: code, now: t2.addingTimeInterval(5))
+        try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass), totp: code, now: t2).lock()
+        #expect(throws: CabinetError.session(.wrongSecondFactor)) {
+            try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass), totp: code, now: t2.addingTimeInterval(5))
         }
         // One step of tolerance, forward only past the last used step.
-        try Vault.signIn(at: path, login: "doc", passphrase: doctorPass, totp: totp.code(at: t2.addingTimeInterval(30)),
+        try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass), totp: totp.code(at: t2.addingTimeInterval(30)),
                          now: t2.addingTimeInterval(10)).lock()
         // The recovery key bypasses it, and that is logged.
         let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
@@ -258,8 +258,8 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         #expect(actions.contains("totp.bypassed") && actions.contains("totp.used") && actions.contains("totp.enrolled"))
         rescue.lock()
         // The secret is sealed for its owner: another doctor's slot cannot read it.
-        let remp = try Vault.unlock(at: path, login: "remp", passphrase: secretaryPass)
-        #expect(throws: CabinetError.envelopeAltered) { _ = try remp.secondFactorSecret(login: "doc") }
+        let remp = try Vault.unlock(at: path, login: "remp", passphrase: Passphrase(secretaryPass))
+        #expect(throws: CabinetError.integrity(.envelopeAltered)) { _ = try remp.secondFactorSecret(login: "doc") }
         remp.lock()
     }
 }
@@ -274,7 +274,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
 
     func trailWithRecovery(_ dir: TempDir) throws -> (String, Vault, String) {
         let (path, recovery) = try practice(dir)
-        let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         for i in 1...8 { try v.audit(.recordOpened, object: "P\(i)", detail: "identity") }
         #expect(try v.practice().audit.verify().isOK)
         return (path, v, recovery)
@@ -362,7 +362,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
             }
         }
         v.lock()
-        let again = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let again = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let old = try again.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit WHERE at < ?",
                                                    arguments: [AuditLog.timestamp(Date().addingTimeInterval(-183 * 86_400))]) }
         #expect(old == 0)
@@ -384,20 +384,20 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let dir = TempDir()
         let (path, recovery) = try practice(dir)
         let rescue = try Vault.signIn(at: path, recoveryKey: recovery)
-        #expect(throws: CabinetError.lastHolder) { _ = try rescue.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: .secretary) }
-        #expect(throws: CabinetError.secondFactorNotForRole) { try rescue.practice().accounts.disableSecondFactor() }
+        #expect(throws: CabinetError.accounts(.lastHolder)) { _ = try rescue.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: .secretary) }
+        #expect(throws: CabinetError.accounts(.secondFactorNotForRole)) { try rescue.practice().accounts.disableSecondFactor() }
         rescue.lock()
     }
 
     @Test func anUnknownLoginIsNotWrittenAsTyped() throws {
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        #expect(throws: CabinetError.wrongPassphrase) {
+        #expect(throws: CabinetError.session(.wrongPassphrase)) {
             try Vault.signIn(at: path, login: "Tres-Bon-Motdepasse-42", passphrase: "x")
         }
         let file = String(decoding: bytes(path + ".attempts"), as: UTF8.self)
         #expect(!file.contains("Tres-Bon"))
-        let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let failed = try v.practice().audit.entries().filter { $0.action == "signin.failed" }
         #expect(failed.count == 1 && failed.first?.actor == "?" && failed.first?.detail == "unknown-login")
         v.lock()
@@ -411,7 +411,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         v.lock()
         let r = try Vault.signIn(at: path, recoveryKey: recovery)
         r.lock()
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let text = try again.read { db in try String.fetchAll(db, sql: "SELECT coalesce(actor,'') || ' ' || action || ' ' || coalesce(object,'') || ' ' || coalesce(detail,'') FROM audit") }
         for line in text {
             for secret in [doctorPass, secretaryPass, once] { #expect(!line.contains(secret)) }
@@ -444,21 +444,21 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         #expect(symlink(victim, path + ".attempts") == 0)
 
         for pass in [secretaryPass, "Mauvais-Mot-2026!"] {
-            #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
-                try Vault.signIn(at: path, login: "accueil", passphrase: pass)
+            #expect(throws: CabinetError.vault(.unsafeAttemptsFile(path: path + ".attempts"))) {
+                try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(pass))
             }
         }
         let after = state(victim)
         #expect(after.mode == before.mode)
         #expect(after.bytes == before.bytes)
         // Said in French, with the way out.
-        let message = CabinetError.unsafeAttemptsFile(path: path + ".attempts").message(Catalog.load(.french))
+        let message = CabinetError.vault(.unsafeAttemptsFile(path: path + ".attempts")).message(Catalog.load(.french))
         #expect(message.contains("lien symbolique") && message.contains("supprimez-le"))
-        #expect(CabinetError.unsafeAttemptsFile(path: path).exitCode == .integrity)
+        #expect(CabinetError.vault(.unsafeAttemptsFile(path: path)).exitCode == .integrity)
 
         // Once the link is removed, the file is made again and sign-in works.
         unlink(path + ".attempts")
-        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)).lock()
         var st = stat()
         #expect(lstat(path + ".attempts", &st) == 0 && st.st_mode & S_IFMT == S_IFREG)
     }
@@ -472,14 +472,14 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         chmod(victim, 0o640)
         let before = state(victim)
         #expect(link(victim, path + ".attempts") == 0)
-        #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
+        #expect(throws: CabinetError.vault(.unsafeAttemptsFile(path: path + ".attempts"))) {
             try Vault.signIn(at: path, login: "accueil", passphrase: "Mauvais-Mot-2026!")
         }
         #expect(state(victim).mode == before.mode && state(victim).bytes == before.bytes)
         unlink(path + ".attempts")
         #expect(mkfifo(path + ".attempts", 0o600) == 0)
-        #expect(throws: CabinetError.unsafeAttemptsFile(path: path + ".attempts")) {
-            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(throws: CabinetError.vault(.unsafeAttemptsFile(path: path + ".attempts"))) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         }
     }
 
@@ -488,19 +488,19 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         guard geteuid() == 0 else { return }
         let dir = TempDir()
         let (path, _) = try practice(dir)
-        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)).lock()
         let attempts = path + ".attempts"
         // Another user's file next to a private vault (0600): refused.
         #expect(chown(attempts, 4242, 4242) == 0)
-        #expect(throws: CabinetError.unsafeAttemptsFile(path: attempts)) {
-            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(throws: CabinetError.vault(.unsafeAttemptsFile(path: attempts))) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         }
         // The shared set-up: the vault group-writable in the desks' group,
         // the file made by the other desk in that group: accepted, its mode
         // not changed.
         #expect(chown(path, 0, 4242) == 0 && chmod(path, 0o660) == 0)
         #expect(chmod(attempts, 0o640) == 0)
-        try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass).lock()
+        try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)).lock()
         #expect(state(attempts).mode == 0o640)
     }
 
@@ -509,7 +509,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         let (path, _) = try practice(dir)
         let t0 = Date()
         for i in 0..<3 {
-            #expect(throws: CabinetError.wrongPassphrase) {
+            #expect(throws: CabinetError.session(.wrongPassphrase)) {
                 try Vault.signIn(at: path, login: "remp", passphrase: "Mauvais-Mot-2026!", totp: nil,
                                  now: t0.addingTimeInterval(Double(i)))
             }
@@ -536,8 +536,8 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
         // four failures), without deriving a key.
         let errors = outcomes.errors
         #expect(errors.count == 4)
-        #expect(errors.filter { $0 == .wrongPassphrase }.count == 1)
-        let refused = errors.filter { if case .tooManyAttempts = $0 { true } else { false } }
+        #expect(errors.filter { $0 == .session(.wrongPassphrase) }.count == 1)
+        let refused = errors.filter { if case .session(.tooManyAttempts) = $0 { true } else { false } }
         #expect(refused.count == 3)
         #expect(try AttemptsFile(vaultPath: path).update { $0.failures["remp"] } == 4)
     }

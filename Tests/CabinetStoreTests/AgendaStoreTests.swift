@@ -26,7 +26,7 @@ import Testing
         #expect(throws: CabinetError.self) { try v.practice().agenda.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before) }
         do {
             _ = try v.practice().agenda.book(patient: b, start: Self.at(9, 10), minutes: 20, type: "consultation", now: Self.before)
-        } catch CabinetError.appointmentConflict(let id, _, _) {
+        } catch CabinetError.agenda(.conflict(let id, _, _)) {
             #expect(id == first)
         }
         // Touching ends do not overlap.
@@ -34,24 +34,24 @@ import Testing
         // A doctor may double-book on purpose; the front desk may not.
         _ = try v.practice().agenda.book(patient: b, start: Self.at(9, 5), minutes: 10, type: "emergency", force: true, now: Self.before)
         // Outside hours: a warning the doctor may force.
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.outside_hours", args: [:]))) {
             try v.practice().agenda.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", now: Self.before)
         }
         _ = try v.practice().agenda.book(patient: a, start: Self.at(13, 0), minutes: 20, type: "consultation", force: true, now: Self.before)
         // Refusals, whoever asks.
-        #expect(throws: CabinetError.bookingRefused(key: "booking.duration", args: ["max": "8"])) {
+        #expect(throws: CabinetError.agenda(.bookingRefused(key: "booking.duration", args: ["max": "8"]))) {
             try v.practice().agenda.book(patient: a, start: Self.at(10, 0), minutes: 0, type: "consultation", force: true, now: Self.before)
         }
-        #expect(throws: CabinetError.bookingRefused(key: "booking.past", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingRefused(key: "booking.past", args: [:]))) {
             try v.practice().agenda.book(patient: a, start: Self.at(10, 0), minutes: 20, type: "consultation", now: Date(timeIntervalSince1970: 1_900_000_000))
         }
         v.lock()
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         defer { s.signOut() }
         #expect(throws: CabinetError.self) {
             try s.practice().agenda.book(patient: a, start: Self.at(9, 10), minutes: 20, type: "consultation", force: true, now: Self.before)
         }
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.outside_hours", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.outside_hours", args: [:]))) {
             try s.practice().agenda.book(patient: a, start: Self.at(19, 30), minutes: 20, type: "consultation", force: true, now: Self.before)
         }
         let day = PracticeClock.dayBounds(Self.monday)
@@ -73,7 +73,7 @@ import Testing
         }
         #expect(OpeningHours.text(of: try OpeningHours.parseDay("8h-12h,14h-18h30")) == "08:00-12:00, 14:00-18:30")
         let away = try v.practice().agenda.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(20, 0)), label: "Formation")
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation"])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.in_absence", args: ["label": "Formation"]))) {
             try v.practice().agenda.book(patient: a, start: Self.at(9, 0), minutes: 20, type: "consultation", now: Self.before)
         }
         try v.practice().agenda.removeAbsence(away)
@@ -83,7 +83,7 @@ import Testing
         #expect(try v.practice().audit.entries().contains { $0.detail == "absence.removed:\(away)" })
         let again = try v.practice().agenda.addAbsence(from: try #require(Self.at(8, 0)), to: try #require(Self.at(9, 0)), label: "")
         v.lock()
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         defer { s.signOut() }
         #expect(throws: CabinetError.permissionDenied(operation: "changeSettings")) { try s.practice().agenda.removeAbsence(again) }
     }
@@ -127,7 +127,7 @@ import Testing
         _ = try v.practice().agenda.book(patient: b, start: Self.at(8, 30), minutes: 20, type: "consultation", now: Self.before)
         // A deceased patient: a warning.
         try v.practice().patients.setFlags(b, PatientFlags(deceasedOn: CivilDate(year: 2026, month: 1, day: 1)))
-        #expect(throws: CabinetError.bookingNeedsForce(key: "booking.patient_deceased", args: [:])) {
+        #expect(throws: CabinetError.agenda(.bookingNeedsForce(key: "booking.patient_deceased", args: [:]))) {
             try v.practice().agenda.book(patient: b, start: Self.at(11, 0), minutes: 20, type: "consultation", now: Self.before)
         }
         // Audited, never with the reason.
@@ -171,7 +171,7 @@ import Testing
             total += results.compactMap { Int($0.split(separator: " ")[1]) }.reduce(0, +)
         }
         #expect(total == 60, "each slot booked once")
-        let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let check = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { check.signOut() }
         let week = (PracticeClock.dayBounds(Self.monday).0, PracticeClock.dayBounds(Self.monday.adding(days: 5) ?? Self.monday).0)
         let list = try check.practice().agenda.appointments(from: week.0, to: week.1)
@@ -203,7 +203,7 @@ import Testing
         // The first twelve 20-minute slots of the morning, each once.
         let expected = (0..<12).map { Int64(base) + Int64($0 * 20 * 60) }
         #expect(slots.sorted() == expected)
-        let check = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let check = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { check.signOut() }
         let day = PracticeClock.dayBounds(Self.monday)
         #expect(try check.practice().agenda.appointments(from: day.0, to: day.1).count == 12)

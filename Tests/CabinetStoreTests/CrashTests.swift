@@ -38,7 +38,7 @@ let crashIterations: Int = {
             if let a = acks.last { lastAck = max(lastAck, a) }
             if probe.output.count > acks.count + 1 { killedMidway += 1 }
 
-            let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+            let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
             let sql = try v.openSQL()
             let present = Int(try sql.exec("SELECT count(*) FROM acked WHERE id <= \(lastAck)").first ?? "") ?? -1
             #expect(present == lastAck, "round \(round) (\(mode)): \(present) of \(lastAck) acknowledged commits present")
@@ -47,7 +47,7 @@ let crashIterations: Int = {
             if present != lastAck { break }
         }
         #expect(lastAck >= crashIterations)
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try v.verify().damaged.isEmpty)
         v.lock()
     }
@@ -81,7 +81,7 @@ let crashIterations: Int = {
         let aAcks = a.acks, bAcks = b.acks
         #expect(bAcks.count == 1500)
 
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let (n, rows, aRows, bRows) = try v.read { db in
             (try Int.fetchOne(db, sql: "SELECT n FROM counter") ?? -1,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM log") ?? -1,
@@ -93,7 +93,7 @@ let crashIterations: Int = {
         #expect(Set(bAcks).isSubset(of: bRows))
         #expect(try v.read { try String.fetchAll($0, sql: "PRAGMA integrity_check") } == ["ok"])
         v.lock()
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try again.verify().isOK)
         again.lock()
     }
@@ -103,7 +103,7 @@ let crashIterations: Int = {
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF; PRAGMA cache_size = -20000")
         try sql.exec("CREATE TABLE big(id INTEGER PRIMARY KEY, v BLOB)")
@@ -122,7 +122,7 @@ let crashIterations: Int = {
         #expect(try sql.exec("SELECT v FROM big WHERE id = -1") == ["après le premier gibioctet"])
         #expect(try sql.exec("PRAGMA quick_check") == ["ok"])
         v.lock()
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let report = try again.verify()
         #expect(report.isOK, "\(report.damaged) \(report.integrityErrors.prefix(3))")
         #expect(report.pagesChecked > 262_144)

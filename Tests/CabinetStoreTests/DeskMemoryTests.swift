@@ -64,15 +64,15 @@ import Testing
         blob[blob.count - 1] ^= 1
         #expect(ClinicalSeal.openFields(blob, kind: .consultation, uid: uid, key: key) == nil)
         let error = ClinicalSeal.unopenable(id: 12, blob, kind: .consultation, uid: uid, key: key)
-        #expect(error == .tampered(.clinicalField(id: 12, field: "entry.field.examination")))
+        #expect(error == .integrity(.tampered(.clinicalField(id: 12, field: "entry.field.examination"))))
         let said = error.message(Catalog.load(.french))
         #expect(said.contains("Examen") && said.contains("n° 12") && !said.contains("page"), "\(said)")
         #expect(error.exitCode == .integrity)
     }
 
     @Test func aMissingSessionIsNotAWrongPassphrase() {
-        #expect(CabinetError.notSignedIn.message(Catalog.load(.french)).contains("reconnectez-vous"))
-        #expect(CabinetError.notSignedIn != .wrongPassphrase)
+        #expect(CabinetError.session(.notSignedIn).message(Catalog.load(.french)).contains("reconnectez-vous"))
+        #expect(CabinetError.session(.notSignedIn) != .session(.wrongPassphrase))
     }
 }
 
@@ -83,14 +83,14 @@ import Testing
         let dir = TempDir()
         let (doctor, _, path) = try makeVault(dir)
         let onetime = try doctor.practice(kdf: .minimumForTests).accounts.create(login: "accueil", role: .secretary, displayName: nil)
-        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: onetime)
+        let desk = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(onetime))
         defer { desk.signOut() }
         _ = try desk.practice().agenda.changeToken()
         try doctor.practice().accounts.disable(login: "accueil")
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.practice().agenda.changeToken() }
+        #expect(throws: CabinetError.session(.accountDisabled(login: "accueil"))) { try desk.practice().agenda.changeToken() }
         let someone = PatientIdentity(birthName: "Fictif", firstNames: "Gaston", sex: .male,
                                       birthDate: CivilDate(year: 1961, month: 6, day: 6)!)
-        #expect(throws: CabinetError.accountDisabled(login: "accueil")) { try desk.practice().patients.add(someone) }
+        #expect(throws: CabinetError.session(.accountDisabled(login: "accueil"))) { try desk.practice().patients.add(someone) }
         // The doctor goes on.
         _ = try doctor.practice().patients.add(someone)
         doctor.lock()

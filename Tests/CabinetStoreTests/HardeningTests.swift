@@ -60,7 +60,7 @@ import Testing
         let (first, _, path) = try makeVault(dir)
         try first.write { db in try db.execute(sql: "CREATE TABLE t(v TEXT)") }
         // Desk B, with a short busy timeout.
-        let second = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let second = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         second.busyTimeoutForTests = 0.05
         try second.openDatabase()
         // Desk A holds a write transaction open.
@@ -70,7 +70,7 @@ import Testing
             try second.write { db in try db.execute(sql: "INSERT INTO t VALUES ('poste B')") }
             Issue.record("the write went through while another desk held the lock")
         } catch let error as CabinetError {
-            #expect(error == .busy)
+            #expect(error == .vault(.busy))
             #expect(error.exitCode == .conflict)
             let fr = error.message(Catalog.load(.french))
             #expect(!fr.contains("code"), "\(fr)")
@@ -92,9 +92,9 @@ import Testing
 
     @Test(arguments: busyCodes)
     func everyBusyAndLockedCodeIsMapped(code: Int32) {
-        #expect(StoreErrors.map(code: code, vfs: nil) == .busy)
+        #expect(StoreErrors.map(code: code, vfs: nil) == .vault(.busy))
         // Also a GRDB error that escaped the store (the command line's net).
         let escaped = DatabaseError(resultCode: ResultCode(rawValue: code))
-        #expect(StoreErrors.userError(escaped) as? CabinetError == .busy)
+        #expect(StoreErrors.userError(escaped) as? CabinetError == .vault(.busy))
     }
 }

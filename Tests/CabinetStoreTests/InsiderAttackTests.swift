@@ -10,7 +10,7 @@ import Testing
 /// adversary's own reader and writer of the format (Tests/Adversary/
 /// adversary.py: Python, libsodium through ctypes, sqlite3, written from the
 /// documentation and sharing no code with Cabinet), then checks through the
-/// production API that Cabinet notices (format 2, `CabinetError.tampered`).
+/// production API that Cabinet notices (format 2, `CabinetError.integrity(.tampered)`).
 ///
 /// Against format 1 every attack here succeeds silently, so these tests fail
 /// until format 2 lands; that is what they are for.
@@ -33,7 +33,7 @@ import Testing
     static func practice() throws -> Practice {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
-        try v.createAccount(login: "sec", role: .secretary, displayName: nil, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        try v.createAccount(login: "sec", role: .secretary, displayName: nil, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
         let day = try #require(CivilDate(iso: "2026-01-15"))
         let patient = try v.practice().patients.add(PatientStoreTests.identity())
         let other = try v.practice().patients.add(PatientStoreTests.identity("Martin", "Marie", born: "1970-07-07"))
@@ -56,12 +56,12 @@ import Testing
         let p = try Self.practice()
         try attack("promote", p.path, "--passphrase", secretaryPass)
         do {
-            let v = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
+            let v = try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass))
             defer { v.lock() }
             #expect(v.role == .secretary, "the slot says doctor; the authenticated roster says secretary")
             #expect(!v.hasClinicalKey, "her own key X must not pass for the clinical key")
         } catch let error as CabinetError {
-            #expect(error == .tampered(.roster))
+            #expect(error == .integrity(.tampered(.roster)))
             #expect(error.exitCode == .integrity)
         }
     }
@@ -72,9 +72,9 @@ import Testing
     @Test func forgedRosterIsCaughtAtTheDoctorsSignIn() throws {
         let p = try Self.practice()
         try attack("promote", p.path, "--passphrase", secretaryPass, "--forge-roster")
-        (try? Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass))?.lock()
+        (try? Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass)))?.lock()
         expectTampered("doctor's sign-in after the forged roster", { $0 == .roster }) {
-            try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).lock()
+            try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
         }
     }
 
@@ -86,7 +86,7 @@ import Testing
         try attack("promote", p.path, "--passphrase", secretaryPass, "--forge-roster")
         var doctorPassphrase = doctorPass
         var accomplice: String?
-        if let v = try? Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass) {
+        if let v = try? Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass)) {
             if v.role == .doctor && v.hasClinicalKey {
                 accomplice = try? v.practice(kdf: .minimumForTests).accounts.create(login: "doc2", role: .doctor, displayName: nil)
                 if let once = try? v.practice(kdf: .minimumForTests).accounts.reset(login: "doc", role: nil) { doctorPassphrase = once }
@@ -94,11 +94,11 @@ import Testing
             v.signOut()
         }
         expectTampered("the real doctor's sign-in") {
-            try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPassphrase).lock()
+            try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPassphrase)).lock()
         }
         if let accomplice {
             expectTampered("the doctor account she created") {
-                try Vault.signIn(at: p.path, login: "doc2", passphrase: accomplice).lock()
+                try Vault.signIn(at: p.path, login: "doc2", passphrase: Passphrase(accomplice)).lock()
             }
         }
     }
@@ -112,9 +112,9 @@ import Testing
         #expect(try adversary("can-open", p.path, "--login", "ghost", "--passphrase", Self.ghostPass).status == 0,
                 "the tool's own slot opens the current data key")
         expectTampered("sign-in with the hidden slot", { $0 == .unlistedSlot(login: "ghost") }) {
-            try Vault.signIn(at: p.path, login: "ghost", passphrase: Self.ghostPass).lock()
+            try Vault.signIn(at: p.path, login: "ghost", passphrase: Passphrase(Self.ghostPass)).lock()
         }
-        let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         try doctor.practice().accounts.disable(login: "sec")
         try doctor.rekey()
         doctor.signOut()
@@ -156,7 +156,7 @@ import Testing
                     || !entries.contains { $0.id == p.allergy && $0.fields["substance"] == "Pénicilline" }
             }
         }
-        let v = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { v.lock() }
         let reads: [(String, () throws -> [ClinicalEntry])] = [
             ("openRecord", { try v.practice().patients.open(readOn).entries }),
@@ -166,14 +166,14 @@ import Testing
             do {
                 let entries = try read()
                 #expect(!silentlyWrong(entries), "\(name) shows entry \(altered) as genuine after '\(move)'")
-            } catch let CabinetError.tampered(finding) {
+            } catch let CabinetError.integrity(.tampered(finding)) {
                 #expect(finding == .clinicalEntry(id: altered), "\(name)")
             }
         }
         do {
             let report = try v.verify()
             #expect(!report.isOK, "verify must report the altered clinical row \(altered)")
-        } catch let CabinetError.tampered(finding) {
+        } catch let CabinetError.integrity(.tampered(finding)) {
             #expect(finding == .clinicalEntry(id: altered))
         }
     }
@@ -186,14 +186,14 @@ import Testing
         try attack(["truncate", p.path] + (forgeEnvelope ? ["--forge-envelope", "--passphrase", secretaryPass] : []))
         #expect(fileSize(p.path) == header)
         expectTampered("unlock", { $0 == .truncated }) {
-            try Vault.unlock(at: p.path, login: "doc", passphrase: doctorPass).lock()
+            try Vault.unlock(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
         }
         #expect(fileSize(p.path) == header, "nothing re-initialised by the unlock")
         expectTampered("the doctor's sign-in", { $0 == .truncated }) {
-            try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).lock()
+            try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
         }
         expectTampered("her own sign-in", { $0 == .truncated }) {
-            try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass).lock()
+            try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass)).lock()
         }
         #expect(fileSize(p.path) == header, "nothing re-initialised by a sign-in")
     }
@@ -208,10 +208,10 @@ import Testing
     /// docs/SEALED-STORE.md "Threat model" writes down.)
     @Test func rewrittenTrailIsReportedBroken() throws {
         let p = try Self.practice()
-        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass))
         _ = try s.practice().patients.record(p.patient)
         s.signOut()
-        try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
+        try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).signOut()
         expectFolded(p.path)
         let run = try attack("rewrite-trail", p.path, "--passphrase", secretaryPass, "--actor", "sec",
                              "--object", "patient:\(p.patient)")
@@ -223,11 +223,11 @@ import Testing
     /// sign-in and reading): the checkpoint of that sign-in shows it.
     @Test func rolledBackTrailIsCaughtByTheCheckpoint() throws {
         let p = try Self.practice()
-        try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
+        try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).signOut()
         expectFolded(p.path)
         let old = p.dir.file("old-copy.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
-        let v = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         _ = try v.practice().patients.open(p.patient)
         v.signOut()
         try attack("rollback-trail", p.path, "--passphrase", secretaryPass, "--old", old)
@@ -239,17 +239,17 @@ import Testing
     @Test func removedSecondFactorStillRequired() throws {
         let p = try Self.practice()
         let t = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 30).rounded(.down) * 30 + 15)
-        let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doctor = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         let e = try doctor.practice().accounts.beginSecondFactor(issuer: "Cabinet")
         let totp = TOTP(secret: try #require(Base32.decode(e.secretBase32)))
         try doctor.practice().accounts.confirmSecondFactor(code: totp.code(at: t), now: t)
         doctor.lock()
         try attack("drop-totp", p.path, "--passphrase", secretaryPass, "--target", "doc")
         do {
-            try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass, totp: nil, now: t.addingTimeInterval(60)).lock()
+            try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass), totp: nil, now: t.addingTimeInterval(60)).lock()
             Issue.record("the doctor signed in without his second factor")
         } catch let error as CabinetError {
-            #expect(error == .tampered(.secondFactorRemoved(login: "doc")) || error == .secondFactorRequired, "\(error)")
+            #expect(error == .integrity(.tampered(.secondFactorRemoved(login: "doc"))) || error == .session(.secondFactorRequired), "\(error)")
         }
     }
 }
@@ -275,7 +275,7 @@ func python3() throws -> String {
         let candidate = "\(d)/python3"
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
     }
-    throw CabinetError.io(path: "python3", errno: ENOENT)
+    throw CabinetError.vault(.io(path: "python3", errno: ENOENT))
 }
 
 @discardableResult
@@ -325,18 +325,18 @@ func fileSize(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? -1
 }
 
-/// `body` must throw `CabinetError.tampered` (exit 3) with a finding that
+/// `body` must throw `CabinetError.integrity(.tampered)` (exit 3) with a finding that
 /// `accepts` takes.
 func expectTampered(_ what: String, _ accepts: (TamperFinding) -> Bool = { _ in true },
                     sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Void) {
     do {
         try body()
-        Issue.record("\(what): accepted; expected CabinetError.tampered", sourceLocation: sourceLocation)
-    } catch let CabinetError.tampered(finding) {
+        Issue.record("\(what): accepted; expected CabinetError.integrity(.tampered)", sourceLocation: sourceLocation)
+    } catch let CabinetError.integrity(.tampered(finding)) {
         #expect(accepts(finding), "\(what): \(finding)", sourceLocation: sourceLocation)
-        #expect(CabinetError.tampered(finding).exitCode == .integrity, sourceLocation: sourceLocation)
+        #expect(CabinetError.integrity(.tampered(finding)).exitCode == .integrity, sourceLocation: sourceLocation)
     } catch {
-        Issue.record("\(what): \(error); expected CabinetError.tampered", sourceLocation: sourceLocation)
+        Issue.record("\(what): \(error); expected CabinetError.integrity(.tampered)", sourceLocation: sourceLocation)
     }
 }
 
@@ -350,13 +350,13 @@ func expectBrokenTrail(_ path: String, sourceLocation: SourceLocation = #_source
         }
     }
     do {
-        let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let v = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { v.lock() }
         let report = try v.practice().audit.verify()
         #expect(!report.isOK, "verifyAudit says the rewritten trail is intact", sourceLocation: sourceLocation)
-    } catch let CabinetError.tampered(finding) {
+    } catch let CabinetError.integrity(.tampered(finding)) {
         #expect(trailFinding(finding), "\(finding)", sourceLocation: sourceLocation)
-    } catch CabinetError.auditChainBroken {
+    } catch CabinetError.integrity(.auditChainBroken) {
     } catch {
         Issue.record("\(error)", sourceLocation: sourceLocation)
     }

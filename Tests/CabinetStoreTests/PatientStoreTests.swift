@@ -16,7 +16,7 @@ import Testing
     /// A vault with a doctor and a secretary (cheapest key derivation).
     static func vault(_ dir: TempDir) throws -> (Vault, String) {
         let (v, _, path) = try makeVault(dir)
-        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: Passphrase(secretaryPass),
                                 mustChange: false, kdf: .minimumForTests)
         return (v, path)
     }
@@ -109,9 +109,9 @@ import Testing
         #expect(opened.history == (try v.practice().patients.history(id)))
         #expect(opened.history.map(\.what).filter { $0 == "identity" }.count == 2)
         #expect(opened.history.contains { $0.what == "consultation" && $0.detail == "correction" })
-        #expect(throws: CabinetError.patientNotFound(id: 999)) { try v.practice().patients.open(999) }
+        #expect(throws: CabinetError.patients(.notFound(id: 999))) { try v.practice().patients.open(999) }
         v.lock()
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         defer { s.signOut() }
         let desk = try s.practice().patients.open(id)
         #expect(desk.record.identity.birthName == "Lefèvre")
@@ -142,7 +142,7 @@ import Testing
         let queries = ["du", "dup", "ma", "marie", "d", "dupont marie", "zo", "dub"]
         let incremental = try queries.map { try v.practice().patients.search($0).map(\.id) }
         v.lock()
-        let fresh = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let fresh = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { fresh.lock() }
         #expect(try queries.map { try fresh.practice().patients.search($0).map(\.id) } == incremental)
         #expect(incremental[0].count == 7, "\(incremental[0])")
@@ -154,7 +154,7 @@ import Testing
         let (v, _) = try Self.vault(dir)
         defer { v.lock() }
         let id = try v.practice().patients.add(Self.identity())
-        #expect(throws: CabinetError.possibleDuplicate(id: id)) { try v.practice().patients.add(Self.identity("LEFEVRE", "hélène")) }
+        #expect(throws: CabinetError.patients(.possibleDuplicate(id: id))) { try v.practice().patients.add(Self.identity("LEFEVRE", "hélène")) }
         let twin = try v.practice().patients.add(Self.identity(), allowDuplicate: true)
         #expect(twin != id)
     }
@@ -165,11 +165,11 @@ import Testing
         defer { v.lock() }
         var p = Self.identity()
         p.nir = "2 60 03 75 123 456 00"
-        #expect(throws: CabinetError.invalidField(field: "nir", key: "nir.key")) { try v.practice().patients.add(p) }
+        #expect(throws: CabinetError.patients(.invalidField(field: "nir", key: "nir.key"))) { try v.practice().patients.add(p) }
         p = Self.identity(born: "2999-01-01")
-        #expect(throws: CabinetError.invalidField(field: "birth_date", key: "date.future")) { try v.practice().patients.add(p) }
+        #expect(throws: CabinetError.patients(.invalidField(field: "birth_date", key: "date.future"))) { try v.practice().patients.add(p) }
         p = Self.identity(" ", "Hélène")
-        #expect(throws: CabinetError.invalidField(field: "birth_name", key: "patient.error.birth_name")) { try v.practice().patients.add(p) }
+        #expect(throws: CabinetError.patients(.invalidField(field: "birth_name", key: "patient.error.birth_name"))) { try v.practice().patients.add(p) }
         // Escape sequences pasted into a name never reach the vault.
         p = Self.identity("Mar\u{1B}[31mtin\u{07}", "Paul")
         let id = try v.practice().patients.add(p)
@@ -183,7 +183,7 @@ import Testing
         let id = try v.practice().patients.add(Self.identity())
         v.lock()
         // The secretary corrects the address.
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         var p = try s.practice().patients.record(id).identity
         p.addressLine1 = "5 avenue des Exemples"
         try s.practice().patients.update(id, p)
@@ -222,12 +222,12 @@ import Testing
         #expect(throws: CabinetError.usage(key: "error.unknown_field")) {
             try v.practice().patients.addEntry(patient: id, kind: .consultation, occurredOn: day, fields: ["commentaire": "libre"])
         }
-        #expect(throws: CabinetError.patientNotFound(id: 999)) {
+        #expect(throws: CabinetError.patients(.notFound(id: 999))) {
             try v.practice().patients.addEntry(patient: 999, kind: .allergy, occurredOn: day, fields: ["substance": "x"])
         }
         v.lock()
         // The secretary: refused by the policy, and her slot has no key anyway.
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(throws: CabinetError.permissionDenied(operation: "readClinical")) { try s.practice().patients.entries(patient: id) }
         #expect(throws: CabinetError.permissionDenied(operation: "writeClinical")) {
             try s.practice().patients.addEntry(patient: id, kind: .allergy, occurredOn: day, fields: ["substance": "x"])
@@ -251,8 +251,8 @@ import Testing
         var p = try v.practice().patients.record(id).identity
         #expect(try v.practice().patients.record(id).flags.limited)
         p.city = "Lyon"
-        #expect(throws: CabinetError.recordLimited) { try v.practice().patients.update(id, p) }
-        #expect(throws: CabinetError.recordLimited) {
+        #expect(throws: CabinetError.patients(.recordLimited)) { try v.practice().patients.update(id, p) }
+        #expect(throws: CabinetError.patients(.recordLimited)) {
             try v.practice().patients.addEntry(patient: id, kind: .allergy, occurredOn: CivilDate(Date()), fields: ["substance": "x"])
         }
         try v.practice().patients.setFlags(id, PatientFlags(limited: false))
@@ -268,12 +268,12 @@ import Testing
         try "Compte rendu fictif : Canari-Document-Ultramarine".write(toFile: letter, atomically: true, encoding: .utf8)
         let entry = try v.practice().patients.importDocument(patient: id, path: letter, title: "Compte rendu", date: CivilDate(Date()))
         #expect(throws: CabinetError.self) { try v.practice().patients.importDocument(patient: id, path: outside.file("absent.pdf"), title: "x", date: CivilDate(Date())) }
-        #expect(throws: CabinetError.isDirectory(path: outside.path)) {
+        #expect(throws: CabinetError.vault(.isDirectory(path: outside.path))) {
             try v.practice().patients.importDocument(patient: id, path: outside.path, title: "x", date: CivilDate(Date()))
         }
         let big = outside.file("gros.pdf")
         #expect(FileManager.default.createFile(atPath: big, contents: Data(count: ClinicalSeal.documentMaxBytes + 1)))
-        #expect(throws: CabinetError.documentTooLarge(maxMegabytes: 20)) {
+        #expect(throws: CabinetError.patients(.documentTooLarge(maxMegabytes: 20))) {
             try v.practice().patients.importDocument(patient: id, path: big, title: "x", date: CivilDate(Date()))
         }
         let out = outside.file("export.txt")
@@ -286,7 +286,7 @@ import Testing
         for name in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
             #expect(!containsBytes(bytes(dir.file(name)), Array("Canari-Document".utf8)), "\(name)")
         }
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(throws: CabinetError.permissionDenied(operation: "exportRecords")) {
             try s.practice().patients.exportDocument(entry: entry, to: outside.file("s.txt"))
         }
@@ -298,7 +298,7 @@ import Testing
         let (v, path) = try Self.vault(dir)
         defer { v.lock() }
         _ = try v.practice().patients.add(Self.identity())
-        let s = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         defer { s.signOut() }
         #expect(try s.practice().patients.search("lef").count == 1)
         _ = try v.practice().patients.add(Self.identity("Lefort", "Noël", born: "2001-05-05", sex: .male))
@@ -345,7 +345,7 @@ import Testing
 
 /// Opens the vault at `path` as the doctor for one read.
 func read<T>(_ path: String, _ body: (Vault) throws -> T) throws -> T {
-    let v = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+    let v = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
     defer { v.signOut() }
     return try body(v)
 }

@@ -25,12 +25,12 @@ import Testing
         let p = try InsiderAttackTests.practice()
         try attack("sql", p.path, "--passphrase", secretaryPass,
                    "--exec", "UPDATE account SET role = 'doctor' WHERE login = 'sec'")
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         let once = try doc.practice(kdf: .minimumForTests).accounts.reset(login: "sec", role: nil)
         doc.signOut()
         expectFolded(p.path)
 
-        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: once)
+        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(once))
         defer { s.lock() }
         #expect(s.role == .secretary, "a reset must not grant the role her own row claims")
         #expect(!s.hasClinicalKey, "the front desk must never hold the clinical key")
@@ -58,7 +58,7 @@ import Testing
     func revocationSurvivesAnEditedAccountRow(_ edit: RowEdit) throws {
         let p = try InsiderAttackTests.practice()
         try attack("sql", p.path, "--passphrase", secretaryPass, "--exec", edit.rawValue)
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         var refusal = "none"
         do { try doc.practice().accounts.disable(login: "sec") } catch { refusal = "\(error)" }
         try doc.rekey()
@@ -80,7 +80,7 @@ import Testing
         let p = try InsiderAttackTests.practice()
         let old = p.dir.file("kept-by-her.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         try doc.practice().accounts.disable(login: "sec")
         doc.signOut()
         expectFolded(p.path)
@@ -89,7 +89,7 @@ import Testing
         try attack("sql", p.path, "--passphrase", secretaryPass,
                    "--exec", "UPDATE account SET disabled_at = NULL, disabled_by = NULL WHERE login = 'sec'")
         do {
-            let d = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+            let d = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
             let report = try d.verify()
             #expect(!report.isOK, "verify after the revoked slot came back: \(report)")
             try d.rekey()
@@ -97,7 +97,7 @@ import Testing
             expectFolded(p.path)
             #expect(try adversary("can-open", p.path, "--login", "sec", "--passphrase", secretaryPass).status == 1,
                     "the revoked secretary opens the vault re-keyed after her revocation")
-        } catch CabinetError.tampered {
+        } catch CabinetError.integrity(.tampered) {
             // Refused: what should happen.
         }
     }
@@ -113,7 +113,7 @@ import Testing
         let p = try InsiderAttackTests.practice()
         try attack("forge-entry", p.path, "--passphrase", secretaryPass, "--actor", "doc", "--action", "account.role",
                    "--object", "sec", "--detail", "secretary -> doctor")
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { doc.lock() }
         #expect(try doc.practice().audit.entries().contains { $0.actor == "doc" && $0.action == "account.role" && $0.object == "sec" },
                 "(setup) the forged entry is in the trail")
@@ -131,17 +131,17 @@ import Testing
     @Test func plantedFirstUseKeySignsForTheRecoveryKey() throws {
         let dir = TempDir()
         let path = try TrustTests.formatOneCopy(dir)
-        try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass).signOut()
+        try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass)).signOut()
         expectFolded(path)
         let run = try attack("plant-sign-key", path, "--login", "accueil", "--passphrase", TrustTests.oldSecretaryPass,
                              "--target", "recovery")
         let seed = try #require(run.json["seed"] as? String)
-        try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass).signOut()
+        try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass)).signOut()
         expectFolded(path)
         try attack("forge-entry", path, "--login", "accueil", "--passphrase", TrustTests.oldSecretaryPass,
                    "--actor", "recovery", "--action", "signin", "--detail", "recovery-key",
                    "--signer", "recovery", "--seed", seed)
-        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass)
+        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass))
         defer { doc.lock() }
         #expect(doc.roster?.entry(login: "recovery")?.sign.isEmpty != false,
                 "a key published by someone else than the recovery key's own session was recorded as its key")
@@ -165,11 +165,11 @@ import Testing
         let recoveryKey = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/format1/recovery-key.txt").path, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass).signOut()
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: TrustTests.oldSecretaryPass)
+        try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass)).signOut()
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(TrustTests.oldSecretaryPass))
         _ = try sec.practice().patients.record(1)
         sec.signOut()
-        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass)
+        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass))
         let original = try #require(try doc.practice().patients.open(1).entries.first)
         doc.signOut()
         expectFolded(path)
@@ -186,17 +186,17 @@ import Testing
         try attack(["set-format", path, "--version", "1"] + her)
 
         expectTampered("the doctor's own sign-in", { $0 == .rosterMissing }) {
-            try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass).lock()
+            try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass)).lock()
         }
         do {
             let r = try Vault.signIn(at: path, recoveryKey: recoveryKey)
             r.signOut()
             Issue.record("the recovery key accepted a vault put back to format 1 and upgraded it again")
-        } catch CabinetError.tampered {
+        } catch CabinetError.integrity(.tampered) {
             return
         }
         // What the practice then sees.
-        let d = try Vault.signIn(at: path, login: "drmartin", passphrase: TrustTests.oldDoctorPass)
+        let d = try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(TrustTests.oldDoctorPass))
         defer { d.lock() }
         let entry = try d.practice().patients.open(1).entries.first { $0.id == original.id }
         #expect(entry?.occurredOn.iso != "2019-05-05", "the back-dated consultation is shown as genuine")
@@ -215,14 +215,14 @@ import Testing
     /// rollback), with no trace of his sign-in in the trail.
     @Test func trailPutBackWithItsCheckpointErasesHerReading() throws {
         let p = try InsiderAttackTests.practice()
-        try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
+        try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).signOut()
         expectFolded(p.path)
         let old = p.dir.file("kept-by-her.vault")
         try FileManager.default.copyItem(atPath: p.path, toPath: old)
-        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass))
         _ = try s.practice().patients.record(p.patient)
         s.signOut()
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass))
         _ = try doc.practice().patients.addEntry(patient: p.patient, kind: .consultation,
                                      occurredOn: try #require(CivilDate(iso: "2026-02-01")),
                                      fields: ["reason": "Contrôle", "conclusion": "Guérison"])
@@ -246,15 +246,15 @@ extension RedTeamTests {
     /// satisfied.
     @Test func retentionShortenedByHerPrunesHerTracks() throws {
         let p = try InsiderAttackTests.practice()
-        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: secretaryPass)
+        let s = try Vault.signIn(at: p.path, login: "sec", passphrase: Passphrase(secretaryPass))
         _ = try s.practice().patients.record(p.patient)
         s.signOut()
-        try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass).signOut()
+        try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass)).signOut()
         expectFolded(p.path)
         try attack("sql", p.path, "--passphrase", secretaryPass,
                    "--exec", "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('audit_retention_days', '30')")
         let later = Date().addingTimeInterval(60 * 86_400)
-        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: doctorPass, now: later)
+        let doc = try Vault.signIn(at: p.path, login: "doc", passphrase: Passphrase(doctorPass), now: later)
         defer { doc.lock() }
         let report = try doc.practice().audit.verify()
         let kept = try doc.practice().audit.entries().contains { $0.actor == "sec" && $0.object == "patient:\(p.patient)" }

@@ -19,7 +19,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         let got = try sql.exec("PRAGMA journal_mode = \(mode)")
         #expect(got.first?.uppercased() == mode)
@@ -66,7 +66,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("PRAGMA journal_mode = DELETE")
         try sql.exec("CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('meme valeur')")
@@ -107,7 +107,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
     }
 
     func expectDamage(_ path: String, page: Int64) throws {
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         defer { v.lock() }
         let report = try v.verify()
         #expect(report.damaged.contains(.page(page)), "verify must name page \(page): \(report.damaged)")
@@ -119,11 +119,11 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
                 let rows: [String]? = try v.read { try String.fetchAll($0, sql: "SELECT v FROM t ORDER BY id") }
                 Issue.record("read \(rows?.count ?? 0) rows from a damaged file")
             } catch let e as CabinetError {
-                #expect(e == .damaged(.page(page)))
+                #expect(e == .integrity(.damaged(.page(page))))
                 #expect(e.exitCode == .integrity)
             }
         } else {
-            #expect(throws: CabinetError.damaged(.page(1))) { try v.openDatabase() }
+            #expect(throws: CabinetError.integrity(.damaged(.page(1)))) { try v.openDatabase() }
         }
     }
 
@@ -144,7 +144,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let all = bytes(path)
         try writeBytes(path, at: pageOffset(2), Array(all[pageOffset(3)..<pageOffset(4)]))
         try writeBytes(path, at: pageOffset(3), Array(all[pageOffset(2)..<pageOffset(3)]))
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let report = try v.verify()
         #expect(report.damaged.contains(.page(2)) && report.damaged.contains(.page(3)))
         v.lock()
@@ -155,7 +155,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let path = try rowsOnPages(dir)
         // A sealed copy under the same data key but its own file id (as a
         // backup would be), made with VACUUM INTO through a second VFS.
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         guard let dataKey = v.dataKeyForMaintenance else { Issue.record("no key"); return }
         var env = v.envelope
         env.fileID = randomBytes(16)
@@ -166,7 +166,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let sql = try v.openSQL()
         try sql.exec("VACUUM INTO '\(Vault.uri(path: copy, vfs: vfsName(copyVFS)))'")
         // The copy is a working sealed vault...
-        let copyDB = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        let copyDB = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(try copyDB.database?.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 400)
         #expect(try copyDB.verify().isOK)
         copyDB.lock()
@@ -182,7 +182,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
     func walWithCommits(_ dir: TempDir, into copyDir: TempDir) throws -> String {
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0")
         try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
@@ -205,24 +205,24 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         // Frame 5's page bytes (WAL header 32, frames of 24 + 4096).
         try flipBit(copy + "-wal", at: 32 + 4 * (24 + 4096) + 24 + 100)
         let wal = bytes(copy + "-wal")
-        let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let c = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let report = try c.verify()
         #expect(report.damaged.contains(.walFrame(5)), "\(report.damaged)")
         #expect(!report.isOK)
-        #expect(throws: CabinetError.damaged(.walFrame(5))) { try c.openDatabase() }
-        #expect(CabinetError.damaged(.walFrame(5)).exitCode == .integrity)
+        #expect(throws: CabinetError.integrity(.damaged(.walFrame(5)))) { try c.openDatabase() }
+        #expect(CabinetError.integrity(.damaged(.walFrame(5))).exitCode == .integrity)
         c.lock()
         // Nothing was dropped nor folded into the vault: the WAL is intact
         // (a repaired frame would bring every commit back), and a second
         // attempt says the same.
         #expect(bytes(copy + "-wal") == wal)
-        let again = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
-        #expect(throws: CabinetError.damaged(.walFrame(5))) { try again.openDatabase() }
+        let again = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
+        #expect(throws: CabinetError.integrity(.damaged(.walFrame(5)))) { try again.openDatabase() }
         #expect(try again.verify().damaged.contains(.walFrame(5)))
         again.lock()
         // Repaired (the bit flipped back), every commit is there.
         try flipBit(copy + "-wal", at: 32 + 4 * (24 + 4096) + 24 + 100)
-        let fixed = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        let fixed = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(try fixed.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20)
         fixed.lock()
     }
@@ -237,14 +237,14 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         wal = Array(wal[0..<(32 + frames * (24 + 4096))])
         wal[wal.count - 100] ^= 0x55
         _ = FileManager.default.createFile(atPath: copy + "-wal", contents: Data(wal))
-        let t = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let t = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let r = try t.verify()
         #expect(r.damaged.isEmpty && r.tornWALTail, "\(r)")
         try t.openDatabase()
         // The last insert (its one frame) is lost with its torn frame; the 19 before it are there.
         #expect(try t.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 19)
         t.lock()
-        let after = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let after = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try after.verify().isOK)
         after.lock()
     }
@@ -257,7 +257,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let dir = TempDir(), copyDir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = 10")
         try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
@@ -276,7 +276,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let frames = (bytes(copy + "-wal").count - 32) / (24 + 4096)
         #expect(frames > committed + 5, "the open transaction must have spilled frames")
         try flipBit(copy + "-wal", at: 32 + committed * (24 + 4096) + 24 + 100) // its first frame
-        let c = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass)
+        let c = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(try c.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20)
         c.lock()
     }
@@ -310,7 +310,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let into = "VACUUM INTO '\(Vault.uri(path: copy, vfs: vfsName(copyVFS)))'"
         if reserve == 40 {
             try plain.exec(into)
-            let opened = try Vault.unlock(at: copy, login: "doc", passphrase: doctorPass, openDatabase: false)
+            let opened = try Vault.unlock(at: copy, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
             let sql = try opened.openSQL()
             #expect(try sql.exec("SELECT count(*) FROM t") == ["6000"])
             #expect(try sql.exec("PRAGMA integrity_check") == ["ok"])
@@ -331,7 +331,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("PRAGMA journal_mode = WAL; PRAGMA wal_autocheckpoint = 0")
         try sql.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")
@@ -352,7 +352,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         #expect(page == frame, "the checkpoint re-sealed the page instead of copying the sealed frame")
         #expect(try sql.exec("SELECT count(*) FROM t") == ["50"])
         v.lock()
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try again.verify().isOK)
         again.lock()
     }
@@ -363,10 +363,10 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let pristine = bytes(path)
         // One damaged copy: the other one opens the vault.
         try flipBit(path, at: 3000)
-        try Vault.unlock(at: path, login: "doc", passphrase: doctorPass).lock()
+        try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
         // Both copies damaged: a clear "header damaged".
         try flipBit(path, at: 8192 + 3000)
-        #expect(throws: CabinetError.envelopeDamaged) { try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) }
+        #expect(throws: CabinetError.integrity(.envelopeDamaged)) { try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)) }
         // Altered with a recomputed checksum (an attacker): the MAC catches it.
         try writeBytes(path, at: 0, pristine)
         for copy in 0..<2 {
@@ -378,7 +378,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
             c.replaceSubrange(8160..<8192, with: sum)
             try writeBytes(path, at: base, c)
         }
-        #expect(throws: CabinetError.envelopeAltered) { try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) }
+        #expect(throws: CabinetError.integrity(.envelopeAltered)) { try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)) }
         // A future format version is named as such.
         try writeBytes(path, at: 0, pristine)
         for copy in 0..<2 {
@@ -390,8 +390,8 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
             c.replaceSubrange(8160..<8192, with: sum)
             try writeBytes(path, at: base, c)
         }
-        #expect(throws: CabinetError.futureFormat(found: 9, supported: Int(Envelope.formatVersion))) {
-            try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.vault(.futureFormat(found: 9, supported: Int(Envelope.formatVersion)))) {
+            try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         }
     }
 
@@ -399,7 +399,7 @@ let canaries = ["CanaryTableZq", "CanaryColumnZq", "Canary-Patient-Zoé-Fictive"
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         let sql = try v.openSQL()
         try sql.exec("CREATE TABLE t(v); INSERT INTO t VALUES (1)")
         // Someone forcing temp files to disk gets an error, not a clear file.

@@ -26,7 +26,7 @@ final class TempDir {
 /// unlock many times.
 func makeVault(_ dir: TempDir, name: String = "v.vault") throws -> (Vault, recovery: String, path: String) {
     let path = dir.file(name)
-    let (vault, key) = try Vault.create(at: path, doctorLogin: "doc", passphrase: doctorPass, kdf: .minimumForTests)
+    let (vault, key) = try Vault.create(at: path, doctorLogin: "doc", passphrase: Passphrase(doctorPass), kdf: .minimumForTests)
     return (vault, key, path)
 }
 
@@ -61,7 +61,7 @@ func flipBit(_ path: String, at offset: Int) throws {
     let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
     defer { try? h.close() }
     try h.seek(toOffset: UInt64(offset))
-    guard var b = try h.read(upToCount: 1)?.first else { throw CabinetError.io(path: path, errno: EIO) }
+    guard var b = try h.read(upToCount: 1)?.first else { throw CabinetError.vault(.io(path: path, errno: EIO)) }
     b ^= 0x10
     try h.seek(toOffset: UInt64(offset))
     try h.write(contentsOf: [b])

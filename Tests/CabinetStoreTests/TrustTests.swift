@@ -25,7 +25,7 @@ import Testing
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
         #expect(v.envelope.version == 2)
-        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: Passphrase(secretaryPass),
                                 mustChange: false, kdf: .minimumForTests)
         let roster = try #require(v.roster)
         #expect(roster.accounts.map(\.login).sorted() == ["accueil", "doc", "recovery"])
@@ -37,10 +37,10 @@ import Testing
         #expect(env.databaseCreated && env.databasePages > 0, "the envelope records the database")
         #expect(env.slots.allSatisfy { $0.version == 2 })
 
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(sec.role == .secretary && !sec.hasClinicalKey && !sec.rosterTrusted)
         sec.signOut()
-        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { doc.lock() }
         #expect(doc.rosterTrusted)
         // Every entry written since the list exists is signed by its account.
@@ -53,7 +53,7 @@ import Testing
     @Test func accountChangesGoOnTheListAndAResetSlotReplacesTheOldOne() throws {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
-        _ = try v.createAccount(login: "remplacant", role: .replacement, displayName: nil, passphrase: secretaryPass,
+        _ = try v.createAccount(login: "remplacant", role: .replacement, displayName: nil, passphrase: Passphrase(secretaryPass),
                                 mustChange: false, kdf: .minimumForTests)
         let before = try #require(v.roster?.entry(login: "remplacant"))
         let once = try v.practice(kdf: .minimumForTests).accounts.reset(login: "remplacant", role: .secretary)
@@ -65,7 +65,7 @@ import Testing
         #expect(v.roster?.entry(login: "remplacant")?.slot == nil)
         #expect(try v.verifyTrust().isEmpty)
         v.signOut()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.signIn(at: path, login: "remplacant", passphrase: once) }
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.signIn(at: path, login: "remplacant", passphrase: Passphrase(once)) }
     }
 
     /// Her account row edited to "doctor" (the row is under the data key):
@@ -74,17 +74,17 @@ import Testing
     @Test func anAccountRowEditedToDoctorEarnsNothing() throws {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
-        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: Passphrase(secretaryPass),
                                 mustChange: false, kdf: .minimumForTests)
         v.signOut()
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         try sec.openSQL().exec("UPDATE account SET role = 'doctor' WHERE login = 'accueil'")
         sec.signOut()
-        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(try doc.practice().accounts.list().first { $0.login == "accueil" }?.role == .secretary)
         let once = try doc.practice(kdf: .minimumForTests).accounts.reset(login: "accueil", role: nil)
         doc.signOut()
-        let again = try Vault.unlock(at: path, login: "accueil", passphrase: once)
+        let again = try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(once))
         defer { again.lock() }
         #expect(again.role == .secretary && !again.hasClinicalKey)
     }
@@ -93,13 +93,13 @@ import Testing
     @Test func theRoleComesFromTheListNotFromTheSlot() throws {
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
-        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: secretaryPass,
+        _ = try v.createAccount(login: "accueil", role: .secretary, displayName: nil, passphrase: Passphrase(secretaryPass),
                                 mustChange: false, kdf: .minimumForTests)
         v.signOut()
         // In-process version of the attack: her own slot rewrapped as a
         // doctor's with a clinical key of hers, the envelope re-MAC'd with
         // the data key she holds.
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         let sk = try #require(sec.slotSecretKey)
         let mine = SecureBytes.random(32)
         try sec.updateEnvelope { env in
@@ -111,8 +111,8 @@ import Testing
             env.slots[i] = slot
         }
         sec.lock()
-        #expect(throws: CabinetError.tampered(.roster)) {
-            try Vault.signIn(at: path, login: "accueil", passphrase: secretaryPass)
+        #expect(throws: CabinetError.integrity(.tampered(.roster))) {
+            try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         }
     }
 
@@ -135,7 +135,7 @@ import Testing
         let other = (1 - newest) * Envelope.copySize
         file.replaceSubrange(other..<(other + Envelope.copySize), with: copy)
         try Data(file).write(to: URL(fileURLWithPath: path))
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { again.lock() }
         #expect(again.login == "doc")
         let report = try again.verify()
@@ -147,8 +147,8 @@ import Testing
         let (v, _, path) = try makeVault(dir)
         try v.openSQL().exec("DELETE FROM roster")
         v.lock()
-        #expect(throws: CabinetError.tampered(.rosterMissing)) {
-            try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.integrity(.tampered(.rosterMissing))) {
+            try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         }
     }
 
@@ -156,10 +156,10 @@ import Testing
         let dir = TempDir()
         let (v, _, path) = try makeVault(dir)
         v.signOut()
-        let first = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let first = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let cp1 = try #require(try first.read { try Vault.loadCheckpoint($0) })
         first.signOut()
-        let second = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let second = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { second.lock() }
         let cp2 = try #require(try second.read { try Vault.loadCheckpoint($0) })
         #expect(cp2.seq > cp1.seq)
@@ -183,7 +183,7 @@ import Testing
         let (v, _, path) = try makeVault(dir)
         for i in 1...5 { try v.audit(.recordOpened, object: "P\(i)", detail: "identity") }
         v.signOut()
-        let doc = try Vault.signIn(at: path, login: "doc", passphrase: doctorPass)
+        let doc = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         defer { doc.lock() }
         let cp = try #require(try doc.read { try Vault.loadCheckpoint($0) })
         let raw = try doc.openSQL()
@@ -231,14 +231,14 @@ import Testing
         #expect(try Envelope.read(path: path).0.version == 1)
 
         // The front desk first: format 1 still works for her, nothing upgraded.
-        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
+        let sec = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(Self.oldSecretaryPass))
         #expect(sec.role == .secretary && sec.roster == nil)
         #expect(try sec.practice().patients.search("hel").count == 1)
         sec.signOut()
         #expect(try Envelope.read(path: path).0.version == 1)
 
         // The doctor: upgraded, the record readable, the trail intact.
-        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        let doc = try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(Self.oldDoctorPass))
         #expect(doc.envelope.version == 2 && doc.rosterTrusted)
         let roster = try #require(doc.roster)
         #expect(roster.entry(login: "drmartin")?.role == .doctor)
@@ -257,11 +257,11 @@ import Testing
 
         // The front desk again (publishes her signing key), then the doctor
         // (records it): every entry verifies.
-        let sec2 = try Vault.signIn(at: path, login: "accueil", passphrase: Self.oldSecretaryPass)
+        let sec2 = try Vault.signIn(at: path, login: "accueil", passphrase: Passphrase(Self.oldSecretaryPass))
         #expect(sec2.role == .secretary)
         _ = try sec2.practice().patients.search("hel")
         sec2.signOut()
-        let doc2 = try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        let doc2 = try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(Self.oldDoctorPass))
         defer { doc2.lock() }
         #expect(doc2.roster?.entry(login: "accueil")?.sign.count == 1)
         #expect(try doc2.practice().audit.verify().isOK)
@@ -271,8 +271,8 @@ import Testing
         try doc2.openSQL().exec("DELETE FROM roster")
         try doc2.updateEnvelope { $0.version = 1 }
         doc2.lock()
-        #expect(throws: CabinetError.tampered(.rosterMissing)) {
-            try Vault.signIn(at: path, login: "drmartin", passphrase: Self.oldDoctorPass)
+        #expect(throws: CabinetError.integrity(.tampered(.rosterMissing))) {
+            try Vault.signIn(at: path, login: "drmartin", passphrase: Passphrase(Self.oldDoctorPass))
         }
     }
 }

@@ -9,14 +9,14 @@ import Testing
     @Test func everySlotKindOpensTheVault() throws {
         let dir = TempDir()
         let (vault, recovery, path) = try makeVault(dir)
-        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
-        try vault.addSlot(login: "remplacant", role: .replacement, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
+        try vault.addSlot(login: "remplacant", role: .replacement, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
         try vault.database?.write { db in try db.execute(sql: "CREATE TABLE t(v TEXT); INSERT INTO t VALUES ('fictif')") }
         #expect(vault.hasClinicalKey)
         vault.lock()
         #expect(vault.isLocked)
 
-        let byDoctor = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let byDoctor = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         #expect(byDoctor.role == .doctor && byDoctor.hasClinicalKey)
         #expect(try byDoctor.database?.read { try String.fetchOne($0, sql: "SELECT v FROM t") } == "fictif")
         byDoctor.lock()
@@ -26,13 +26,13 @@ import Testing
         #expect(try byRecovery.database?.read { try String.fetchOne($0, sql: "SELECT v FROM t") } == "fictif")
         byRecovery.lock()
 
-        let bySecretary = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
+        let bySecretary = try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(bySecretary.role == .secretary)
         #expect(!bySecretary.hasClinicalKey, "a secretary's slot must not carry the clinical key")
         #expect(try bySecretary.database?.read { try String.fetchOne($0, sql: "SELECT v FROM t") } == "fictif")
         bySecretary.lock()
 
-        let byReplacement = try Vault.unlock(at: path, login: "remplacant", passphrase: secretaryPass)
+        let byReplacement = try Vault.unlock(at: path, login: "remplacant", passphrase: Passphrase(secretaryPass))
         #expect(byReplacement.hasClinicalKey)
         byReplacement.lock()
     }
@@ -46,18 +46,18 @@ import Testing
         let size = bytes(path).count
         try writeBytes(path, at: header, [UInt8](repeating: 0, count: size - header))
         let before = snapshot(dir)
-        #expect(throws: CabinetError.wrongPassphrase) {
+        #expect(throws: CabinetError.session(.wrongPassphrase)) {
             try Vault.unlock(at: path, login: "doc", passphrase: "Pas-Le-Bon-Mot-2024!")
         }
-        #expect(throws: CabinetError.wrongPassphrase) {
-            try Vault.unlock(at: path, login: "inconnu", passphrase: doctorPass)
+        #expect(throws: CabinetError.session(.wrongPassphrase)) {
+            try Vault.unlock(at: path, login: "inconnu", passphrase: Passphrase(doctorPass))
         }
         #expect(snapshot(dir) == before, "a failed unlock must not create or change any file")
         // With the right passphrase the keys open, and only then does SQLite
         // meet the wiped pages.
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(v.mainOpens == 0)
-        #expect(throws: CabinetError.damaged(.page(1))) { try v.openDatabase() }
+        #expect(throws: CabinetError.integrity(.damaged(.page(1)))) { try v.openDatabase() }
         v.lock()
     }
 
@@ -76,24 +76,24 @@ import Testing
     @Test func changingAPassphraseRewrapsOnlyThatSlot() throws {
         let dir = TempDir()
         let (vault, recovery, path) = try makeVault(dir)
-        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: true, kdf: .minimumForTests)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: true, kdf: .minimumForTests)
         vault.lock()
-        let sec = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
+        let sec = try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         #expect(sec.mustChangePassphrase)
         try sec.changePassphrase(new: "Nouvelle-Phrase-Accueil-9", kdf: .minimumForTests)
         #expect(!sec.mustChangePassphrase)
         sec.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }
         let again = try Vault.unlock(at: path, login: "accueil", passphrase: "Nouvelle-Phrase-Accueil-9")
         #expect(!again.mustChangePassphrase)
         again.lock()
-        try Vault.unlock(at: path, login: "doc", passphrase: doctorPass).lock()
+        try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
         try Vault.unlock(at: path, recoveryKey: recovery).lock()
     }
 
     @Test func weakPassphrasesAreRefusedWithWhatIsMissing() throws {
         let dir = TempDir()
-        #expect(throws: CabinetError.passphraseTooWeak(problems: [.tooShort, .noUppercase, .noDigit, .noSymbol])) {
+        #expect(throws: CabinetError.session(.passphraseTooWeak(problems: [.tooShort, .noUppercase, .noDigit, .noSymbol]))) {
             try Vault.create(at: dir.file("v.vault"), doctorLogin: "doc", passphrase: "court", kdf: .minimumForTests)
         }
         #expect(!FileManager.default.fileExists(atPath: dir.file("v.vault")))
@@ -102,14 +102,14 @@ import Testing
     @Test func removingASlotLocksThatAccountOut() throws {
         let dir = TempDir()
         let (vault, _, path) = try makeVault(dir)
-        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
-        #expect(throws: CabinetError.accountExists(login: "accueil")) {
-            try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
+        #expect(throws: CabinetError.accounts(.exists(login: "accueil"))) {
+            try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
         }
         try vault.removeSlot(login: "accueil")
         vault.lock()
-        #expect(throws: CabinetError.wrongPassphrase) { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }
-        try Vault.unlock(at: path, login: "doc", passphrase: doctorPass).lock()
+        #expect(throws: CabinetError.session(.wrongPassphrase)) { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }
+        try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)).lock()
     }
 
     @Test func createRefusesBadPlaces() throws {
@@ -117,26 +117,26 @@ import Testing
         let (vault, _, path) = try makeVault(dir)
         vault.lock()
         let before = bytes(path)
-        #expect(throws: CabinetError.vaultExists(path: path)) {
-            try Vault.create(at: path, doctorLogin: "doc", passphrase: doctorPass, kdf: .minimumForTests)
+        #expect(throws: CabinetError.vault(.exists(path: path))) {
+            try Vault.create(at: path, doctorLogin: "doc", passphrase: Passphrase(doctorPass), kdf: .minimumForTests)
         }
         #expect(bytes(path) == before)
-        #expect(throws: CabinetError.isDirectory(path: dir.path)) {
-            try Vault.create(at: dir.path, doctorLogin: "doc", passphrase: doctorPass, kdf: .minimumForTests)
+        #expect(throws: CabinetError.vault(.isDirectory(path: dir.path))) {
+            try Vault.create(at: dir.path, doctorLogin: "doc", passphrase: Passphrase(doctorPass), kdf: .minimumForTests)
         }
-        #expect(throws: CabinetError.missingParent(path: dir.file("absent"))) {
-            try Vault.create(at: dir.file("absent/v.vault"), doctorLogin: "doc", passphrase: doctorPass, kdf: .minimumForTests)
+        #expect(throws: CabinetError.vault(.missingParent(path: dir.file("absent")))) {
+            try Vault.create(at: dir.file("absent/v.vault"), doctorLogin: "doc", passphrase: Passphrase(doctorPass), kdf: .minimumForTests)
         }
-        #expect(throws: CabinetError.vaultNotFound(path: dir.file("none.vault"))) {
-            try Vault.unlock(at: dir.file("none.vault"), login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.vault(.notFound(path: dir.file("none.vault")))) {
+            try Vault.unlock(at: dir.file("none.vault"), login: "doc", passphrase: Passphrase(doctorPass))
         }
         _ = FileManager.default.createFile(atPath: dir.file("empty.vault"), contents: Data())
-        #expect(throws: CabinetError.emptyFile(path: dir.file("empty.vault"))) {
-            try Vault.unlock(at: dir.file("empty.vault"), login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.vault(.emptyFile(path: dir.file("empty.vault")))) {
+            try Vault.unlock(at: dir.file("empty.vault"), login: "doc", passphrase: Passphrase(doctorPass))
         }
         _ = FileManager.default.createFile(atPath: dir.file("random.vault"), contents: Data((0..<40000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
-        #expect(throws: CabinetError.notAVault(path: dir.file("random.vault"))) {
-            try Vault.unlock(at: dir.file("random.vault"), login: "doc", passphrase: doctorPass)
+        #expect(throws: CabinetError.vault(.notAVault(path: dir.file("random.vault")))) {
+            try Vault.unlock(at: dir.file("random.vault"), login: "doc", passphrase: Passphrase(doctorPass))
         }
     }
 
@@ -152,7 +152,7 @@ import Testing
 @Suite struct RekeyTests {
     func filled(_ dir: TempDir) throws -> (Vault, String, String) {
         let (vault, recovery, path) = try makeVault(dir)
-        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
         try vault.database?.write { db in
             try db.execute(sql: """
                 CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB);
@@ -164,14 +164,14 @@ import Testing
     }
 
     func checkOpens(_ path: String, recovery: String) throws {
-        for unlock in [{ try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) },
+        for unlock in [{ try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)) },
                        { try Vault.unlock(at: path, recoveryKey: recovery) },
-                       { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }] {
+                       { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }] {
             let v = try unlock()
             #expect(try v.database?.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 500)
             v.lock()
         }
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try v.verify().isOK)
         v.lock()
     }
@@ -181,7 +181,7 @@ import Testing
         let (first, recovery, path) = try filled(dir)
         first.lock()
         let oldPage2 = Array(bytes(path)[pageOffset(2)..<pageOffset(3)])
-        let vault = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let vault = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         let oldFileID = vault.envelope.fileID
         try vault.rekey()
         #expect(try vault.database?.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 500)
@@ -216,7 +216,7 @@ import Testing
     /// "code 778" above about 2 MB).
     func large(_ dir: TempDir) throws -> (Vault, String, String, [String]) {
         let (vault, recovery, path) = try makeVault(dir)
-        try vault.addSlot(login: "accueil", role: .secretary, passphrase: secretaryPass, mustChange: false, kdf: .minimumForTests)
+        try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false, kdf: .minimumForTests)
         let sql = try vault.openSQL()
         try sql.exec("""
             CREATE TABLE big(id INTEGER PRIMARY KEY, label TEXT, v BLOB);
@@ -231,7 +231,7 @@ import Testing
         vault.lock()
         let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         #expect(size > 25_000_000)
-        return (try Vault.unlock(at: path, login: "doc", passphrase: doctorPass), recovery, path, digest)
+        return (try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)), recovery, path, digest)
     }
 
     @Test func rekeyOfAVaultFarLargerThanTheCacheWorks() throws {
@@ -249,16 +249,16 @@ import Testing
         vault.lock()
         #expect(Self.strayFiles(dir) == [])
         // Every slot opens the new file; rows intact, integrity ok.
-        for unlock in [{ try Vault.unlock(at: path, login: "doc", passphrase: doctorPass) },
+        for unlock in [{ try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass)) },
                        { try Vault.unlock(at: path, recoveryKey: recovery) },
-                       { try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass) }] {
+                       { try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass)) }] {
             let v = try unlock()
             let sql = try v.openSQL()
             #expect(try sql.exec("SELECT count(*) || ' ' || sum(length(v)) || ' ' || hex(v) FROM big WHERE id IN (1, 15000, 30000) GROUP BY id") == digest)
             #expect(try sql.exec("PRAGMA integrity_check") == ["ok"])
             v.lock()
         }
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         #expect(try v.verify().isOK)
         v.lock()
         // The old data key opens nothing of the new file.
@@ -271,7 +271,7 @@ import Testing
             try raw.exec("PRAGMA temp_store = MEMORY; SELECT count(*) FROM sqlite_master", vfs: oldVFS)
             Issue.record("the old data key read the re-keyed vault")
         } catch let error as CabinetError {
-            guard case .damaged = error else { Issue.record("\(error)"); return }
+            guard case .integrity(.damaged) = error else { Issue.record("\(error)"); return }
         }
         #expect(Self.strayFiles(dir) == [])
     }
@@ -285,9 +285,9 @@ import Testing
         let pages = (bytes(path).count - header) / pageSize
         let pristine = Array(bytes(path)[pageOffset(pages - 3)..<pageOffset(pages - 2)])
         try flipBit(path, at: pageOffset(pages - 3) + 100)
-        let v = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass, openDatabase: false)
+        let v = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass), openDatabase: false)
         var copied: Int64 = 0
-        #expect(throws: CabinetError.damaged(.page(Int64(pages - 3)))) {
+        #expect(throws: CabinetError.integrity(.damaged(.page(Int64(pages - 3))))) {
             try v.rekey { done, _ in copied = done }
         }
         #expect(copied > 1000, "the failure must come mid-copy (\(copied) pages copied)")
@@ -296,7 +296,7 @@ import Testing
         #expect(Self.strayFiles(dir) == [])
         // Repaired, the vault is the old one and re-keys.
         try writeBytes(path, at: pageOffset(pages - 3), pristine)
-        let again = try Vault.unlock(at: path, login: "doc", passphrase: doctorPass)
+        let again = try Vault.unlock(at: path, login: "doc", passphrase: Passphrase(doctorPass))
         try again.rekey()
         again.lock()
         let check = try Vault.unlock(at: path, recoveryKey: recovery)
@@ -306,24 +306,78 @@ import Testing
     }
 
     @Test func aFailedRekeyGivesAMessageADoctorCanActOn() {
-        for failure in [CabinetError.databaseError(code: 778), .io(path: "/x", errno: EIO), .integrityCheckFailed(count: 2)] {
+        for failure in [CabinetError.vault(.databaseError(code: 778)), .vault(.io(path: "/x", errno: EIO)), .integrity(.integrityCheckFailed(count: 2))] {
             let mapped = Vault.rekeyFailure(failure) as? CabinetError
-            #expect(mapped == .rekeyFailed)
-            let fr = CabinetError.rekeyFailed.message(Catalog.load(.french))
+            #expect(mapped == .vault(.rekeyFailed))
+            let fr = CabinetError.vault(.rekeyFailed).message(Catalog.load(.french))
             #expect(!fr.contains("code") && fr.contains("cabinet rekey"))
         }
-        #expect(Vault.rekeyFailure(CabinetError.busy) as? CabinetError == .vaultInUse)
-        #expect(Vault.rekeyFailure(CabinetError.diskFull) as? CabinetError == .diskFull)
+        #expect(Vault.rekeyFailure(CabinetError.vault(.busy)) as? CabinetError == .vault(.inUse))
+        #expect(Vault.rekeyFailure(CabinetError.vault(.diskFull)) as? CabinetError == .vault(.diskFull))
     }
 
     @Test func rekeyRefusesWhileAnotherConnectionIsOpen() throws {
         let dir = TempDir()
         let (vault, recovery, path) = try filled(dir)
-        let other = try Vault.unlock(at: path, login: "accueil", passphrase: secretaryPass)
+        let other = try Vault.unlock(at: path, login: "accueil", passphrase: Passphrase(secretaryPass))
         _ = try other.database?.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") }
-        #expect(throws: CabinetError.vaultInUse) { try vault.rekey() }
+        #expect(throws: CabinetError.vault(.inUse)) { try vault.rekey() }
         other.lock()
         vault.lock()
         try checkOpens(path, recovery: recovery)
+    }
+}
+
+/// Passphrases reach the key derivation composed (NFC); a slot made before
+/// that with decomposed bytes still opens, once, and is rewrapped.
+@Suite("Composed passphrases")
+struct ComposedPassphraseTests {
+    let text = "Hélène-Fictive-Été-42"
+
+    @Test func aDecomposedPassphraseOpensAComposedSlot() throws {
+        let dir = TempDir()
+        let path = dir.file("v.vault")
+        let (vault, _) = try Vault.create(at: path, doctorLogin: "doc", passphrase: Passphrase(text), kdf: .minimumForTests)
+        vault.lock()
+        let opened = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(text.decomposedStringWithCanonicalMapping))
+        opened.lock()
+    }
+
+    @Test func anOldDecomposedSlotOpensOnceThenIsRewrapped() throws {
+        let dir = TempDir()
+        let path = dir.file("v.vault")
+        // A slot as Cabinet made it before composing: the NFD bytes as typed.
+        let nfd = try #require(Passphrase(text).decomposedVariant)
+        let (vault, _) = try Vault.create(at: path, doctorLogin: "doc", passphrase: nfd, kdf: .minimumForTests)
+        vault.lock()
+        #expect(throws: CabinetError.session(.wrongPassphrase)) {
+            try Vault.unlock(at: path, login: "doc", passphrase: Passphrase("Hélène-Fausse-Été-42"), openDatabase: false)
+        }
+        let first = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(text))
+        first.lock()
+        // Rewrapped with the composed bytes: the old decomposed bytes no
+        // longer open it, the composed ones do.
+        #expect(throws: CabinetError.session(.wrongPassphrase)) {
+            try Vault.unlock(at: path, login: "doc", passphrase: nfd, openDatabase: false)
+        }
+        let again = try Vault.signIn(at: path, login: "doc", passphrase: Passphrase(text))
+        #expect(again.pendingComposedRewrap == nil)
+        again.lock()
+    }
+}
+
+@Suite("A locked vault says so")
+struct LockedVaultErrorTests {
+    /// Work asked of a vault whose keys are gone is `notSignedIn`, never a
+    /// wrong passphrase the user did not type.
+    @Test func workOnALockedVaultIsNotSignedIn() throws {
+        let dir = TempDir()
+        let (vault, _, _) = try makeVault(dir)
+        vault.lock()
+        #expect(throws: CabinetError.session(.notSignedIn)) {
+            try vault.addSlot(login: "accueil", role: .secretary, passphrase: Passphrase(secretaryPass), mustChange: false,
+                              kdf: .minimumForTests)
+        }
+        #expect(throws: CabinetError.session(.notSignedIn)) { _ = try vault.verify() }
     }
 }

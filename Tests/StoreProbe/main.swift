@@ -30,7 +30,7 @@ do {
         // Commits one row (plus a few updates) per transaction forever,
         // acknowledging each commit on stdout once COMMIT has returned.
         let mode = rest.first ?? "wal"
-        let vault = try Vault.unlock(at: path, login: login, passphrase: pass, openDatabase: false)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass), openDatabase: false)
         let sql = try vault.openSQL()
         try sql.exec("PRAGMA journal_mode = \(mode == "wal" ? "WAL" : "DELETE")")
         try sql.exec(mode == "wal" ? "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0"
@@ -59,7 +59,7 @@ do {
         // writer's checkpoints): increments a shared counter and logs it.
         let name = rest.first ?? "x"
         let count = Int(rest.dropFirst().first ?? "500") ?? 500
-        let vault = try Vault.unlock(at: path, login: login, passphrase: pass)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass))
         guard let db = vault.database else { fail("no database") }
         say("ready")
         for seq in 1...count {
@@ -79,7 +79,7 @@ do {
         let patient = Int64(rest.first ?? "1") ?? 1
         let slots = Int(rest.dropFirst().first ?? "50") ?? 50
         let base = TimeInterval(rest.dropFirst(2).first.flatMap(Double.init) ?? 0)
-        let vault = try Vault.unlock(at: path, login: login, passphrase: pass)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass))
         say("ready")
         var won = 0, lost = 0
         for i in 0..<slots {
@@ -88,9 +88,9 @@ do {
                 _ = try vault.practice().agenda.book(patient: patient, start: start, minutes: 20, type: "consultation", force: false,
                                    now: Date(timeIntervalSince1970: base - 3600))
                 won += 1
-            } catch CabinetError.appointmentConflict {
+            } catch CabinetError.agenda(.conflict) {
                 lost += 1
-            } catch CabinetError.bookingNeedsForce {
+            } catch CabinetError.agenda(.bookingNeedsForce) {
                 lost += 1
             }
         }
@@ -105,7 +105,7 @@ do {
         let patient = Int64(rest.first ?? "1") ?? 1
         let count = Int(rest.dropFirst().first ?? "6") ?? 6
         let base = TimeInterval(rest.dropFirst(2).first.flatMap(Double.init) ?? 0)
-        let vault = try Vault.unlock(at: path, login: login, passphrase: pass)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass))
         say("ready")
         for _ in 0..<count {
             do {
@@ -113,7 +113,7 @@ do {
                                                           type: "consultation", now: Date(timeIntervalSince1970: base - 3600))
                 else { say("none"); continue }
                 say("slot \(Int64(booked.start.timeIntervalSince1970))")
-            } catch CabinetError.appointmentConflict {
+            } catch CabinetError.agenda(.conflict) {
                 say("conflict")
             }
         }
@@ -123,7 +123,7 @@ do {
     case "tempwork":
         // Sorts larger than the cache, an index build and a VACUUM: with
         // temp_store=MEMORY nothing may reach $TMPDIR.
-        let vault = try Vault.unlock(at: path, login: login, passphrase: pass, openDatabase: false)
+        let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass), openDatabase: false)
         let sql = try vault.openSQL()
         try sql.exec("PRAGMA cache_size = 20")
         try sql.exec("""

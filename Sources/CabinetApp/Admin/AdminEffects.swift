@@ -25,7 +25,7 @@ extension AppRunner {
         if effect == .rekey {
             return startWork(.rekey) { services, progress in
                 do {
-                    guard let practice = services.practice else { throw CabinetError.notSignedIn }
+                    guard let practice = services.practice else { throw CabinetError.session(.notSignedIn) }
                     try practice.accounts.rekey(progress: progress)
                     return .admin(.rekeyed)
                 } catch { return .admin(.failed(AppRunner.cabinetError(error))) }

@@ -387,7 +387,7 @@ func reduceAdminResult(_ result: AdminResult, _ state: inout AppState) -> [AppEf
             state.admin.dialog = .newAbsence(form)
         default:
             state.admin.dialog = nil
-            if wasRekeying, error == .vaultInUse {
+            if wasRekeying, error == .vault(.inUse) {
                 // Say how to do it again once the other desks are closed.
                 state.admin.say("admin.rekey.in_use", error: true)
             } else {

@@ -31,7 +31,7 @@ extension AppRunner {
             do {
                 return .agenda(.created(try practice().patients.add(identity, allowDuplicate: false, now: clock()),
                                         name: identity.displayName))
-            } catch CabinetError.possibleDuplicate(let other) {
+            } catch CabinetError.patients(.possibleDuplicate(let other)) {
                 // The same person exists: take that record.
                 return .agenda(.created(other, name: identity.displayName))
             } catch { return .agenda(.failed(Self.cabinetError(error))) }

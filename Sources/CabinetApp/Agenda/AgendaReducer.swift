@@ -375,7 +375,7 @@ func reduceAgendaResult(_ result: AgendaResult, _ state: inout AppState) -> [App
     case .failed(let error):
         if state.agenda.booking != nil {
             switch error {
-            case .bookingNeedsForce(let key, let args):
+            case .agenda(.bookingNeedsForce(let key, let args)):
                 state.agenda.booking?.warning = key
                 state.agenda.booking?.warningArgs = args
             default:

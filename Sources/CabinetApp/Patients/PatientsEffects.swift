@@ -35,7 +35,7 @@ extension AppRunner {
         case .savePatient(let id, let identity, let force):
             do {
                 return .patients(.saved(try practice().patients.save(id, identity, allowDuplicate: force, now: clock())))
-            } catch CabinetError.possibleDuplicate(let other) {
+            } catch CabinetError.patients(.possibleDuplicate(let other)) {
                 return .patients(.duplicate(other))
             } catch { return .patients(.failed(Self.cabinetError(error))) }
         case .saveEntry(let patient, let kind, let date, let fields, let supersedes):

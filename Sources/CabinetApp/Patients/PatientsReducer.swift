@@ -453,7 +453,7 @@ func reducePatientResult(_ result: PatientResult, _ state: inout AppState) -> [A
             form.fail(error)
             state.patients.editor = .flags(id: id, form: form)
         case nil:
-            if case .patientNotFound = error {
+            if case .patients(.notFound) = error {
                 state.patients.openID = nil
                 state.patients.record = nil
             }

@@ -16,9 +16,16 @@ public struct FormField: Codable, Equatable, Sendable {
     /// between 0 and `value.count`, whatever arrives.
     public private(set) var cursor: Int = 0
     public let maxLength: Int
-    /// Never drawn (passphrases): neither the text nor its length.
+    /// Never drawn (passphrases): neither the text nor its length. A
+    /// secret field keeps its text in `secretText` (wipeable bytes, never a
+    /// `String` kept in the state); `value` stays empty.
     public let secret: Bool
     public let required: Bool
+    public private(set) var secretText = Passphrase()
+
+    /// A secret field's text is never written to a draft (`Passphrase` is
+    /// not `Codable`): a restored draft's secret fields are empty.
+    enum CodingKeys: String, CodingKey { case id, label, value, cursor, maxLength, secret, required }
 
     public init(_ id: String, label: String, maxLength: Int = 80, secret: Bool = false, required: Bool = false,
                 value: String = "") {
@@ -31,9 +38,21 @@ public struct FormField: Codable, Equatable, Sendable {
     }
 
     public mutating func set(_ text: String) {
+        if secret {
+            secretText.wipe()
+            secretText.append(FormField.clean(text), maxCharacters: maxLength)
+            return
+        }
         value = String(FormField.clean(text).prefix(maxLength))
         cursor = value.count
     }
+
+    /// Characters typed (a secret field's too).
+    public var length: Int { secret ? secretText.count : value.count }
+    public var isEmpty: Bool { secret ? secretText.isEmpty : value.isEmpty }
+
+    /// Zeroes a secret field's bytes.
+    public mutating func wipeSecret() { secretText.wipe() }
 
     /// What may be typed or pasted into a single-line field: no control
     /// characters, no escape sequences (the ESC that starts one is dropped
@@ -54,6 +73,7 @@ public struct FormField: Codable, Equatable, Sendable {
     @discardableResult
     public mutating func insert(_ text: String) -> Bool {
         let clean = FormField.clean(text)
+        if secret { return secretText.append(clean, maxCharacters: maxLength) }
         cursor = min(max(cursor, 0), value.count)
         let head = String(value.prefix(cursor)), tail = String(value.dropFirst(cursor))
         // What fits, measured on the composed result (a mark adds no character).
@@ -71,6 +91,18 @@ public struct FormField: Codable, Equatable, Sendable {
 
     /// Applies an editing key; returns true when the key was used.
     public mutating func edit(_ key: Key) -> Bool {
+        if secret {
+            // No cursor in a field that is never drawn: typing adds at the
+            // end, Backspace removes the last character, Ctrl-U all.
+            switch key {
+            case .char(let c): insert(String(c))
+            case .backspace: secretText.removeLast()
+            case .ctrl("u"): secretText.wipe()
+            case .delete, .ctrl("d"), .left, .right, .home, .ctrl("a"), .end, .ctrl("e"): break
+            default: return false
+            }
+            return true
+        }
         switch key {
         case .char(let c):
             insert(String(c))
@@ -127,12 +159,15 @@ public struct Form: Codable, Equatable, Sendable {
         set { if let i = fields.firstIndex(where: { $0.id == id }) { fields[i].set(newValue) } }
     }
 
+    /// A secret field's text (`self[id]` is empty for it).
+    public func secret(_ id: String) -> Passphrase { fields.first { $0.id == id }?.secretText ?? Passphrase() }
+
     public var focusedID: String { fields.indices.contains(focus) ? fields[focus].id : "" }
     public var isLastFieldFocused: Bool { focus == fields.count - 1 }
     /// Something was typed or changed since the form was opened (a draft
     /// worth keeping, an Échap or a quit worth asking about); a form opened
     /// with its values and left as it was has none.
-    public var hasInput: Bool { fields.contains { $0.value != (opened?[$0.id] ?? "") } }
+    public var hasInput: Bool { fields.contains { $0.value != (opened?[$0.id] ?? "") || !$0.secretText.isEmpty } }
     /// The first required field left empty.
     public var firstMissing: Int? { fields.firstIndex { $0.required && $0.trimmed.isEmpty } }
 
@@ -158,12 +193,13 @@ public struct Form: Codable, Equatable, Sendable {
         let used: Bool
         if key == .up { previous(); return true }
         if key == .down { next(); return true }
-        let before = fields[focus].value
+        let before = fields[focus].value, beforeSecret = fields[focus].secretText
         used = fields[focus].edit(key)
         if used, case .char = key { message = nil }
         // Said only when a character was refused, not on reaching the limit
         // (a combining mark that joins the last letter changes the value).
-        if used, fields[focus].value == before, before.count >= fields[focus].maxLength, case .char = key {
+        if used, fields[focus].value == before, fields[focus].secretText == beforeSecret,
+           fields[focus].length >= fields[focus].maxLength, case .char = key {
             message = "form.too_long"
             messageArgs = ["max": String(fields[focus].maxLength)]
             messageIsError = false
@@ -184,7 +220,7 @@ public struct Form: Codable, Equatable, Sendable {
 
     /// Wipes secret fields (at a lock, after use).
     public mutating func wipeSecrets() {
-        for i in fields.indices where fields[i].secret { fields[i].set("") }
+        for i in fields.indices where fields[i].secret { fields[i].wipeSecret() }
     }
 }
 
@@ -202,7 +238,7 @@ func drawForm(_ form: Form, in rect: Rect, labelWidth: Int, _ c: Catalog, _ canv
         let fx = rect.x + labelWidth, fw = max(4, rect.width - labelWidth - 1)
         canvas.fill(Rect(x: fx, y: y, width: fw, height: 1), style: Style(.input, underline: true))
         if field.secret {
-            canvas.put(field.value.isEmpty ? "" : c.text("signin.typed"), x: fx, y: y,
+            canvas.put(field.isEmpty ? "" : c.text("signin.typed"), x: fx, y: y,
                        style: Style(.input, underline: true), maxWidth: fw)
         } else {
             // Scroll so that the cursor stays visible.

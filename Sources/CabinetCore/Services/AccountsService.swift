@@ -28,10 +28,10 @@ public struct AccountsService {
     public func create(login: String, role: Role, displayName: String? = nil) throws -> String {
         try require(.manageAccounts)
         guard Login.isValid(login) else {
-            if login == "recovery" { throw CabinetError.accountExists(login: login) }
-            throw CabinetError.invalidLogin(login: login)
+            if login == "recovery" { throw CabinetError.accounts(.exists(login: login)) }
+            throw CabinetError.accounts(.invalidLogin(login: login))
         }
-        if try repository.exists(login: login) { throw CabinetError.accountExists(login: login) }
+        if try repository.exists(login: login) { throw CabinetError.accounts(.exists(login: login)) }
         let name = displayName.map { FieldText.sanitize($0, multiline: false, maxLength: 80).text }
         return try repository.create(login: login, role: role, displayName: (name?.isEmpty ?? true) ? nil : name)
     }
@@ -47,7 +47,7 @@ public struct AccountsService {
     /// the trail). Nobody disables themselves.
     public func disable(login: String) throws {
         try require(.manageAccounts)
-        guard login != session.login else { throw CabinetError.cannotDisableSelf }
+        guard login != session.login else { throw CabinetError.accounts(.cannotDisableSelf) }
         try repository.disable(login: login)
     }
 
@@ -62,7 +62,7 @@ public struct AccountsService {
     /// Changes this session's passphrase (logged): the session signed in
     /// with the current one, so the slot is rewrapped with the secret
     /// already in memory; no passphrase is kept meanwhile.
-    public func changeOwnPassphrase(new: String) throws {
+    public func changeOwnPassphrase(new: Passphrase) throws {
         try require(.changeOwnPassphrase)
         try repository.changeOwnPassphrase(new: new)
     }

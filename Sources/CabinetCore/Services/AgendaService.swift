@@ -61,7 +61,7 @@ public struct AgendaService {
     public func appointment(_ id: Int64) throws -> Appointment {
         try require(.manageAgenda)
         guard let found = try repository.reading({ try $0.appointment(id) }) else {
-            throw CabinetError.appointmentNotFound(id: id)
+            throw CabinetError.agenda(.notFound(id: id))
         }
         return found
     }
@@ -118,7 +118,7 @@ public struct AgendaService {
         try require(.manageAgenda)
         let forcing = force && mayForce
         try repository.writing { tx in
-            guard let current = try tx.appointment(id) else { throw CabinetError.appointmentNotFound(id: id) }
+            guard let current = try tx.appointment(id) else { throw CabinetError.agenda(.notFound(id: id)) }
             let length = minutes ?? current.minutes
             let deceased = try tx.standing(ofPatient: current.patientID)?.deceased ?? false
             let start = try Self.check(tx, start: start, minutes: length, deceased: deceased, forcing: forcing,
@@ -142,8 +142,8 @@ public struct AgendaService {
     static func cleanReason(_ reason: String) -> String { FieldText.sanitize(reason, multiline: false, maxLength: 120).text }
 
     static func standing(_ tx: any AgendaReading, _ patient: Int64) throws -> BookingStanding {
-        guard let standing = try tx.standing(ofPatient: patient) else { throw CabinetError.patientNotFound(id: patient) }
-        if standing.archived { throw CabinetError.patientArchived(id: patient) }
+        guard let standing = try tx.standing(ofPatient: patient) else { throw CabinetError.patients(.notFound(id: patient)) }
+        if standing.archived { throw CabinetError.patients(.archived(id: patient)) }
         return standing
     }
 
@@ -155,13 +155,13 @@ public struct AgendaService {
         let verdict = AgendaRules.check(start: start, minutes: minutes, now: now, hours: try tx.openingHours(),
                                         absences: try tx.absences(from: from, to: until), patientDeceased: deceased)
         if let refusal = verdict.refusals.first {
-            throw CabinetError.bookingRefused(key: refusal.messageKey, args: refusal.messageArgs)
+            throw CabinetError.agenda(.bookingRefused(key: refusal.messageKey, args: refusal.messageArgs))
         }
         guard let start else {
-            throw CabinetError.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:])
+            throw CabinetError.agenda(.bookingRefused(key: BookingProblem.nonexistentTime.messageKey, args: [:]))
         }
         if let warning = verdict.warnings.first, !forcing {
-            throw CabinetError.bookingNeedsForce(key: warning.messageKey, args: warning.messageArgs)
+            throw CabinetError.agenda(.bookingNeedsForce(key: warning.messageKey, args: warning.messageArgs))
         }
         if !forcing {
             // None lasts a day: what starts in the day before the end is
@@ -169,7 +169,7 @@ public struct AgendaService {
             let near = try tx.appointments(startingFrom: start.addingTimeInterval(-86_400),
                                            to: start.addingTimeInterval(TimeInterval(minutes * 60)))
             if let other = AgendaRules.conflict(start: start, minutes: minutes, among: near, excluding: excluding) {
-                throw CabinetError.appointmentConflict(id: other.id, patient: other.patientName, start: other.start)
+                throw CabinetError.agenda(.conflict(id: other.id, patient: other.patientName, start: other.start))
             }
         }
         return start

@@ -26,7 +26,7 @@ public struct PatientsService {
         try require(.writeIdentity)
         let identity = try Self.checked(raw, now: now)
         if !allowDuplicate, let twin = try repository.duplicates(of: identity, excluding: nil).first {
-            throw CabinetError.possibleDuplicate(id: twin)
+            throw CabinetError.patients(.possibleDuplicate(id: twin))
         }
         return try repository.insert(identity, now: now)
     }
@@ -53,7 +53,7 @@ public struct PatientsService {
     static func checked(_ raw: PatientIdentity, now: Date) throws -> PatientIdentity {
         let identity = raw.sanitized()
         if let p = identity.problems(today: CivilDate(now)).first {
-            throw CabinetError.invalidField(field: p.field, key: p.key)
+            throw CabinetError.patients(.invalidField(field: p.field, key: p.key))
         }
         return identity
     }

@@ -232,7 +232,7 @@ public protocol AccountRepository: AnyObject {
     func lastReview() throws -> Date?
     /// Rewraps this session's own slot for `new` with the secret the
     /// sign-in opened (the current passphrase is not asked again, nor kept).
-    func changeOwnPassphrase(new: String) throws
+    func changeOwnPassphrase(new: Passphrase) throws
     var hasSecondFactor: Bool { get }
     func beginSecondFactor(issuer: String) throws -> SecondFactorEnrollment
     func confirmSecondFactor(code: String, now: Date) throws
@@ -265,7 +265,7 @@ public struct AuditReport: Sendable, Equatable {
 
     /// The error that names what was found at `seq`.
     public func error(_ seq: Int64) -> CabinetError {
-        finding.map { .tampered($0) } ?? .auditChainBroken(seq: seq)
+        finding.map { .integrity(.tampered($0)) } ?? .integrity(.auditChainBroken(seq: seq))
     }
 }
 

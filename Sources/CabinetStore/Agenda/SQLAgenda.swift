@@ -88,7 +88,7 @@ final class SQLAgendaRepository: AgendaRepository {
         let appender = try vault.auditAppender()
         try vault.writeImmediate { db in
             guard let patient = try Int64.fetchOne(db, sql: "SELECT patient_id FROM appointment WHERE id = ?", arguments: [id])
-            else { throw CabinetError.appointmentNotFound(id: id) }
+            else { throw CabinetError.agenda(.notFound(id: id)) }
             try db.execute(sql: """
                 UPDATE appointment SET status = ?,
                     arrived_at = CASE WHEN ? = 'arrived' THEN ? WHEN ? = 'booked' THEN NULL ELSE arrived_at END,

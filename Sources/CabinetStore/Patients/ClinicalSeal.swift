@@ -34,11 +34,11 @@ package enum ClinicalSeal {
             guard index < kind.fields.count, i + length <= blob.count else { break }
             let name = kind.fields[index]
             if openData(Array(blob[i..<(i + length)]), key: key, ad: uid + Array(name.utf8)) == nil {
-                return .tampered(.clinicalField(id: id, field: "entry.field.\(name)"))
+                return .integrity(.tampered(.clinicalField(id: id, field: "entry.field.\(name)")))
             }
             i += length
         }
-        return .tampered(.clinicalEntry(id: id))
+        return .integrity(.tampered(.clinicalEntry(id: id)))
     }
 
     package static func openFields(_ blob: [UInt8], kind: ClinicalKind, uid: [UInt8], key: SecureBytes) -> [String: String]? {

@@ -57,8 +57,8 @@ final class SQLPatientRepository: PatientRepository {
         let appender = try vault.auditAppender(), actor = appender.actor
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT version, limited FROM patient WHERE id = ?", arguments: [id])
-            else { throw CabinetError.patientNotFound(id: id) }
-            if (row["limited"] as Int) != 0 { throw CabinetError.recordLimited }
+            else { throw CabinetError.patients(.notFound(id: id)) }
+            if (row["limited"] as Int) != 0 { throw CabinetError.patients(.recordLimited) }
             let previous = try Self.identity(db, id: id, version: row["version"])
             let changed = previous.changedFields(to: identity)
             guard !changed.isEmpty else { return }
@@ -80,7 +80,7 @@ final class SQLPatientRepository: PatientRepository {
         let appender = try vault.auditAppender()
         return try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM patient WHERE id = ?", arguments: [id])
-            else { throw CabinetError.patientNotFound(id: id) }
+            else { throw CabinetError.patients(.notFound(id: id)) }
             let identity = try Self.identity(db, id: id, version: row["version"])
             try appender.append(db, .recordOpened, object: "patient:\(id)", detail: "identity")
             return PatientRecord(id: id, identity: identity, flags: Self.flags(row), version: row["version"],
@@ -99,7 +99,7 @@ final class SQLPatientRepository: PatientRepository {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT version, deceased_on, legal_hold, limited, created_at, created_by FROM patient WHERE id = ?
                 """), arguments: [id])
-            else { throw CabinetError.patientNotFound(id: id) }
+            else { throw CabinetError.patients(.notFound(id: id)) }
             let version: Int = row[0]
             var history: [HistoryLine] = []
             var previous: PatientIdentity?
@@ -117,7 +117,7 @@ final class SQLPatientRepository: PatientRepository {
                 if (v[0] as Int) == version { identity = this }
                 previous = this
             }
-            guard let identity else { throw CabinetError.patientNotFound(id: id) }
+            guard let identity else { throw CabinetError.patients(.notFound(id: id)) }
             var entries: [ClinicalEntry] = []
             var corrected: [ClinicalEntry] = []
             if let ck = clinical {
@@ -190,7 +190,7 @@ final class SQLPatientRepository: PatientRepository {
         let appender = try vault.auditAppender()
         try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) != nil
-            else { throw CabinetError.patientNotFound(id: id) }
+            else { throw CabinetError.patients(.notFound(id: id)) }
             let seq = try ChangeNumbers.nextPatient(db)
             try db.execute(sql: "UPDATE patient SET deceased_on = ?, legal_hold = ?, limited = ?, change_seq = ? WHERE id = ?",
                            arguments: [flags.deceasedOn?.iso, flags.legalHold ? 1 : 0, flags.limited ? 1 : 0, seq, id])
@@ -233,7 +233,7 @@ final class SQLPatientRepository: PatientRepository {
             if let supersedes {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM clinical_entry WHERE id = ? AND patient_id = ? AND kind = ?",
                                         arguments: [supersedes, id, kind.rawValue]) != nil
-                else { throw CabinetError.entryNotFound(id: supersedes) }
+                else { throw CabinetError.patients(.entryNotFound(id: supersedes)) }
             }
             // The id is chosen here so that the row's MAC can cover it.
             let entry = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM clinical_entry") ?? 0) + 1
@@ -262,7 +262,7 @@ final class SQLPatientRepository: PatientRepository {
         let appender = try vault.auditAppender(), actor = appender.actor
         return try write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM patient WHERE id = ?", arguments: [id]) != nil
-            else { throw CabinetError.patientNotFound(id: id) }
+            else { throw CabinetError.patients(.notFound(id: id)) }
             // Every row of the patient is authenticated (all its columns)
             // before a correction link is followed: a forged row cannot hide
             // the entry it claims to correct (Trust.swift).
@@ -301,16 +301,16 @@ final class SQLPatientRepository: PatientRepository {
     func importDocument(patient id: Int64, path: String, title: String, date: CivilDate, now: Date) throws -> Int64 {
         let ck = try clinicalKey(.writeClinical)
         var st = stat()
-        guard stat(path, &st) == 0 else { throw CabinetError.io(path: path, errno: errno) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.isDirectory(path: path) }
+        guard stat(path, &st) == 0 else { throw CabinetError.vault(.io(path: path, errno: errno)) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw CabinetError.vault(.isDirectory(path: path)) }
         guard Int(st.st_size) <= ClinicalSeal.documentMaxBytes else {
-            throw CabinetError.documentTooLarge(maxMegabytes: ClinicalSeal.documentMaxBytes / 1_048_576)
+            throw CabinetError.patients(.documentTooLarge(maxMegabytes: ClinicalSeal.documentMaxBytes / 1_048_576))
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw CabinetError.io(path: path, errno: EACCES) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CabinetError.vault(.io(path: path, errno: EACCES)) }
         defer { try? handle.close() }
         let data = try handle.readToEnd() ?? Data()
         guard data.count <= ClinicalSeal.documentMaxBytes else {
-            throw CabinetError.documentTooLarge(maxMegabytes: ClinicalSeal.documentMaxBytes / 1_048_576)
+            throw CabinetError.patients(.documentTooLarge(maxMegabytes: ClinicalSeal.documentMaxBytes / 1_048_576))
         }
         let name = PathNames.name(path)
         // Core's rule cleans what the store adds (the file's name) as it
@@ -338,13 +338,13 @@ final class SQLPatientRepository: PatientRepository {
                 FROM clinical_entry c JOIN document_blob b ON b.entry_id = c.id WHERE c.id = ?
                 """, arguments: [entry])
         }
-        guard let row else { throw CabinetError.entryNotFound(id: entry) }
+        guard let row else { throw CabinetError.patients(.entryNotFound(id: entry)) }
         try Vault.checkClinicalRow(row, key: ClinicalSubKey.row.derive(from: ck), offset: 3)
         let uid = [UInt8](row[0] as Data)
         // Column 2 is the document's blob, column 11 the entry's sealed fields.
         guard let plain = ClinicalSeal.openData([UInt8](row[2] as Data), key: ck, ad: Array("cabinet-document-v1".utf8) + uid),
               let fields = ClinicalSeal.openFields([UInt8](row[11] as Data), kind: .document, uid: uid, key: ck)
-        else { throw CabinetError.tampered(.clinicalEntry(id: entry)) }
+        else { throw CabinetError.integrity(.tampered(.clinicalEntry(id: entry))) }
         return (row[1], fields, plain)
     }
 
@@ -361,12 +361,12 @@ final class SQLPatientRepository: PatientRepository {
         let ck = try clinicalKey(.exportRecords)
         let (patient, _, plain) = try openDocument(entry, key: ck)
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CabinetError.io(path: path, errno: errno) }
+        guard fd >= 0 else { throw CabinetError.vault(.io(path: path, errno: errno)) }
         defer { close(fd) }
         var off = 0
         while off < plain.count {
             let n = plain[off...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 { let e = errno; unlink(path); throw e == ENOSPC ? CabinetError.diskFull : CabinetError.io(path: path, errno: e) }
+            if n < 0 { let e = errno; unlink(path); throw e == ENOSPC ? CabinetError.vault(.diskFull) : CabinetError.vault(.io(path: path, errno: e)) }
             off += n
         }
         try vault.audit(.export, object: "patient:\(patient)", detail: "document:\(entry)")
@@ -379,7 +379,7 @@ final class SQLPatientRepository: PatientRepository {
     static func identity(_ db: Database, id: Int64, version: Int) throws -> PatientIdentity {
         guard let json = try String.fetchOne(db, sql: "SELECT identity FROM patient_version WHERE patient_id = ? AND version = ?",
                                              arguments: [id, version])
-        else { throw CabinetError.patientNotFound(id: id) }
+        else { throw CabinetError.patients(.notFound(id: id)) }
         return try JSONDecoder().decode(PatientIdentity.self, from: Data(json.utf8))
     }
 
@@ -390,8 +390,8 @@ final class SQLPatientRepository: PatientRepository {
 
     static func requireWritable(_ db: Database, _ id: Int64) throws {
         guard let limited = try Int.fetchOne(db, sql: "SELECT limited FROM patient WHERE id = ?", arguments: [id])
-        else { throw CabinetError.patientNotFound(id: id) }
-        if limited != 0 { throw CabinetError.recordLimited }
+        else { throw CabinetError.patients(.notFound(id: id)) }
+        if limited != 0 { throw CabinetError.patients(.recordLimited) }
     }
 }
 

@@ -840,6 +840,12 @@ static void root_close(sqlite3_file *f) {
 
 int64_t csealed_verify_main(csealed_vfs *v, const char *path,
                             csealed_failure_cb cb, void *ctx, int64_t *pages) {
+    return csealed_verify_main_progress(v, path, cb, ctx, pages, NULL, NULL);
+}
+
+int64_t csealed_verify_main_progress(csealed_vfs *v, const char *path,
+                                     csealed_failure_cb cb, void *ctx, int64_t *pages,
+                                     csealed_progress_cb progress, void *pctx) {
     sqlite3_file *f;
     sqlite3_int64 size = 0, n;
     int64_t bad = 0;
@@ -865,6 +871,7 @@ int64_t csealed_verify_main(csealed_vfs *v, const char *path,
             bad++;
             if (cb) cb(ctx, CSEALED_REGION_MAIN, pg);
         }
+        if (progress && (pg % 4096 == 0 || pg == n)) progress(pctx, pg, n);
     }
     if (pages) *pages = n;
     sodium_free(page);

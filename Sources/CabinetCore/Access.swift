@@ -52,6 +52,11 @@ public enum Privilege: String, Sendable, CaseIterable {
     /// Book or move past a warning (outside the hours, an absence, a
     /// deceased patient) or over another appointment.
     case forceBooking
+    /// Back up the vault, check a backup, see the backups: sealed bytes,
+    /// no clinical key needed (the front desk runs the evening backup).
+    case runBackup
+    /// Put a backup back (the holder, with a passphrase or the recovery key).
+    case restoreBackup
 }
 
 /// Who may do what (../shared/seeds/002_d4f97852d99ed6fe.txt §6 and §10:
@@ -59,11 +64,11 @@ public enum Privilege: String, Sendable, CaseIterable {
 public enum AccessPolicy {
     public static func allows(_ role: Role, _ operation: Privilege) -> Bool {
         switch operation {
-        case .changeOwnPassphrase, .verifyVault, .readIdentity, .writeIdentity, .manageAgenda:
+        case .changeOwnPassphrase, .verifyVault, .readIdentity, .writeIdentity, .manageAgenda, .runBackup:
             return true
         case .manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords, .forceBooking:
             return role.isDoctor
-        case .manageAccounts, .listAccounts, .changeSettings:
+        case .manageAccounts, .listAccounts, .changeSettings, .restoreBackup:
             return role == .doctor
         }
     }
@@ -126,6 +131,9 @@ public enum AuditAction: String, Sendable, CaseIterable, Codable {
     case recordWritten = "record.written"
     case export = "export"
     case backup = "backup"
+    /// A backup checked by restoring it (detail: the figures, or the failure).
+    case backupVerified = "backup.verified"
+    case backupFailed = "backup.failed"
     case restore = "restore"
     case archiveOpened = "archive.opened"
     case purge = "purge"

@@ -7,17 +7,20 @@ public struct InMemoryRepositories {
     public let agenda: InMemoryAgenda
     public let accounts: InMemoryAccounts
     public let audit: InMemoryAudit
+    public let backup: InMemoryBackups
 
-    public init(patients: InMemoryPatients, agenda: InMemoryAgenda, accounts: InMemoryAccounts, audit: InMemoryAudit) {
+    public init(patients: InMemoryPatients, agenda: InMemoryAgenda, accounts: InMemoryAccounts, audit: InMemoryAudit,
+                backup: InMemoryBackups? = nil) {
         self.patients = patients
         self.agenda = agenda
         self.accounts = accounts
         self.audit = audit
+        self.backup = backup ?? InMemoryBackups(audit: audit)
     }
 
     /// What `Practice` is built over.
     public var practiceRepositories: Practice.Repositories {
-        Practice.Repositories(patients: patients, agenda: agenda, accounts: accounts, audit: audit)
+        Practice.Repositories(patients: patients, agenda: agenda, accounts: accounts, audit: audit, backup: backup)
     }
 
     /// Every call received by any of them, prefixed with its area
@@ -25,6 +28,7 @@ public struct InMemoryRepositories {
     public var calls: [String] {
         patients.calls.map { "patients." + $0 } + agenda.calls.map { "agenda." + $0 }
             + accounts.calls.map { "accounts." + $0 } + audit.calls.map { "audit." + $0 }
+            + backup.calls.map { "backup." + $0 }
     }
 
     /// Another desk signed in over the same repositories, as `role`: the
@@ -44,6 +48,7 @@ public struct InMemoryRepositories {
         agenda.clearCalls()
         accounts.clearCalls()
         audit.clearCalls()
+        backup.clearCalls()
     }
 }
 

@@ -26,6 +26,7 @@ import Foundation
 /// 7264  database state u8          1   1 once the database exists
 /// 7265  pad                        7
 /// 7272  database pages u64         8   main-file pages at the last doctor sign-in
+/// 7280  kind u8                    1   0 a vault, 1 a backup (restored, never opened)
 /// 8128  MAC (keyed BLAKE2b)       32   over [0, 8128)
 /// 8160  checksum (BLAKE2b)        32   over [0, 8160)
 /// ```
@@ -38,6 +39,7 @@ struct Envelope: Equatable {
     static let formatVersion: UInt32 = 2
     static let dbStateOffset = 7264
     static let dbPagesOffset = 7272
+    static let kindOffset = 7280
     static let cipherXChaCha20Poly1305: UInt8 = 1
     static let maxSlots = 20
     static let slotsOffset = 64
@@ -53,8 +55,11 @@ struct Envelope: Equatable {
     /// The database has been created behind this envelope: a file holding
     /// nothing after the envelope is then a truncated vault, never a new one.
     var databaseCreated = false
-    /// Main-file pages at the last doctor sign-in (it never shrinks).
+    /// Main-file pages at the last doctor sign-in (it never shrinks); in a
+    /// backup, its pages.
     var databasePages: UInt64 = 0
+    /// A backup (Backup/): `cabinet restore` puts it back; unlock refuses it.
+    var isBackup = false
 
     func slot(login: String) -> KeySlot? { slots.first { !$0.isRecovery && $0.login == login } }
     var recoverySlot: KeySlot? { slots.first { $0.isRecovery } }
@@ -70,6 +75,7 @@ struct Envelope: Equatable {
         if version >= 2 {
             b += [UInt8](repeating: 0, count: Self.dbStateOffset - b.count)
             b += [databaseCreated ? 1 : 0, 0, 0, 0, 0, 0, 0, 0] + le(databasePages)
+            b += [isBackup ? 1 : 0]
         }
         b += [UInt8](repeating: 0, count: Self.macOffset - b.count)
         b += Self.mac(Array(b[0..<Self.macOffset]), key: headerKey)
@@ -119,6 +125,7 @@ struct Envelope: Equatable {
         if version >= 2 {
             env.databaseCreated = b[dbStateOffset] == 1
             env.databasePages = readLE(b, dbPagesOffset)
+            env.isBackup = b[kindOffset] == 1
         }
         let macRegion = Array(b[0..<macOffset]), stored = Array(b[macOffset..<checksumOffset])
         return .ok(env, macValid: { key in mac(macRegion, key: key) == stored })

@@ -97,6 +97,7 @@ extension Vault {
     public func practice(kdf: KDFParameters = .moderate) -> Practice {
         Practice(session: session, repositories: Practice.Repositories(
             patients: SQLPatientRepository(vault: self), agenda: SQLAgendaRepository(vault: self),
-            accounts: SQLAccountRepository(vault: self, kdf: kdf), audit: SQLAuditRepository(vault: self)))
+            accounts: SQLAccountRepository(vault: self, kdf: kdf), audit: SQLAuditRepository(vault: self),
+            backup: SQLBackupRepository(vault: self)))
     }
 }

@@ -204,6 +204,25 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("v8-backups") { db in
+            // What this vault knows of its backups (Backup/SQLBackups.swift):
+            // an index for the screen and the compliance checklist; the
+            // signed trail (backup, backup.verified, backup.failed) is the
+            // record that the front desk's key cannot rewrite.
+            try db.execute(sql: """
+                CREATE TABLE backup_history (
+                    path       TEXT PRIMARY KEY NOT NULL,
+                    created_at TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    bytes      INTEGER NOT NULL,
+                    pages      INTEGER NOT NULL,
+                    rows       INTEGER NOT NULL,
+                    state      TEXT NOT NULL CHECK (state IN ('verified', 'failed', 'unverified')),
+                    checked_at TEXT,
+                    failure    TEXT
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }()
 }

@@ -290,9 +290,11 @@ public final class Vault: @unchecked Sendable {
     /// checks under the data key that slot yields (a copy is chosen after
     /// its MAC, never before: an altered newer copy cannot win over a
     /// genuine older one). The passphrase is derived once per distinct slot.
-    private static func finishUnlock(path: String, secret: [UInt8], wrong: CabinetError,
+    static func finishUnlock(path: String, secret: [UInt8], wrong: CabinetError,
                                      pick: (Envelope) -> KeySlot?, openDatabase: Bool) throws -> Vault {
         let copies = try Envelope.candidates(path: path)
+        // A backup is put back with `cabinet restore`, never worked in.
+        if copies.first?.envelope.isBackup == true { throw CabinetError.backup(.isABackup(path: path)) }
         var opened: [(slot: [UInt8], keys: (sk: SecureBytes, kek: SecureBytes)?)] = []
         var sawSlotOpen = false
         for copy in copies {
@@ -407,12 +409,20 @@ public final class Vault: @unchecked Sendable {
         // checkpoint, which holds the WAL write lock for its whole duration,
         // so no other writer can reset the WAL under it.
         try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-        sqlite3_wal_hook(conn, { _, db, name, frames in
+        // The checkpoint never waits for readers: a backup holds one read
+        // transaction for its whole copy, and waiting for it (the busy
+        // timeout, 5 s) at every commit would freeze the other desk. What
+        // cannot be checkpointed now is at the next commit.
+        var waitMs = 0
+        if case .timeout(let t) = db.configuration.busyMode { waitMs = Int(t * 1000) }
+        sqlite3_wal_hook(conn, { context, db, name, frames in
             if frames >= Vault.checkpointFrames {
+                sqlite3_busy_timeout(db, 0)
                 _ = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                sqlite3_busy_timeout(db, Int32(Int(bitPattern: context)))
             }
             return SQLITE_OK
-        }, nil)
+        }, UnsafeMutableRawPointer(bitPattern: waitMs))
     }
 
     /// Translates a GRDB error into one a doctor can act on.

@@ -14,7 +14,7 @@ struct CabinetCommand: ParsableCommand {
             version: "0.1.0",
             subcommands: [InitCommand.self, VerifyCommand.self, PasswdCommand.self, UserCommand.self,
                           TOTPCommand.self, AuditCommand.self, RekeyCommand.self, SettingsCommand.self, BenchCommand.self, PatientCommand.self,
-                          EncounterCommand.self, AgendaCommand.self, DemoCommand.self])
+                          EncounterCommand.self, AgendaCommand.self, BackupCommand.self, RestoreCommand.self, DemoCommand.self])
     }
 
     @OptionGroup var global: GlobalOptions

@@ -25,7 +25,7 @@ func practice(_ dir: TempDir) throws -> (path: String, recovery: String) {
 @Suite struct AccessPolicyTests {
     /// The whole matrix, written out: a change to the policy must change this table.
     @Test func roleMatrix() {
-        let doctorOnly: Set<Privilege> = [.manageAccounts, .listAccounts, .changeSettings]
+        let doctorOnly: Set<Privilege> = [.manageAccounts, .listAccounts, .changeSettings, .restoreBackup]
         let doctors: Set<Privilege> = [.manageOwnSecondFactor, .readAudit, .readClinical, .writeClinical, .exportRecords, .forceBooking]
         for op in Privilege.allCases {
             #expect(AccessPolicy.allows(.doctor, op))

@@ -59,6 +59,9 @@ do {
         // writer's checkpoints): increments a shared counter and logs it.
         let name = rest.first ?? "x"
         let count = Int(rest.dropFirst().first ?? "500") ?? 500
+        // A pause between commits (ms): a desk at work, not a tight loop
+        // that would starve every other writer of the lock.
+        let pause = UInt32(rest.dropFirst(2).first ?? "0") ?? 0
         let vault = try Vault.unlock(at: path, login: login, passphrase: Passphrase(pass))
         guard let db = vault.database else { fail("no database") }
         say("ready")
@@ -69,6 +72,7 @@ do {
                                arguments: [name, seq])
             }
             say("ack \(seq)")
+            if pause > 0 { usleep(pause * 1000) }
         }
         vault.lock()
         say("done")

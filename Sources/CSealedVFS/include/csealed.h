@@ -76,6 +76,13 @@ typedef void (*csealed_failure_cb)(void *ctx, int region, int64_t index);
 int64_t csealed_verify_main(csealed_vfs *vfs, const char *path,
                             csealed_failure_cb cb, void *ctx, int64_t *pages);
 
+/* The same, reporting (pages done, pages in all) every 4096 pages and at
+   the end, for a progress bar over a large vault or backup. */
+typedef void (*csealed_progress_cb)(void *ctx, int64_t done, int64_t total);
+int64_t csealed_verify_main_progress(csealed_vfs *vfs, const char *path,
+                                     csealed_failure_cb cb, void *ctx, int64_t *pages,
+                                     csealed_progress_cb progress, void *pctx);
+
 /*
  * Scans the WAL at `path` (may be absent: returns 0). Frames of the current
  * generation that fail authentication are reported through `cb`, except a

@@ -71,6 +71,8 @@ public enum CabinetError: Error, Equatable, Sendable {
     case patients(PatientError)
     /// The appointment book.
     case agenda(AgendaError)
+    /// Backups and restores.
+    case backup(BackupError)
     /// Bad command-line or form input: the catalogue key of the message.
     case usage(key: String)
     case cancelled
@@ -85,6 +87,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .accounts(let e): return e.exitCode
         case .patients(let e): return e.exitCode
         case .agenda(let e): return e.exitCode
+        case .backup(let e): return e.exitCode
         case .permissionDenied: return .permission
         case .usage, .cancelled, .terminalRequired: return .usage
         }
@@ -99,6 +102,7 @@ public enum CabinetError: Error, Equatable, Sendable {
         case .accounts(let e): return e.message(c)
         case .patients(let e): return e.message(c)
         case .agenda(let e): return e.message(c)
+        case .backup(let e): return e.message(c)
         case .usage(let key): return c.text(key)
         case .cancelled: return c.text("error.cancelled")
         case .terminalRequired: return c.text("error.terminal_required")

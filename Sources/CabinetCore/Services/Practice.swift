@@ -13,8 +13,8 @@ public final class Practice {
     public let agenda: AgendaService
     public let accounts: AccountsService
     public let audit: AuditService
-    /// The places of the modules to come (issues 15, 16, 18, 19 and import/export).
     public let backup: BackupService
+    /// The places of the modules to come (issues 16, 18, 19 and import/export).
     public let retention: RetentionService
     public let outbox: OutboxService
     public let compliance: ComplianceService
@@ -26,12 +26,14 @@ public final class Practice {
         public var agenda: any AgendaRepository
         public var accounts: any AccountRepository
         public var audit: any AuditRepository
+        public var backup: any BackupRepository
         public init(patients: any PatientRepository, agenda: any AgendaRepository, accounts: any AccountRepository,
-                    audit: any AuditRepository) {
+                    audit: any AuditRepository, backup: any BackupRepository) {
             self.patients = patients
             self.agenda = agenda
             self.accounts = accounts
             self.audit = audit
+            self.backup = backup
         }
     }
 
@@ -41,17 +43,12 @@ public final class Practice {
         agenda = AgendaService(session: session, repository: r.agenda)
         accounts = AccountsService(session: session, repository: r.accounts)
         audit = AuditService(session: session, repository: r.audit)
-        backup = BackupService(session: session)
+        backup = BackupService(session: session, repository: r.backup)
         retention = RetentionService(session: session)
         outbox = OutboxService(session: session)
         compliance = ComplianceService(session: session)
         interop = InteropService(session: session)
     }
-}
-
-/// End-of-day backup and restore (issue 15): empty until then.
-public struct BackupService {
-    public let session: Session
 }
 
 /// Archive at 5 years, purge at 20 (issue 16): empty until then.

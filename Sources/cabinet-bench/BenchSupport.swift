@@ -82,3 +82,15 @@ struct BenchText: Decodable, Sendable {
         return s
     }
 }
+
+/// A line of /proc/self/status in MB (VmRSS: now, VmHWM: the peak since
+/// the last reset through /proc/self/clear_refs).
+private func benchStatusMB(_ key: String) -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix(key + ":") } ?? ""
+    let kb = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    return kb / 1024
+}
+
+func benchResidentMB() -> Double { benchStatusMB("VmRSS") }
+func benchPeakResidentMB() -> Double { benchStatusMB("VmHWM") }

@@ -7,7 +7,7 @@ public enum Module: String, CaseIterable, Sendable, Codable {
 
     public var titleKey: String { "module.\(rawValue)" }
     /// The issue that brings the module; until then a placeholder says so.
-    public var isAvailable: Bool { self == .admin || self == .patients || self == .agenda }
+    public var isAvailable: Bool { self == .admin || self == .patients || self == .agenda || self == .backup }
 }
 
 /// Where a command applies.
@@ -24,6 +24,8 @@ public enum CommandScope: Sendable, Equatable {
     case patients
     /// The appointment book.
     case agenda
+    /// The backups (F6).
+    case backup
 }
 
 /// One entry of the action catalogue: its key, its help text (catalogue
@@ -84,7 +86,7 @@ public enum AppCommands {
         AppCommand(id: "module.compliance", key: .function(5), keyName: "F5", scope: .main, barKey: nil,
                    helpKey: "keys.module.compliance", group: "group.modules", privilege: .changeSettings),
         AppCommand(id: "module.backup", key: .function(6), keyName: "F6", scope: .main, barKey: nil,
-                   helpKey: "keys.module.backup", group: "group.modules", privilege: .manageAccounts),
+                   helpKey: "keys.module.backup", group: "group.modules", privilege: .runBackup),
         AppCommand(id: "module.admin", key: .function(7), keyName: "F7", scope: .main, barKey: nil,
                    helpKey: "keys.module.admin", group: "group.modules", privilege: .listAccounts),
         AppCommand(id: "next.field", key: .tab, keyName: "key.tab", scope: .signIn, barKey: nil,
@@ -175,6 +177,14 @@ public enum AppCommands {
                    helpKey: "keys.patients.back", group: "group.patients", privilege: nil),
         AppCommand(id: "admin.cancel", key: .escape, keyName: "key.escape", scope: .admin, barKey: nil,
                    helpKey: "keys.admin.cancel", group: "group.admin", privilege: nil),
+        AppCommand(id: "backup.run", key: .char("s"), keyName: "s", scope: .backup, barKey: "bar.backup.run",
+                   helpKey: "keys.backup.run", group: "group.backup", privilege: .runBackup),
+        AppCommand(id: "backup.verify", key: .char("v"), keyName: "v", scope: .backup, barKey: "bar.backup.verify",
+                   helpKey: "keys.backup.verify", group: "group.backup", privilege: .runBackup),
+        AppCommand(id: "backup.folder", key: .char("d"), keyName: "d", scope: .backup, barKey: "bar.backup.folder",
+                   helpKey: "keys.backup.folder", group: "group.backup", privilege: .runBackup),
+        AppCommand(id: "backup.select", key: .up, alsoKeys: [.down], keyName: "↑ ↓", scope: .backup, barKey: nil,
+                   helpKey: "keys.backup.select", group: "group.backup", privilege: .runBackup),
     ]
 
     /// The command bound to `key` in `scope` (scope-specific first).

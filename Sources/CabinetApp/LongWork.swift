@@ -10,13 +10,18 @@ import TerminalUI
 /// carried out as soon as the work ends, the vault then consistent.
 public struct LongWork: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case demo, rekey
+        case demo, rekey, backup, verifyBackup
+
+        /// Work measured in per mille of the whole (no unit worth naming).
+        var inPerMille: Bool { self == .backup || self == .verifyBackup }
     }
 
     public let kind: Kind
     public let startedAt: Date
     public var done: Int64 = 0
     public var total: Int64 = 0
+    /// The step under way (a catalogue key), for work made of steps.
+    public var step: String?
     /// The lock asked for meanwhile (F12, Ctrl-Q, the inactivity delay).
     public var lockAsked = false
     /// Quitting asked for meanwhile (F10, Ctrl-C, a signal).
@@ -76,10 +81,13 @@ func drawWork(_ work: LongWork, now: Date, _ c: Catalog, _ canvas: inout Canvas)
     let inner = w - 4
     var lines: [(String, Style)] = []
     lines.append((c.text("work.\(work.kind.rawValue)"), Style(.title, bold: true)))
+    if let step = work.step { lines.append((c.text(step), .normal)) }
     let fraction = work.total > 0 ? min(1, Double(work.done) / Double(work.total)) : 0
     let filled = Int((Double(inner) * fraction).rounded(.down))
     lines.append((String(repeating: "█", count: filled) + String(repeating: "░", count: inner - filled), Style(.success)))
-    var figures = work.total > 0
+    var figures = work.total > 0 && work.kind.inPerMille
+        ? c.text("work.percent", ["percent": String(Int((fraction * 100).rounded(.down)))])
+        : work.total > 0
         ? c.text("work.count", ["done": LongWork.grouped(work.done), "total": LongWork.grouped(work.total),
                                 "unit": c.text("work.unit.\(work.kind.rawValue)"),
                                 "percent": String(Int((fraction * 100).rounded(.down)))])

@@ -19,6 +19,7 @@ public enum AppAction: Sendable, Equatable {
     case admin(AdminResult)
     case patients(PatientResult)
     case agenda(AgendaResult)
+    case backup(BackupResult)
     /// Another desk changed something: reload what is shown.
     case refresh
     /// The lock happened but the trail could not record it.
@@ -29,6 +30,8 @@ public enum AppAction: Sendable, Equatable {
     case workStarted(LongWork.Kind)
     /// The worker's progress: (done, total) in the work's unit.
     case workProgress(Int64, Int64)
+    /// The step the worker is at (a catalogue key).
+    case workStep(String)
     /// The worker finished (its result was sent just before).
     case workEnded
 }
@@ -52,6 +55,7 @@ public enum AppEffect: Sendable, Equatable {
     case admin(AdminEffect)
     case patients(PatientEffect)
     case agenda(AgendaEffect)
+    case backup(BackupEffect)
 }
 
 /// The reducer: state in, state out, effects to run. No I/O here.
@@ -103,6 +107,9 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
     case .workProgress(let done, let total):
         state.work?.done = done
         state.work?.total = total
+        return []
+    case .workStep(let key):
+        state.work?.step = key
         return []
     case .workEnded:
         return endWork(&state)
@@ -167,10 +174,13 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         return reducePatientResult(result, &state)
     case .agenda(let result):
         return reduceAgendaResult(result, &state)
+    case .backup(let result):
+        return reduceBackupResult(result, &state)
     case .refresh:
         guard state.session != nil else { return [] }
         switch state.route {
         case .main(.agenda): return enterAgenda(&state)
+        case .main(.backup): return state.backup.editing == nil ? [.backup(.load)] : []
         case .main(.patients):
             // The search list only: never under a form being typed, and an
             // open record is not reopened (each opening is audited).
@@ -217,6 +227,7 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
             if state.route == .main(.admin) { pasteIntoAdmin(text, &state) }
             if state.route == .main(.patients) { pasteIntoPatients(text, &state) }
             if state.route == .main(.agenda) { pasteIntoAgenda(text, &state) }
+            if state.route == .main(.backup) { pasteIntoBackup(text, &state) }
             return []
         case .key(let key):
             if state.work != nil { return handleDuringWork(key, &state) }
@@ -433,6 +444,8 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
            let effects = handlePatients(key, &state) { return effects }
         if current == .agenda, !global, state.session.map({ AccessPolicy.allows($0.role, .manageAgenda) }) == true,
            let effects = handleAgenda(key, &state) { return effects }
+        if current == .backup, !global, state.session.map({ AccessPolicy.allows($0.role, .runBackup) }) == true,
+           let effects = handleBackup(key, &state) { return effects }
         guard let cmd = AppCommands.command(for: key, in: .main) else { return [] }
         guard cmd.isAvailable(to: state.session?.role) else {
             state.status = "status.unavailable"
@@ -453,6 +466,7 @@ private func handle(_ key: Key, _ state: inout AppState) -> [AppEffect] {
                 if m == .admin && current != .admin { return enterAdmin(&state, keepDraft: true) }
                 if m == .patients && current != .patients { return enterPatients(&state) }
                 if m == .agenda && current != .agenda { return enterAgenda(&state) }
+                if m == .backup && current != .backup { return enterBackup(&state) }
             }
         }
         return []
@@ -603,7 +617,7 @@ extension AppAction {
     /// The error a module's result carries, if it is a failure.
     var failure: CabinetError? {
         switch self {
-        case .patients(.failed(let e)), .agenda(.failed(let e)), .admin(.failed(let e)): return e
+        case .patients(.failed(let e)), .agenda(.failed(let e)), .admin(.failed(let e)), .backup(.failed(let e)): return e
         default: return nil
         }
     }

@@ -63,6 +63,14 @@ public final class AppRunner {
     /// shows the work started.
     func startWork(_ kind: LongWork.Kind,
                            _ body: @escaping (any AppServices, @escaping @Sendable (Int64, Int64) -> Void) -> AppAction) -> AppAction {
+        startWork(kind) { services, progress, _ in body(services, progress) }
+    }
+
+    /// The same, for work made of steps (a backup: the rows, the copy, the
+    /// check): `step` names the one under way (a catalogue key).
+    func startWork(_ kind: LongWork.Kind,
+                   _ body: @escaping (any AppServices, @escaping @Sendable (Int64, Int64) -> Void,
+                                      @escaping @Sendable (String) -> Void) -> AppAction) -> AppAction {
         working = true
         let inbox = self.inbox
         // The worker alone uses the services while the work runs (the loop
@@ -70,7 +78,8 @@ public final class AppRunner {
         nonisolated(unsafe) let services = self.services
         nonisolated(unsafe) let body = body
         Self.workQueue.async {
-            let result = body(services) { done, total in inbox.post(.workProgress(done, total)) }
+            let result = body(services, { done, total in inbox.post(.workProgress(done, total)) },
+                              { key in inbox.post(.workStep(key)) })
             inbox.post(result)
             inbox.post(.workEnded)
         }
@@ -249,6 +258,8 @@ public final class AppRunner {
         case .patients(let e):
             return perform(e)
         case .agenda(let e):
+            return perform(e)
+        case .backup(let e):
             return perform(e)
         }
     }

@@ -129,6 +129,7 @@ public struct AppState: Sendable, Equatable {
     public var admin = AdminState()
     public var patients = PatientsState()
     public var agenda = AgendaState()
+    public var backup = BackupScreen()
     /// The vault the first run will create (shown on its first screen).
     public var setupPath: String?
     /// First line of the help shown (the help scrolls).

@@ -30,6 +30,8 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
             drawPatients(state, c, &canvas)
         } else if module == .agenda {
             drawAgenda(state, c, &canvas)
+        } else if module == .backup {
+            drawBackup(state, c, &canvas)
         } else {
             drawPlaceholder(module, c, &canvas)
         }
@@ -219,6 +221,9 @@ private func drawKeyBar(_ state: AppState, _ c: Catalog, _ canvas: inout Canvas,
         if m == .patients {
             let inForm = state.patients.editor != nil
             extra = AppCommands.all.filter { $0.scope == .patients && ($0.id == "patients.save") == inForm }
+        }
+        if m == .backup && state.backup.editing == nil {
+            extra = AppCommands.all.filter { $0.scope == .backup }
         }
     case .help: scope = .help
     }

@@ -67,6 +67,7 @@ public final class InMemoryBackups: BackupRepository {
         calls.append("setAside")
         let target = path + BackupRules.failedSuffix
         files[target] = files.removeValue(forKey: path)
+        for i in recorded.indices where recorded[i].path == path { recorded[i].path = target }
         return target
     }
 
@@ -75,6 +76,19 @@ public final class InMemoryBackups: BackupRepository {
         recorded.removeAll { $0.path == backup.path }
         recorded.insert(backup, at: 0)
         audit.log(action, detail: detail)
+    }
+
+    public var chosenDestination: String?
+
+    public func destination() throws -> String? {
+        calls.append("destination")
+        return chosenDestination
+    }
+
+    public func setDestination(_ directory: String) throws {
+        calls.append("setDestination")
+        chosenDestination = directory
+        audit.log(.settingsChanged, detail: "backup.destination")
     }
 
     public func history() throws -> [BackupRecord] {

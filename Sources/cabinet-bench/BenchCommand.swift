@@ -312,7 +312,9 @@ struct Bench {
     mutating func measureCopies(_ path: String, label: String) throws {
         let dir = PathNames.parent(path)
         let copy = PathNames.join(dir, "rekey-\(getpid()).vault")
-        func removeCopy() { for s in ["", "-wal", "-shm", "-journal", ".rekey", ".rekey-journal", ".attempts"] { unlink(copy + s) } }
+        func removeCopy() {
+            for s in ["", "-wal", "-shm", "-journal", ".rekey", ".rekey-journal", ".attempts", ".backup-lock"] { unlink(copy + s) }
+        }
         removeCopy()
         defer { removeCopy() }
         let size = Double((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) / 1_000_000
@@ -345,6 +347,7 @@ struct Bench {
         let rounds = quick ? 1 : 3
         var copies: [Double] = [], verifies: [Double] = [], rekeys: [Double] = [], trusts: [Double] = []
         var readBacks: [Double] = [], backupTimes: [Double] = [], peaks: [Double] = []
+        var stepTimes: [String: [Double]] = [:]
         for _ in 0..<rounds {
             // verify beside cp: the keys unlocked first (Argon2 not timed).
             let v = try Vault.unlock(at: path, login: Self.login, passphrase: Passphrase(Self.passphrase), openDatabase: false)
@@ -362,8 +365,21 @@ struct Bench {
             try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
             let rssBefore = benchResidentMB()
             let tb = benchNow()
-            let backup = try r.practice().backup.run(to: backups)
-            backupTimes.append(benchNow() - tb)
+            // When each step began (the check: pages to 500 ‰, then the
+            // structure, then the rows from 500 ‰ on).
+            var marks: [String: Double] = [:]
+            let backup = try r.practice().backup.run(to: backups) { p in
+                let key = p.step == .verify ? (p.done < 500 ? "pages" : p.done == 500 ? "structure" : "rows") : p.step.rawValue
+                if marks[key] == nil { marks[key] = benchNow() }
+            }
+            let tEnd = benchNow()
+            backupTimes.append(tEnd - tb)
+            let order = ["snapshot", "copy", "pages", "structure", "rows"]
+            for (i, k) in order.enumerated() {
+                guard let start = marks[k] else { continue }
+                let end = order.dropFirst(i + 1).compactMap { marks[$0] }.first ?? tEnd
+                stepTimes[k, default: []].append(end - start)
+            }
             peaks.append(max(0, benchPeakResidentMB() - rssBefore))
             guard backup.state == .verified else { throw CabinetError.backup(.damaged(path: backup.path, region: .content)) }
             unlink(backup.path)
@@ -374,7 +390,8 @@ struct Bench {
             let chain = try r.practice().audit.verify()
             let findings = try r.verifyTrust()
             trusts.append(benchNow() - t2)
-            guard chain.isOK, findings.isEmpty else { throw CabinetError.integrity(.integrityCheckFailed(count: findings.count + 1)) }
+            if let finding = findings.first { throw CabinetError.integrity(.tampered(finding)) }
+            guard chain.isOK else { throw CabinetError.integrity(.auditChainBroken(seq: chain.firstBad ?? 0)) }
             let t1 = benchNow()
             try r.rekey()
             rekeys.append(benchNow() - t1)
@@ -396,6 +413,11 @@ struct Bench {
                         unit: "s", median: bk, p99: nil, reference: nil, target: "information", met: nil))
         add(BenchFigure(name: "backup with its check ÷ (cp + read back), \(label)", unit: "ratio", median: bk / reference, p99: nil,
                         reference: reference, target: "≤ 2", met: bk / reference <= 2))
+        for k in ["snapshot", "copy", "pages", "structure", "rows"] {
+            guard let t = stepTimes[k] else { continue }
+            add(BenchFigure(name: "backup step \(k), \(label)", unit: "s", median: benchMedian(t), p99: nil, reference: nil,
+                            target: "information", met: nil))
+        }
         add(BenchFigure(name: String(format: "peak memory added by the backup (vault %.0f MB), \(label)", size), unit: "MB",
                         median: benchMedian(peaks), p99: nil, reference: nil, target: "flat (no whole-file buffer)", met: nil))
         add(BenchFigure(name: "rekey (page copy, page check, fsync, swap), \(label)", unit: "s", median: rk, p99: nil, reference: nil,

@@ -685,8 +685,7 @@ final class Harness {
     }
 
     /// The modules still to come say what will be there in users' words
-    /// ("issue" is developers' jargon), and the backup's says where the
-    /// vault file is (issue 13).
+    /// ("issue" is developers' jargon).
     @Test func placeholdersSpeakUsersWords() {
         for language in [Language.french, .english] {
             let c = Catalog.load(language)
@@ -694,7 +693,6 @@ final class Harness {
                 let text = c.text("placeholder.\(m.rawValue)")
                 #expect(!text.lowercased().contains("issue") && text.count > 60, "\(m): \(text)")
             }
-            #expect(c.text("placeholder.backup").contains("cabinet.vault"))
         }
     }
 

@@ -39,6 +39,9 @@ struct BackupTests {
         #expect(files == [record.fileName], "nothing beside the backup: \(files)")
         let history = try vault.practice().backup.history()
         #expect(history.map(\.state) == [.verified])
+        // The vault itself is as trustworthy after its backup as before.
+        #expect(try vault.verifyTrust().isEmpty)
+        #expect(try vault.practice().audit.verify().isOK)
         #expect(try vault.practice().audit.entries().contains { $0.action == AuditAction.backupVerified.rawValue })
         vault.lock()
 

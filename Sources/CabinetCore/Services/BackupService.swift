@@ -255,6 +255,26 @@ public struct BackupService {
         return try repository.history()
     }
 
+    /// Where this practice's backups go (the folder chosen in F6), if set.
+    public func destination() throws -> String? {
+        try require(.runBackup)
+        return try repository.destination()
+    }
+
+    /// Chooses the backups' folder (checked as a destination first). Both
+    /// desks may: the evening backup is often the front desk's.
+    public func setDestination(_ directory: String) throws {
+        try require(.runBackup)
+        let trimmed = directory.trimmingCharacters(in: .whitespaces)
+        try BackupRules.checkDestination(trimmed, vaultPath: repository.vaultPath)
+        try repository.setDestination(trimmed)
+    }
+
+    /// Free bytes where the backups go (nil when the folder is not there).
+    public func freeSpace(in directory: String) -> Int64? {
+        (try? repository.space(in: directory))?.free
+    }
+
     private func check(_ backup: BackupRecord, now: Date, progress: @escaping (BackupProgress) -> Void,
                        verify: ((String) throws -> BackupRecord)? = nil) throws -> BackupRecord {
         do {
@@ -324,6 +344,9 @@ public protocol BackupRepository {
     /// Writes the history and the audit trail.
     func record(_ backup: BackupRecord, action: AuditAction, detail: String) throws
     func history() throws -> [BackupRecord]
+    func destination() throws -> String?
+    /// Recorded with the trail (a setting changed).
+    func setDestination(_ directory: String) throws
 }
 
 /// A held backup lock.

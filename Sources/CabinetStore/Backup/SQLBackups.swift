@@ -94,9 +94,18 @@ final class SQLBackupRepository: BackupRepository {
         try source.exec("BEGIN", vfs: vfs)
         defer { _ = try? source.exec("COMMIT", vfs: vfs) }
         let pages = Int64(try source.exec("PRAGMA page_count", vfs: vfs).first ?? "") ?? 0
-        progress(BackupProgress(step: .snapshot, done: 0, total: 0))
+        // The rows to read, estimated for the progress bar (the largest
+        // rowid of each table: one b-tree descent each).
+        var estimate: Int64 = 0
+        let rowidTables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            + "AND coalesce(sql, '') NOT LIKE '%WITHOUT ROWID%' AND coalesce(sql, '') NOT LIKE 'CREATE VIRTUAL%'"
+        for t in try ContentHash.query(source.handle, vfs: vfs, rowidTables) {
+            let quoted = "\"" + t[0].replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            estimate += Int64(try ContentHash.query(source.handle, vfs: vfs, "SELECT coalesce(max(rowid), 0) FROM \(quoted)").first?.first ?? "0") ?? 0
+        }
+        progress(BackupProgress(step: .snapshot, done: 0, total: estimate))
         let content = try ContentHash.compute(source.handle, vfs: vfs) { rows in
-            progress(BackupProgress(step: .snapshot, done: rows, total: 0))
+            progress(BackupProgress(step: .snapshot, done: min(rows, estimate), total: estimate))
         }
         let head = try ContentHash.query(source.handle, vfs: vfs, "SELECT seq, hex(mac) FROM audit ORDER BY seq DESC LIMIT 1").first
         let now = Date()
@@ -309,6 +318,18 @@ final class SQLBackupRepository: BackupRepository {
                                     checkedAt: (r[7] as String?).map(AuditLog.date),
                                     failure: (r[8] as String?).flatMap { Self.failure(code: $0, path: path) })
             }
+        }
+    }
+
+    func destination() throws -> String? {
+        try vault.read { db in try String.fetchOne(db, sql: "SELECT value FROM cabinet_meta WHERE key = 'backup_destination'") }
+    }
+
+    func setDestination(_ directory: String) throws {
+        let appender = try vault.auditAppender()
+        _ = try vault.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO cabinet_meta(key, value) VALUES ('backup_destination', ?)", arguments: [directory])
+            try appender.append(db, .settingsChanged, object: nil, detail: "backup.destination")
         }
     }
 

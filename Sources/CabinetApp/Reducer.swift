@@ -125,17 +125,21 @@ public func reduce(_ state: inout AppState, _ action: AppAction) -> [AppEffect] 
         state.language = info.language
         state.practiceName = info.practiceName ?? state.practiceName
         state.confirmQuit = false
+        state.backup = BackupScreen()
         if info.mustChangePassphrase {
             state.change = ChangeForm()
             state.route = .changePassphrase
             return []
         }
-        return restore(Draft.decode(info.draft), &state)
+        // The backups read at once: a late one is said on every screen.
+        let backups: [AppEffect] = AccessPolicy.allows(info.role, .runBackup) ? [.backup(.load)] : []
+        return restore(Draft.decode(info.draft), &state) + backups
     case .passphraseChanged:
         state.change = ChangeForm()
         let draft = state.session?.draft
         state.session = state.session?.with(mustChange: false)
-        let effects = restore(Draft.decode(draft), &state)
+        let backups: [AppEffect] = state.session.map { AccessPolicy.allows($0.role, .runBackup) } == true ? [.backup(.load)] : []
+        let effects = restore(Draft.decode(draft), &state) + backups
         state.status = "status.passphrase_changed"
         state.statusArgs = [:]
         return effects

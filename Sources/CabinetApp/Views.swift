@@ -11,9 +11,17 @@ public func render(_ state: AppState, catalog c: Catalog) -> Canvas {
     var title = c.text("app.title")
     if let p = state.practiceName { title += " — " + p }
     canvas.put(" " + title, x: 0, y: 0, style: Style(.title, bold: true, reverse: true), maxWidth: w)
+    var right = w
     if state.isDemo {
         let demo = " " + c.text("app.demo") + " "
-        canvas.put(demo, x: w - DisplayWidth.of(demo), y: 0, style: Style(.demoBanner, bold: true))
+        right -= DisplayWidth.of(demo)
+        canvas.put(demo, x: right, y: 0, style: Style(.demoBanner, bold: true))
+    }
+    // A late backup, on every screen (docs/BACKUP.md).
+    if let late = lateBackupNotice(state, c) {
+        let text = " " + late + " "
+        let x = max(DisplayWidth.of(" " + title) + 2, right - DisplayWidth.of(text) - 1)
+        canvas.put(text, x: x, y: 0, style: Style(.error, bold: true), maxWidth: max(0, right - x))
     }
     switch state.route {
     case .setup:

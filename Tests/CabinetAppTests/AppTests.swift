@@ -52,6 +52,12 @@ final class FakeServices: AppServices {
         accounts.enrollmentSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
         repositories = InMemoryRepositories(patients: patients, agenda: InMemoryAgenda(audit: audit, patients: patients),
                                             accounts: accounts, audit: audit)
+        // Last night's backup, verified: the late-backup notice shows only
+        // in the tests about it.
+        let lastNight = Self.referenceNow.addingTimeInterval(-15 * 3600)
+        repositories.backup.recorded = [BackupRecord(path: "/media/usb/sauvegardes/" + BackupRules.fileName(at: lastNight),
+                                                     createdAt: lastNight, createdBy: "doc", bytes: 26_000_000, pages: 6_400,
+                                                     rows: 42_000, state: .verified, checkedAt: lastNight)]
     }
 
     func signIn(login: String, passphrase: Passphrase, totp code: String?) throws -> SessionInfo {

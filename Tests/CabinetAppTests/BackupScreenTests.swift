@@ -27,6 +27,7 @@ import TerminalUITesting
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = Harness()
+        h.fake.repositories.backup.recorded = []
         h.runner.step(nil)
         h.signIn("accueil", "Accueil-Fictif-Secret-17")
         h.keys(.function(6))
@@ -54,6 +55,7 @@ import TerminalUITesting
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = Harness()
+        h.fake.repositories.backup.recorded = []
         h.fake.repositories.backup.chosenDestination = dir
         // The next backup's check fails on its 3rd page.
         let name = BackupRules.fileName(at: h.now)
@@ -91,11 +93,44 @@ import TerminalUITesting
         #expect(h.fake.repositories.backup.chosenDestination == nil)
     }
 
+    /// Late: said in the title bar on every screen, from the sign-in on,
+    /// until a verified backup is made; on time (last night's), nothing.
+    @Test func aLateBackupIsSaidOnEveryScreen() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let h = Harness()
+        let b = h.fake.repositories.backup
+        let old = h.now.addingTimeInterval(-6 * 86_400)
+        b.recorded = [BackupRecord(path: dir + "/" + BackupRules.fileName(at: old), createdAt: old, createdBy: "doc", bytes: 1,
+                                   pages: 1, rows: 1, state: .verified, checkedAt: old)]
+        b.chosenDestination = dir
+        h.runner.step(nil)
+        h.signIn("accueil", "Accueil-Fictif-Secret-17")
+        let title = { h.screen.current?.line(0) ?? "" }
+        #expect(title().contains("Sauvegarde en retard"), "\(title())")
+        h.keys(.function(3))
+        #expect(title().contains("Sauvegarde en retard"), "on the patients' screen too")
+        h.keys(.function(6), .char("s"))
+        #expect(!title().contains("Sauvegarde en retard"), "\(title())")
+        #expect(!title().contains("Aucune sauvegarde"))
+    }
+
+    @Test func overdueFollowsTheWorkingDays() throws {
+        func at(_ s: String) -> Date { try! #require(ISO8601DateFormatter().date(from: s)) }
+        // Friday 27 November 2026, 19:00 in Paris.
+        let friday = at("2026-11-27T18:00:00Z")
+        #expect(!BackupRules.isOverdue(lastVerified: friday, now: at("2026-11-30T08:00:00Z")), "Monday morning")
+        #expect(BackupRules.isOverdue(lastVerified: friday, now: at("2026-12-01T08:00:00Z")), "Tuesday morning")
+        #expect(!BackupRules.isOverdue(lastVerified: at("2026-11-30T18:00:00Z"), now: at("2026-12-01T08:00:00Z")))
+        #expect(BackupRules.isOverdue(lastVerified: nil, now: friday))
+    }
+
     @Test func theScreenAt80x24() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = Harness(columns: 80, rows: 24)
         let b = h.fake.repositories.backup
+        b.recorded = []
         b.chosenDestination = "/media/usb/sauvegardes"
         for i in 0..<12 {
             let at = h.now.addingTimeInterval(Double(-86_400 * i))

@@ -87,3 +87,18 @@ private func pad(_ s: String, _ width: Int) -> String {
     let d = DisplayWidth.of(s)
     return d >= width ? s + " " : s + String(repeating: " ", count: width - d)
 }
+
+/// The title bar's notice when the last verified backup is older than the
+/// last working day (nil: on time, not known yet, or not this role's).
+func lateBackupNotice(_ state: AppState, _ c: Catalog) -> String? {
+    guard let session = state.session, AccessPolicy.allows(session.role, .runBackup), state.backup.loaded,
+          case .main = state.route else { return nil }
+    let last = state.backup.newestVerified?.createdAt
+    guard BackupRules.isOverdue(lastVerified: last, now: state.now) else { return nil }
+    guard let last else { return c.text("backup.banner.none") }
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "fr_FR")
+    f.timeZone = PracticeClock.timeZone
+    f.dateFormat = "dd/MM"
+    return c.text("backup.banner.late", ["date": f.string(from: last)])
+}

@@ -188,6 +188,23 @@ public enum BackupRules {
         }
     }
 
+    /// A verified backup is due: there is none, or the newest is older than
+    /// the start of the last working day before today (Monday to Friday,
+    /// in the practice's time zone): Friday evening's backup still counts on
+    /// Monday morning, not on Tuesday (../shared/seeds/000_8e655f28ba827d0f.txt
+    /// l.371: at least weekly; the practice's rhythm is the end of the day).
+    public static func isOverdue(lastVerified: Date?, now: Date) -> Bool {
+        guard let last = lastVerified else { return true }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = PracticeClock.timeZone
+        var day = calendar.startOfDay(for: now)
+        repeat {
+            guard let previous = calendar.date(byAdding: .day, value: -1, to: day) else { return true }
+            day = previous
+        } while calendar.isDateInWeekend(day)
+        return last < day
+    }
+
     static func resolved(_ path: String) -> String {
         URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
     }

@@ -129,18 +129,75 @@ enum BackupFile {
 
     /// The check by restore: every page authenticated under the backup's
     /// key and file id, SQLite's integrity check, the manifest's signature,
-    /// every row hashed again and compared with the manifest.
+    /// every row hashed again and compared with the manifest. The pages and
+    /// the structure are checked on one thread while the rows are hashed on
+    /// another (two connections, each with a VFS of its own); a page that
+    /// fails is named first, then the structure, then the manifest and the
+    /// content.
     static func verify(_ b: Opened, cabinetID: String, signerTrusted: (String, [UInt8]) -> Bool,
                        progress: @escaping (BackupProgress) -> Void) throws -> BackupRecord {
         let pages = Int64(b.envelope.databasePages)
+        let meter = CheckMeter(progress)
+        let side = SideResults()
+        let group = DispatchGroup()
+        nonisolated(unsafe) let opened = b
+        DispatchQueue.global(qos: .userInitiated).async(group: group) {
+            do {
+                try authenticatePages(opened, pages: pages, meter: meter)
+                side.pages = nil
+            } catch { side.pages = error }
+            do {
+                try withDatabase(opened) { conn, vfs in
+                    try conn.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0", vfs: vfs)
+                    let problems = try conn.exec("PRAGMA integrity_check", vfs: vfs)
+                    if problems != ["ok"] {
+                        throw CabinetError.backup(.damaged(path: opened.path, region: .structure(count: problems.count)))
+                    }
+                }
+                side.structure = nil
+            } catch { side.structure = error }
+            meter.structureDone()
+        }
+        let rows: Result<BackupRecord, any Error> = Result {
+            try withDatabase(b) { conn, vfs in
+                try conn.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; BEGIN", vfs: vfs)
+                defer { _ = try? conn.exec("COMMIT", vfs: vfs) }
+                let stored = try readManifest(conn.handle, path: b.path, vfs: vfs)
+                guard stored.manifest.cabinetID == cabinetID,
+                      SQLBackupRepository.signatureValid(stored.signature, body: stored.body, publicKey: stored.publicKey),
+                      signerTrusted(stored.signer, stored.publicKey) else {
+                    throw CabinetError.backup(.damaged(path: b.path, region: .manifest))
+                }
+                let total = max(stored.manifest.totalRows, 1)
+                let content = try ContentHash.compute(conn.handle, vfs: vfs, skipping: [SQLBackupRepository.manifestTable]) { n in
+                    meter.rows(n, of: total)
+                }
+                guard AuditLog.hex(content.digest) == stored.manifest.contentHash, content.rowCounts == stored.manifest.rowCounts else {
+                    throw CabinetError.backup(.damaged(path: b.path, region: .content))
+                }
+                return BackupRecord(path: b.path, createdAt: stored.manifest.createdAt, createdBy: stored.manifest.createdBy,
+                                    bytes: b.size, pages: pages, rows: content.totalRows, state: .verified)
+            }
+        }
+        group.wait()
+        if let e = side.pages { throw e }
+        if let e = side.structure { throw e }
+        let record = try rows.get()
+        meter.finish()
+        return record
+    }
+
+    /// Every page authenticated (the lock-byte page skipped), the count
+    /// checked against the envelope's.
+    private static func authenticatePages(_ b: Opened, pages: Int64, meter: CheckMeter) throws {
         let vfs = try Vault.registerVFS(dataKey: b.dataKey, fileID: b.envelope.fileID)
         defer { csealed_unregister(vfs) }
         final class Sink {
             var first: Int64?
-            let report: (BackupProgress) -> Void
-            init(_ r: @escaping (BackupProgress) -> Void) { report = r }
+            let meter: CheckMeter
+            init(_ m: CheckMeter) { meter = m }
         }
-        let sink = Sink(progress)
+        let sink = Sink(meter)
         let ctx = Unmanaged.passUnretained(sink).toOpaque()
         var examined: Int64 = 0
         let bad = csealed_verify_main_progress(vfs, b.path, { ctx, _, index in
@@ -149,34 +206,51 @@ enum BackupFile {
             if s.first == nil { s.first = index }
         }, ctx, &examined, { ctx, done, total in
             guard let ctx else { return }
-            // Pages are the first half of the check, rows the second (per mille).
-            Unmanaged<Sink>.fromOpaque(ctx).takeUnretainedValue()
-                .report(BackupProgress(step: .verify, done: 500 * done / max(total, 1), total: 1000))
+            Unmanaged<Sink>.fromOpaque(ctx).takeUnretainedValue().meter.pages(done, of: total)
         }, ctx)
         if bad < 0 { throw CabinetError.vault(.io(path: b.path, errno: EIO)) }
         if let first = sink.first { throw CabinetError.backup(.damaged(path: b.path, region: .page(first))) }
         if examined < pages { throw CabinetError.backup(.truncated(path: b.path)) }
+    }
+}
 
-        return try withDatabase(b) { conn, vfs in
-            try conn.exec("PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0; BEGIN", vfs: vfs)
-            defer { _ = try? conn.exec("COMMIT", vfs: vfs) }
-            let problems = try conn.exec("PRAGMA integrity_check", vfs: vfs)
-            if problems != ["ok"] { throw CabinetError.backup(.damaged(path: b.path, region: .structure(count: problems.count))) }
-            let stored = try readManifest(conn.handle, path: b.path, vfs: vfs)
-            guard stored.manifest.cabinetID == cabinetID,
-                  SQLBackupRepository.signatureValid(stored.signature, body: stored.body, publicKey: stored.publicKey),
-                  signerTrusted(stored.signer, stored.publicKey) else {
-                throw CabinetError.backup(.damaged(path: b.path, region: .manifest))
-            }
-            let total = max(stored.manifest.totalRows, 1)
-            let content = try ContentHash.compute(conn.handle, vfs: vfs, skipping: [SQLBackupRepository.manifestTable]) { rows in
-                progress(BackupProgress(step: .verify, done: 500 + 500 * min(rows, total) / total, total: 1000))
-            }
-            guard AuditLog.hex(content.digest) == stored.manifest.contentHash, content.rowCounts == stored.manifest.rowCounts else {
-                throw CabinetError.backup(.damaged(path: b.path, region: .content))
-            }
-            return BackupRecord(path: b.path, createdAt: stored.manifest.createdAt, createdBy: stored.manifest.createdBy,
-                                bytes: b.size, pages: pages, rows: content.totalRows, state: .verified)
-        }
+/// The results of the check's second thread.
+private final class SideResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _pages: (any Error)?
+    private var _structure: (any Error)?
+    var pages: (any Error)? {
+        get { lock.lock(); defer { lock.unlock() }; return _pages }
+        set { lock.lock(); _pages = newValue; lock.unlock() }
+    }
+    var structure: (any Error)? {
+        get { lock.lock(); defer { lock.unlock() }; return _structure }
+        set { lock.lock(); _structure = newValue; lock.unlock() }
+    }
+}
+
+/// One progress figure for a check run on two threads, in per mille: the
+/// pages 30 %, the structure 30 %, the rows 40 %. Reports one at a time.
+final class CheckMeter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let report: (BackupProgress) -> Void
+    private var pageShare = 0.0, structure = false, rowShare = 0.0
+    private var shown: Int64 = -1
+
+    init(_ report: @escaping (BackupProgress) -> Void) { self.report = report }
+
+    func pages(_ done: Int64, of total: Int64) { update { $0.pageShare = total > 0 ? Double(done) / Double(total) : 1 } }
+    func structureDone() { update { $0.structure = true } }
+    func rows(_ done: Int64, of total: Int64) { update { $0.rowShare = min(1, Double(done) / Double(max(total, 1))) } }
+    func finish() { update { m in m.pageShare = 1; m.structure = true; m.rowShare = 1 } }
+
+    private func update(_ change: (CheckMeter) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        change(self)
+        let permille = Int64(300 * pageShare + (structure ? 300 : 0) + 400 * rowShare)
+        guard permille != shown else { return }
+        shown = permille
+        report(BackupProgress(step: .verify, done: permille, total: 1000))
     }
 }

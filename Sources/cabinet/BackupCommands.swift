@@ -26,6 +26,13 @@ final class BackupProgressLine {
     }
 
     func end() { if drew { Term.err("") } }
+
+    /// Runs `work` with the line drawn, and ends the line whatever happens.
+    static func around<T>(_ work: (@escaping (BackupProgress) -> Void) throws -> T) throws -> T {
+        let line = BackupProgressLine()
+        defer { line.end() }
+        return try work(line.update)
+    }
 }
 
 /// The words of a backup's state.
@@ -66,15 +73,7 @@ struct BackupCommand: ParsableCommand {
             guard let to, !to.isEmpty else { throw CabinetError.usage(key: "error.backup.no_destination") }
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let line = BackupProgressLine()
-            let record: BackupRecord
-            do {
-                record = try vault.practice().backup.run(to: to, progress: line.update)
-            } catch {
-                line.end()
-                throw error
-            }
-            line.end()
+            let record = try BackupProgressLine.around { try vault.practice().backup.run(to: to, progress: $0) }
             if global.json {
                 let data = try JSONSerialization.data(withJSONObject: backupJSON(record), options: [.sortedKeys])
                 Term.out(String(decoding: data, as: UTF8.self))
@@ -116,15 +115,7 @@ struct BackupCommand: ParsableCommand {
         func run() throws {
             let vault = try global.signIn().vault
             defer { vault.signOut() }
-            let line = BackupProgressLine()
-            let record: BackupRecord
-            do {
-                record = try vault.practice().backup.verify(file: file, progress: line.update)
-            } catch {
-                line.end()
-                throw error
-            }
-            line.end()
+            let record = try BackupProgressLine.around { try vault.practice().backup.verify(file: file, progress: $0) }
             if global.json {
                 let data = try JSONSerialization.data(withJSONObject: backupJSON(record), options: [.sortedKeys])
                 Term.out(String(decoding: data, as: UTF8.self))
@@ -150,22 +141,15 @@ struct RestoreCommand: ParsableCommand {
     var to: String
 
     func run() throws {
-        let line = BackupProgressLine()
         let record: BackupRecord
-        do {
-            if let keyFile = global.recoveryKeyFile {
-                let key = try Term.firstLine(ofFile: keyFile)
-                record = try Vault.restore(backup: file, to: to, recoveryKey: key, progress: line.update)
-            } else {
-                let login = try global.user ?? Term.ask(L.text("prompt.login"))
-                let pass = try global.passphrase(prompt: L.text("prompt.passphrase", ["login": login]))
-                record = try Vault.restore(backup: file, to: to, login: login, passphrase: pass, progress: line.update)
-            }
-        } catch {
-            line.end()
-            throw error
+        if let keyFile = global.recoveryKeyFile {
+            let key = try Term.firstLine(ofFile: keyFile)
+            record = try BackupProgressLine.around { try Vault.restore(backup: file, to: to, recoveryKey: key, progress: $0) }
+        } else {
+            let login = try global.user ?? Term.ask(L.text("prompt.login"))
+            let pass = try global.passphrase(prompt: L.text("prompt.passphrase", ["login": login]))
+            record = try BackupProgressLine.around { try Vault.restore(backup: file, to: to, login: login, passphrase: pass, progress: $0) }
         }
-        line.end()
         Term.out(L.text("restore.done", ["path": to, "date": backupDateWords(record.createdAt), "rows": String(record.rows)]))
     }
 }

@@ -108,11 +108,18 @@ func reduceBackupResult(_ result: BackupResult, _ state: inout AppState) -> [App
 
 /// Dates and ages as the practice reads them.
 enum BackupWords {
-    static func date(_ d: Date) -> String {
+    /// Made once: the title bar asks on every frame of every screen.
+    nonisolated(unsafe) private static let dayAndTime = formatter("dd/MM/yyyy HH:mm")
+    nonisolated(unsafe) private static let dayOnly = formatter("dd/MM")
+
+    private static func formatter(_ format: String) -> DateFormatter {
         let f = DateFormatter()
         f.locale = Locale(identifier: "fr_FR")
         f.timeZone = PracticeClock.timeZone
-        f.dateFormat = "dd/MM/yyyy HH:mm"
-        return f.string(from: d)
+        f.dateFormat = format
+        return f
     }
+
+    static func date(_ d: Date) -> String { dayAndTime.string(from: d) }
+    static func day(_ d: Date) -> String { dayOnly.string(from: d) }
 }

@@ -96,9 +96,5 @@ func lateBackupNotice(_ state: AppState, _ c: Catalog) -> String? {
     let last = state.backup.newestVerified?.createdAt
     guard BackupRules.isOverdue(lastVerified: last, now: state.now) else { return nil }
     guard let last else { return c.text("backup.banner.none") }
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "fr_FR")
-    f.timeZone = PracticeClock.timeZone
-    f.dateFormat = "dd/MM"
-    return c.text("backup.banner.late", ["date": f.string(from: last)])
+    return c.text("backup.banner.late", ["date": BackupWords.day(last)])
 }

@@ -26,8 +26,8 @@ struct ContentHash: Equatable {
         crypto_generichash_init(state, nil, 0, 32)
         var result = ContentHash()
         var seen: Int64 = 0
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(16384)
+        var header: [UInt8] = []
+        header.reserveCapacity(16)
         func feed(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { _ = crypto_generichash_update(state, $0.baseAddress, UInt64($0.count)) } }
 
         let tables = try query(handle, vfs: vfs, """
@@ -55,32 +55,39 @@ struct ContentHash: Equatable {
                 let rc = sqlite3_step(stmt)
                 if rc == SQLITE_DONE { break }
                 guard rc == SQLITE_ROW else { throw StoreErrors.map(code: sqlite3_extended_errcode(handle), vfs: vfs) }
-                buffer.removeAll(keepingCapacity: true)
+                // Each value's type and length go through a small header;
+                // its bytes are hashed where SQLite holds them, never copied
+                // into memory of ours (rows hold identities, sealed fields).
                 for i in 0..<columns {
+                    header.removeAll(keepingCapacity: true)
                     switch sqlite3_column_type(stmt, i) {
                     case SQLITE_INTEGER:
-                        buffer.append(1)
-                        appendLE(&buffer, UInt64(bitPattern: sqlite3_column_int64(stmt, i)))
+                        header.append(1)
+                        appendLE(&header, UInt64(bitPattern: sqlite3_column_int64(stmt, i)))
+                        feed(header)
                     case SQLITE_FLOAT:
-                        buffer.append(2)
-                        appendLE(&buffer, sqlite3_column_double(stmt, i).bitPattern)
+                        header.append(2)
+                        appendLE(&header, sqlite3_column_double(stmt, i).bitPattern)
+                        feed(header)
                     case SQLITE_TEXT:
+                        let p = sqlite3_column_text(stmt, i)
                         let n = Int(sqlite3_column_bytes(stmt, i))
-                        buffer.append(3)
-                        appendLE(&buffer, UInt64(n))
-                        if n > 0, let p = sqlite3_column_text(stmt, i) { buffer.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
+                        header.append(3)
+                        appendLE(&header, UInt64(n))
+                        feed(header)
+                        if n > 0, let p { _ = crypto_generichash_update(state, p, UInt64(n)) }
                     case SQLITE_BLOB:
+                        let p = sqlite3_column_blob(stmt, i)
                         let n = Int(sqlite3_column_bytes(stmt, i))
-                        buffer.append(4)
-                        appendLE(&buffer, UInt64(n))
-                        if n > 0, let p = sqlite3_column_blob(stmt, i) {
-                            buffer.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
-                        }
+                        header.append(4)
+                        appendLE(&header, UInt64(n))
+                        feed(header)
+                        if n > 0, let p { _ = crypto_generichash_update(state, p.assumingMemoryBound(to: UInt8.self), UInt64(n)) }
                     default:
-                        buffer.append(5)
+                        header.append(5)
+                        feed(header)
                     }
                 }
-                feed(buffer)
                 count += 1
                 seen += 1
                 if seen % 8192 == 0 { progress(seen) }
@@ -90,9 +97,6 @@ struct ContentHash: Equatable {
             feed(tail)
             result.rowCounts[name] = count
         }
-        // Rows may hold clinical text (sealed) and identities: the buffer
-        // is cleared before it goes.
-        buffer.withUnsafeMutableBytes { p in if let b = p.baseAddress { sodium_memzero(b, p.count) } }
         var out = [UInt8](repeating: 0, count: 32)
         crypto_generichash_final(state, &out, 32)
         result.digest = out
